@@ -1,0 +1,53 @@
+// Turns CLI path arguments into named inputs: files, directories (recursively) and `-` for stdin.
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
+import type { NamedInput } from "../pipeline/check";
+
+/** File endings picked up when walking a directory (named files are always read). */
+const TRACE_FILE = /\.(json|jsonl|ndjson|pb|binpb|protobuf|proto\.bin|otlp)(\.gz)?$|\.gz$/i;
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await walk(path, out);
+    else if (entry.isFile() && TRACE_FILE.test(entry.name)) out.push(path);
+  }
+}
+
+/** Resolves paths to inputs; throws UsageError for paths that do not exist. */
+export async function collectInputs(paths: readonly string[], cwd = process.cwd()): Promise<NamedInput[]> {
+  const inputs: NamedInput[] = [];
+  for (const path of paths) {
+    if (path === "-") {
+      inputs.push({ name: "(stdin)", read: readStdin });
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      throw new UsageError(`no such file or directory: ${path}`);
+    }
+    const files: string[] = [];
+    if (info.isDirectory()) await walk(path, files);
+    else files.push(path);
+    for (const file of files) {
+      const name = relative(cwd, file) || file;
+      inputs.push({ name, read: () => readFile(file) });
+    }
+  }
+  return inputs;
+}

@@ -1,0 +1,97 @@
+// The Node CLI: argument parsing and dispatch only; each command lives in its own module.
+import { parseArgs } from "node:util";
+import { ConfigError } from "../engine/config";
+import { TOOL_VERSION } from "../version";
+import { CHECK_USAGE, runCheck } from "./check";
+import { UsageError } from "./inputs";
+import { processIO, type CliIO } from "./io";
+
+const USAGE = `tracelint ${TOOL_VERSION}: trace-quality analyzer for OpenTelemetry traces and Grafana Tempo
+
+Usage:
+  tracelint check PATH... [options]     lint trace files (see tracelint check --help)
+  tracelint rules                       list the built-in rules
+  tracelint --version
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or no input could be read.`;
+
+type Command = (argv: string[], io: CliIO) => Promise<number>;
+
+async function checkCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string", short: "o" },
+      "fail-on": { type: "string" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(`${CHECK_USAGE}\n`);
+    return 0;
+  }
+  return runCheck(
+    {
+      paths: positionals,
+      ...(values.config !== undefined ? { config: values.config } : {}),
+      ...(values.format !== undefined ? { format: values.format } : {}),
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      ...(values["fail-on"] !== undefined ? { failOn: values["fail-on"] } : {}),
+      quiet: values.quiet ?? false,
+    },
+    io,
+  );
+}
+
+async function rulesCommand(_argv: string[], io: CliIO): Promise<number> {
+  const { builtinRules } = await import("../../rules/index");
+  const width = Math.max(...builtinRules.map((r) => r.meta.id.length), 4);
+  for (const r of builtinRules) io.stdout(`${r.meta.id.padEnd(width)}  ${r.meta.severity.padEnd(7)}  ${r.meta.description}\n`);
+  return 0;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  check: checkCommand,
+  rules: rulesCommand,
+};
+
+/** Runs the CLI; returns the exit code. Never throws for user errors. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    io.stdout(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "--version" || command === "-v") {
+    io.stdout(`${TOOL_VERSION}\n`);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    io.stderr(`tracelint: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      io.stderr(`tracelint: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr(`tracelint: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+// Run when executed directly (npm run tracelint / tsx src/cli/main.ts).
+const invokedDirectly = process.argv[1] !== undefined && /[\\/]src[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,52 @@
+import { renderJson } from "../report/json";
+import { renderMarkdown } from "../report/markdown";
+import type { Report } from "../report/schema";
+import { severityAtLeast, type Severity } from "../engine/rule";
+import { UsageError } from "./inputs";
+import type { CliIO } from "./io";
+
+export type ReportFormat = "json" | "md";
+export type FailOn = Severity | "never";
+
+export function parseFailOn(value: string | undefined): FailOn {
+  const v = value ?? "error";
+  if (v === "error" || v === "warning" || v === "info" || v === "never") return v;
+  throw new UsageError(`--fail-on must be error, warning, info or never (got ${JSON.stringify(v)})`);
+}
+
+export function parseFormat(value: string | undefined, io: CliIO, out?: string): ReportFormat {
+  if (value === undefined) {
+    if (out?.endsWith(".md")) return "md";
+    if (out?.endsWith(".json")) return "json";
+    return io.stdoutIsTTY && !out ? "md" : "json";
+  }
+  if (value === "json" || value === "md" || value === "markdown") return value === "markdown" ? "md" : value;
+  throw new UsageError(`--format must be json or md (got ${JSON.stringify(value)})`);
+}
+
+export function renderReport(report: Report, format: ReportFormat): string {
+  return format === "json" ? renderJson(report) : renderMarkdown(report);
+}
+
+export async function writeReport(report: Report, format: ReportFormat, out: string | undefined, io: CliIO): Promise<void> {
+  const text = renderReport(report, format);
+  if (out) await io.writeFile(out, text);
+  else io.stdout(text);
+}
+
+export function exitCodeFor(report: Report, failOn: FailOn): number {
+  if (failOn === "never") return 0;
+  return report.findings.some((f) => severityAtLeast(f.severity, failOn)) ? 1 : 0;
+}
+
+export function summaryLine(report: Report): string {
+  const s = report.summary;
+  const by = (sev: Severity) => report.findings.filter((f) => f.severity === sev).length;
+  const parts = [
+    `${s.traces} traces, ${s.spans} spans, ${s.services} services from ${s.files} input(s)`,
+    `${by("error")} error, ${by("warning")} warning, ${by("info")} info finding(s)`,
+  ];
+  if (s.partialTraces > 0) parts.push(`${s.partialTraces} partial trace(s)`);
+  if (s.inputErrors.length > 0) parts.push(`${s.inputErrors.length} input error(s)`);
+  return `tracelint: ${parts.join("; ")}`;
+}

@@ -1,0 +1,97 @@
+// Trace and span ID helpers. IDs travel as bytes (protobuf), hex (OTLP/JSON, search results) or
+// base64 (Tempo's gogo-jsonpb JSON); everything is normalised to lower-case hex here.
+
+export const TRACE_ID_HEX_LENGTH = 32;
+export const SPAN_ID_HEX_LENGTH = 16;
+
+const HEX_TABLE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const HEX_RE = /^[0-9a-fA-F]*$/;
+const ZERO_RE = /^0*$/;
+const BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let out = "";
+  for (let i = start; i < end; i++) out += HEX_TABLE[bytes[i]!];
+  return out;
+}
+
+export function isHex(value: string): boolean {
+  return HEX_RE.test(value);
+}
+
+/** An ID made only of zeros (or empty) is "not set" in W3C trace context. */
+export function isAllZeroId(hex: string): boolean {
+  return ZERO_RE.test(hex);
+}
+
+/** True for a well-formed, non-zero trace ID (32 lower-case hex chars). */
+export function isValidTraceId(hex: string): boolean {
+  return hex.length === TRACE_ID_HEX_LENGTH && HEX_RE.test(hex) && !ZERO_RE.test(hex);
+}
+
+/** True for a well-formed, non-zero span ID (16 lower-case hex chars). */
+export function isValidSpanId(hex: string): boolean {
+  return hex.length === SPAN_ID_HEX_LENGTH && HEX_RE.test(hex) && !ZERO_RE.test(hex);
+}
+
+/**
+ * Normalises a hex trace ID: lower case, left-padded to 32 chars. Tempo search results strip
+ * leading zeros and 64-bit (Jaeger/Zipkin) IDs are 16 chars; both compare equal after this.
+ * Longer or non-hex input is returned lower-cased so that validity rules can still flag it.
+ */
+export function normalizeTraceId(hex: string): string {
+  const lower = hex.toLowerCase();
+  if (lower.length < TRACE_ID_HEX_LENGTH && HEX_RE.test(lower)) {
+    return lower.padStart(TRACE_ID_HEX_LENGTH, "0");
+  }
+  return lower;
+}
+
+export function traceIdFromBytes(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  return normalizeTraceId(bytesToHex(bytes, start, end));
+}
+
+function base64ToBytes(value: string): Uint8Array | undefined {
+  if (!BASE64_RE.test(value)) return undefined;
+  const standard = value.replace(/-/g, "+").replace(/_/g, "/");
+  try {
+    const binary = atob(standard.padEnd(Math.ceil(standard.length / 4) * 4, "="));
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+export type IdEncoding = "hex" | "base64" | "empty" | "malformed";
+
+export interface DecodedId {
+  /** Lower-case hex of the decoded bytes; for malformed input, the raw text lower-cased. */
+  hex: string;
+  encoding: IdEncoding;
+}
+
+/**
+ * Decodes an ID from a JSON document of unknown flavour. Hex of the expected length wins (OTLP/JSON,
+ * and hand-written Tempo bodies whose "base64" is really hex); otherwise base64 is tried and its
+ * decoded length checked, because any hex string is also valid base64 of the wrong length.
+ * `expectedBytes` is 16 for trace IDs, 8 for span IDs; 8-byte trace IDs are accepted and padded.
+ */
+export function decodeJsonId(text: string, expectedBytes: 8 | 16): DecodedId {
+  if (text === "") return { hex: "", encoding: "empty" };
+  const hexOk = HEX_RE.test(text);
+  if (hexOk && (text.length === expectedBytes * 2 || (expectedBytes === 16 && text.length === 16))) {
+    return { hex: expectedBytes === 16 ? normalizeTraceId(text) : text.toLowerCase(), encoding: "hex" };
+  }
+  const bytes = base64ToBytes(text);
+  if (bytes && (bytes.length === expectedBytes || (expectedBytes === 16 && bytes.length === 8))) {
+    const hex = bytesToHex(bytes);
+    return { hex: expectedBytes === 16 ? normalizeTraceId(hex) : hex, encoding: "base64" };
+  }
+  if (hexOk && text.length < expectedBytes * 2 && text.length > 0) {
+    // Short hex (leading zeros stripped, as Tempo search does for trace IDs).
+    return { hex: text.toLowerCase().padStart(expectedBytes * 2, "0"), encoding: "hex" };
+  }
+  return { hex: text.toLowerCase(), encoding: "malformed" };
+}

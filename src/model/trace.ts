@@ -1,0 +1,95 @@
+// One complete trace (all spans that share a trace ID across every input), with the structural
+// indexes that several rules need, computed once on first use.
+import { isAllZeroId } from "./ids";
+import type { Span } from "./span";
+
+/** A parent ID of "" or all zeros makes a span a root (W3C: an all-zero ID is "not set"). */
+export function isRootParent(parentSpanId: string): boolean {
+  return parentSpanId === "" || isAllZeroId(parentSpanId);
+}
+
+export function compareStart(a: Span, b: Span): number {
+  return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0;
+}
+
+export interface TraceOptions {
+  /** The source returned only part of the trace (Tempo `status: PARTIAL`, size limits). */
+  partial?: boolean;
+  partialReason?: string;
+}
+
+export class Trace {
+  readonly traceId: string;
+  /** Spans in input order. */
+  readonly spans: readonly Span[];
+  readonly partial: boolean;
+  readonly partialReason: string | undefined;
+
+  #byId?: Map<string, Span>;
+  #children?: Map<string, Span[]>;
+  #roots?: Span[];
+  #topSpans?: Span[];
+  #byStart?: Span[];
+
+  constructor(traceId: string, spans: readonly Span[], options: TraceOptions = {}) {
+    this.traceId = traceId;
+    this.spans = spans;
+    this.partial = options.partial ?? false;
+    this.partialReason = options.partialReason;
+  }
+
+  /** Spans sorted by start time (ties keep input order). */
+  get spansByStart(): readonly Span[] {
+    return (this.#byStart ??= [...this.spans].sort(compareStart));
+  }
+
+  /** Span ID → the earliest-starting span with that ID (ties: input order). */
+  get spanById(): ReadonlyMap<string, Span> {
+    if (!this.#byId) {
+      const map = new Map<string, Span>();
+      for (const span of this.spansByStart) if (!map.has(span.spanId)) map.set(span.spanId, span);
+      this.#byId = map;
+    }
+    return this.#byId;
+  }
+
+  /** Parent span ID → children (input order). Roots are not listed under any key. */
+  get childrenByParent(): ReadonlyMap<string, readonly Span[]> {
+    if (!this.#children) {
+      const map = new Map<string, Span[]>();
+      for (const span of this.spans) {
+        if (isRootParent(span.parentSpanId)) continue;
+        const list = map.get(span.parentSpanId);
+        if (list) list.push(span);
+        else map.set(span.parentSpanId, [span]);
+      }
+      this.#children = map;
+    }
+    return this.#children;
+  }
+
+  /** Spans without a parent (empty or all-zero parent ID), sorted by start time. */
+  get roots(): readonly Span[] {
+    return (this.#roots ??= this.spansByStart.filter((s) => isRootParent(s.parentSpanId)));
+  }
+
+  /** Spans whose parent ID is set but names no span of this trace, sorted by start time. */
+  get topSpans(): readonly Span[] {
+    if (!this.#topSpans) {
+      const byId = this.spanById;
+      this.#topSpans = this.spansByStart.filter(
+        (s) => !isRootParent(s.parentSpanId) && !byId.has(s.parentSpanId),
+      );
+    }
+    return this.#topSpans;
+  }
+
+  /** The earliest-starting span (the trace's "owner" when it has no root). */
+  get earliestSpan(): Span | undefined {
+    return this.spansByStart[0];
+  }
+
+  parentOf(span: Span): Span | undefined {
+    return isRootParent(span.parentSpanId) ? undefined : this.spanById.get(span.parentSpanId);
+  }
+}

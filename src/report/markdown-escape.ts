@@ -1,0 +1,19 @@
+// Text from trace data (span names, attribute keys, service names) is attacker-controlled: escape
+// everything that Markdown or embedded HTML would interpret, and keep table cells on one line.
+
+const MD_SPECIAL = /[\\`*_{}[\]()#+!|<>&~]/g;
+
+export function mdText(value: string): string {
+  return value.replace(/\r?\n|\r/g, " ").replace(MD_SPECIAL, (ch) => {
+    if (ch === "<") return "&lt;";
+    if (ch === ">") return "&gt;";
+    if (ch === "&") return "&amp;";
+    return `\\${ch}`;
+  });
+}
+
+/** Inline code that cannot be broken out of: backticks become a safe look-alike. */
+export function mdCode(value: string): string {
+  const clean = value.replace(/\r?\n|\r/g, " ").replace(/`/g, "ˋ").replace(/\|/g, "¦");
+  return `\`${clean}\``;
+}

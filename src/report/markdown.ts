@@ -1,0 +1,105 @@
+// Human-readable Markdown report: headline numbers, a table per rule and per service, then each
+// finding with its examples and fix.
+import type { Report, ReportFinding } from "./schema";
+import { mdCode, mdText } from "./markdown-escape";
+
+type Severity = ReportFinding["severity"];
+const SEVERITY_ICON: Record<Severity, string> = { error: "🔴 error", warning: "🟠 warning", info: "🔵 info" };
+
+function count(findings: readonly ReportFinding[], severity: Severity): number {
+  return findings.filter((f) => f.severity === severity).length;
+}
+
+function ruleTable(report: Report): string[] {
+  const rows = new Map<string, { severity: Severity; findings: number; occurrences: number; traces: number }>();
+  for (const f of report.findings) {
+    const row = rows.get(f.ruleId) ?? { severity: f.severity, findings: 0, occurrences: 0, traces: 0 };
+    row.findings++;
+    row.occurrences += f.occurrences;
+    row.traces += f.traceCount;
+    rows.set(f.ruleId, row);
+  }
+  if (rows.size === 0) return ["No findings. ✅", ""];
+  const lines = ["## Findings by rule", "", "| Rule | Severity | Findings | Occurrences | Traces |", "|---|---|---:|---:|---:|"];
+  for (const [id, r] of [...rows].sort((a, b) => b[1].occurrences - a[1].occurrences)) {
+    lines.push(`| ${mdCode(id)} | ${SEVERITY_ICON[r.severity]} | ${r.findings} | ${r.occurrences} | ${r.traces} |`);
+  }
+  lines.push("");
+  return lines;
+}
+
+function serviceTable(report: Report): string[] {
+  const rows = new Map<string, { error: number; warning: number; info: number; occurrences: number }>();
+  for (const f of report.findings) {
+    const row = rows.get(f.service) ?? { error: 0, warning: 0, info: 0, occurrences: 0 };
+    row[f.severity]++;
+    row.occurrences += f.occurrences;
+    rows.set(f.service, row);
+  }
+  if (rows.size === 0) return [];
+  const lines = ["## Findings by service", "", "| Service | Errors | Warnings | Info | Occurrences |", "|---|---:|---:|---:|---:|"];
+  const sorted = [...rows].sort((a, b) => b[1].error - a[1].error || b[1].warning - a[1].warning || b[1].occurrences - a[1].occurrences);
+  for (const [service, r] of sorted) {
+    lines.push(`| ${mdText(service)} | ${r.error} | ${r.warning} | ${r.info} | ${r.occurrences} |`);
+  }
+  lines.push("");
+  return lines;
+}
+
+function findingDetails(report: Report): string[] {
+  if (report.findings.length === 0) return [];
+  const lines = ["## Details", ""];
+  let currentRule = "";
+  for (const f of report.findings) {
+    if (f.ruleId !== currentRule) {
+      currentRule = f.ruleId;
+      lines.push(`### ${mdText(f.ruleId)}`, "");
+    }
+    const about = [f.subject !== null ? `subject ${mdCode(f.subject)}` : "", f.category !== null ? `category ${mdCode(f.category)}` : ""]
+      .filter(Boolean)
+      .join(", ");
+    lines.push(`- **${SEVERITY_ICON[f.severity]}** in **${mdText(f.service)}**${about ? ` (${about})` : ""}: ${mdText(f.message)}`);
+    lines.push(`  - ${f.occurrences} occurrence(s) in ${f.traceCount} trace(s)`);
+    if (f.examples.length > 0) {
+      const examples = f.examples.map((e) => {
+        const parts = [`trace ${mdCode(e.traceId)}`];
+        if (e.spanId) parts.push(`span ${mdCode(e.spanId)}`);
+        if (e.relatedTraceId) parts.push(`↔ trace ${mdCode(e.relatedTraceId)}`);
+        if (e.evidence) parts.push(`evidence ${mdCode(e.evidence)}`);
+        return parts.join(" ");
+      });
+      lines.push(`  - examples: ${examples.join("; ")}`);
+    }
+    if (f.fix) lines.push(`  - fix: ${f.fix.split("\n").join("\n    ")}`);
+  }
+  lines.push("");
+  return lines;
+}
+
+function inputErrors(report: Report): string[] {
+  const errors = report.summary.inputErrors;
+  if (errors.length === 0) return [];
+  const lines = [`## Input errors (${errors.length})`, "", "These inputs (or parts of them) could not be read; everything else was analysed.", ""];
+  for (const e of errors) lines.push(`- ${mdCode(e.file)}: ${mdText(e.message)}`);
+  lines.push("");
+  return lines;
+}
+
+export function renderMarkdown(report: Report): string {
+  const s = report.summary;
+  const lines = [
+    "# tracelint report",
+    "",
+    `Generated ${report.generatedAt} by tracelint ${report.tool.version}.`,
+    "",
+    "| Inputs | Traces | Spans | Services | Partial traces | Input errors | Errors | Warnings | Info |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${s.files} | ${s.traces} | ${s.spans} | ${s.services} | ${s.partialTraces} | ${s.inputErrors.length} | ${count(report.findings, "error")} | ${count(report.findings, "warning")} | ${count(report.findings, "info")} |`,
+    "",
+    ...ruleTable(report),
+    ...serviceTable(report),
+    ...findingDetails(report),
+    ...inputErrors(report),
+  ];
+  return lines.join("\n");
+}
