@@ -1,0 +1,152 @@
+// The built-in detectors: a pattern that finds candidates and a validator that rejects look-alikes.
+// Order is specificity: when two matches overlap, the earlier detector wins
+// (`https://user:pass@host` is url-credentials, not an email; `Bearer eyJ…` is a bearer token).
+import { ibanValid, cardNumberValid, ipv4Valid, ipv6Valid, jwtValid, ssnValid } from "./validators";
+import * as mask from "./mask";
+
+export const PII_CATEGORIES = [
+  "url-credentials",
+  "bearer-token",
+  "jwt",
+  "api-key",
+  "secret-param",
+  "iban",
+  "credit-card",
+  "us-ssn",
+  "email",
+  "phone",
+  "ip-address",
+] as const;
+export type BuiltinCategory = (typeof PII_CATEGORIES)[number];
+/** Recognised by the attribute key alone (`authorization`, `password`, …). */
+export const SECRET_KEY_CATEGORY = "secret-key";
+
+export interface Detector {
+  /** Category reported for a match (a built-in category or a configured detector's name). */
+  category: string;
+  /** Global regex finding candidates; group 0 is the sensitive text. */
+  pattern: RegExp;
+  /** Returns the accepted text (possibly shortened), or undefined to reject the candidate. */
+  accept?(match: RegExpExecArray): string | undefined;
+  mask(value: string): string;
+}
+
+const FILE_EXTENSIONS = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "cjs", "ts", "map", "json", "html", "txt"]);
+const PLACEHOLDER_VALUE = /^(?:\?|\$\d+|:\w+|@\w+|%s|%\(\w+\)s|\{[^}]*\}|<[^>]*>|\*+|x+|null|none|undefined|\[?redacted\]?|\[?filtered\]?)$/i;
+
+function same(match: RegExpExecArray): string {
+  return match[0];
+}
+
+export const BUILTIN_DETECTORS: readonly Detector[] = [
+  {
+    category: "url-credentials",
+    // scheme://user:password@host — a non-empty password is required (`ssh://git@host` is fine).
+    pattern: /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s/?#@:]+:[^\s/?#@]+@[^\s/?#@]+/g,
+    accept: same,
+    mask: mask.maskUrlCredentials,
+  },
+  {
+    category: "bearer-token",
+    pattern: /\bBearer\s+[A-Za-z0-9\-._~+/]{16,}=*/gi,
+    // Prose such as "Bearer authentication required" has no digits.
+    accept: (m) => (/\d/.test(m[0]) ? m[0] : undefined),
+    mask: mask.maskBearer,
+  },
+  {
+    category: "jwt",
+    pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){2}(?:(?:\.[A-Za-z0-9_-]*){2})?(?![\w-])/g,
+    accept: (m) => (jwtValid(m[0]) ? m[0] : undefined),
+    mask: mask.maskJwt,
+  },
+  {
+    category: "api-key",
+    pattern:
+      /(?<![\w-])(?:(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}|xox[abporse]-[A-Za-z0-9-]{10,}|[sr]k_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|sk-(?:proj-)?[A-Za-z0-9_-]{20,})(?![\w-])/g,
+    // OpenAI-style `sk-` keys mix digits and letters; `sk-learn-…` package names do not.
+    accept: (m) => (!m[0].startsWith("sk-") || (/\d/.test(m[0]) && /[A-Z]/.test(m[0])) ? m[0] : undefined),
+    mask: mask.maskApiKey,
+  },
+  {
+    category: "secret-param",
+    // password=… / token=… in URLs, form bodies, connection strings and SQL literals.
+    pattern:
+      /(?<![\w.-])(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key|sig)\s*=\s*(?:'[^']*'|"[^"]*"|[^\s&;,'")]+)/gi,
+    accept: (m) => {
+      const value = m[0].slice(m[0].indexOf("=") + 1).trim().replace(/^(['"])(.*)\1$/, "$2");
+      // Bind parameters (`password = ?`, `$1`, `:pw`) and already-masked values leak nothing.
+      return value === "" || PLACEHOLDER_VALUE.test(value) ? undefined : m[0];
+    },
+    mask: mask.maskSecretParam,
+  },
+  {
+    category: "iban",
+    pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g,
+    accept: acceptIban,
+    mask: mask.maskIban,
+  },
+  {
+    category: "credit-card",
+    pattern: /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w.])/g,
+    accept: (m) => {
+      const separators = new Set(m[0].replace(/\d/g, ""));
+      if (separators.size > 1) return undefined; // mixed "-" and " " is not how cards are written
+      return cardNumberValid(m[0].replace(/\D/g, "")) ? m[0] : undefined;
+    },
+    mask: mask.maskCard,
+  },
+  {
+    category: "us-ssn",
+    pattern: /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g,
+    accept: (m) => (ssnValid(m[1]!, m[2]!, m[3]!) ? m[0] : undefined),
+    mask: mask.maskSsn,
+  },
+  {
+    category: "email",
+    pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g,
+    // `icon@2x.png` and `pkg@1.2.3/index.js` are file names, not addresses.
+    accept: (m) => (FILE_EXTENSIONS.has(m[0].slice(m[0].lastIndexOf(".") + 1).toLowerCase()) ? undefined : m[0]),
+    mask: mask.maskEmail,
+  },
+  {
+    category: "phone",
+    // E.164 (`+14155552671`) or international format (`+44 20 7946 0958`, `+1 (415) 555-2671`);
+    // a leading `+` and country code are required, so bare digit runs never match.
+    pattern: /(?<![\w+])\+[1-9](?:[ .-]?\(?\d{1,4}\)?){2,8}(?![\w])/g,
+    accept: (m) => {
+      const digits = m[0].replace(/\D/g, "").length;
+      return digits >= 8 && digits <= 15 ? m[0] : undefined;
+    },
+    mask: mask.maskPhone,
+  },
+  {
+    category: "ip-address",
+    pattern: /(?<![\w.:-])(?:(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)(?![\w.-]|:[0-9A-Fa-f]*:)/g,
+    accept: acceptIp,
+    mask: mask.maskIp,
+  },
+];
+
+function acceptIban(m: RegExpExecArray): string | undefined {
+  // The pattern may run into a following word ("… 3000 TEST"); cut at the country's length.
+  const text = m[0];
+  for (let end = text.length; end >= 15; end--) {
+    if (text[end - 1] === " ") continue;
+    const candidate = text.slice(0, end);
+    if (ibanValid(candidate.replace(/ /g, ""))) return candidate;
+  }
+  return undefined;
+}
+
+function acceptIp(m: RegExpExecArray): string | undefined {
+  const text = m[0];
+  if (!text.includes(":")) {
+    if (!ipv4Valid(text)) return undefined;
+    // Unspecified, loopback and broadcast addresses identify nobody.
+    return text === "0.0.0.0" || text.startsWith("127.") || text === "255.255.255.255" ? undefined : text;
+  }
+  if (!ipv6Valid(text) || text === "::" || text === "::1") return undefined;
+  // `Foo::Bar`-style scope operators parse as IPv6; require at least three groups or a digit-led one.
+  const groups = text.split(":").filter(Boolean);
+  return groups.length >= 3 || /^[0-9a-f]{4}$/i.test(groups[0] ?? "") && /\d/.test(groups[0] ?? "") ? text : undefined;
+}

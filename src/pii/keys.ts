@@ -1,0 +1,35 @@
+// Key-name knowledge: which attribute keys imply a secret whatever the value looks like, and which
+// keys semantic conventions define to hold an IP address (so an IP there is expected, not a leak).
+
+/** Last key segments (lower case, `-` read as `_`) that name a secret. */
+const SECRET_SEGMENTS = new Set([
+  "authorization", "proxy_authorization", "cookie", "set_cookie", "password", "passwd", "pwd",
+  "secret", "client_secret", "secret_key", "token", "access_token", "refresh_token", "id_token",
+  "auth_token", "session_token", "x_auth_token", "api_key", "apikey", "x_api_key", "private_key",
+  "privatekey", "credentials", "access_key", "secret_access_key", "mysql_pwd",
+]);
+const SECRET_SUFFIXES = ["_password", "_secret", "_token", "_api_key", "_apikey", "_private_key"];
+
+/**
+ * True when the key's last segment names a secret: `http.request.header.authorization`,
+ * `db.password`, `user_token`. Counts such as `gen_ai.usage.input_tokens` are not secrets.
+ */
+export function isSecretKey(key: string, extra: readonly string[] = []): boolean {
+  const lower = key.toLowerCase();
+  const segment = (lower.slice(lower.lastIndexOf(".") + 1) || lower).replace(/-/g, "_");
+  if (SECRET_SEGMENTS.has(segment) || extra.some((e) => e.toLowerCase() === lower || e.toLowerCase() === segment)) return true;
+  return SECRET_SUFFIXES.some((s) => segment.endsWith(s));
+}
+
+/** Keys where semantic conventions expect an IP address (current and older `net.*` names). */
+export const IP_EXPECTED_KEYS: readonly string[] = [
+  "client.address", "client.socket.address", "server.address", "server.socket.address",
+  "network.peer.address", "network.local.address", "source.address", "destination.address",
+  "host.ip", "net.peer.ip", "net.peer.name", "net.host.ip", "net.host.name", "net.sock.peer.addr",
+  "net.sock.host.addr", "http.client_ip",
+];
+
+/** Values that are already redacted (`***`, `[REDACTED]`, `<masked>`) leak nothing. */
+export function isRedactedPlaceholder(value: string): boolean {
+  return /^\s*$|^[*x•.-]+$|^[[<({]?\s*(redacted|masked|filtered|hidden|removed|omitted)\s*[\]>)}]?$/i.test(value);
+}

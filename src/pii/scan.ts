@@ -1,0 +1,37 @@
+// Finds sensitive values in one string: runs every detector, keeps validated matches, and resolves
+// overlaps in favour of the more specific detector (earlier in the list).
+import type { Detector } from "./detectors";
+
+export interface PiiMatch {
+  category: string;
+  start: number;
+  end: number;
+  /** Masked form of the matched text; the raw text is never kept. */
+  masked: string;
+}
+
+/** Strings shorter than this cannot hold any detected value (shortest: a 7-char IPv4). */
+const MIN_LENGTH = 7;
+
+export function findPii(text: string, detectors: readonly Detector[]): PiiMatch[] {
+  if (text.length < MIN_LENGTH) return [];
+  const accepted: PiiMatch[] = [];
+  for (const detector of detectors) {
+    const pattern = detector.pattern;
+    pattern.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = pattern.exec(text)) !== null) {
+      if (match[0] === "") {
+        pattern.lastIndex++;
+        continue;
+      }
+      const value = detector.accept ? detector.accept(match) : match[0];
+      if (value === undefined) continue;
+      const start = match.index;
+      const end = start + value.length;
+      if (accepted.some((a) => start < a.end && a.start < end)) continue;
+      accepted.push({ category: detector.category, start, end, masked: detector.mask(value) });
+    }
+  }
+  return accepted.sort((a, b) => a.start - b.start);
+}
