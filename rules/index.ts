@@ -1,8 +1,26 @@
 // The built-in rules, in the order they run. Adding a rule: create `rules/<id>.ts` exporting a
 // `defineRule(...)` default, then list it here (one line).
 import type { Rule } from "../src/engine/rule";
+import invalidSpanContext from "./invalid-span-context";
+import duplicateSpanId from "./duplicate-span-id";
+import parentCycle from "./parent-cycle";
+import missingRoot from "./missing-root";
+import orphanSpan from "./orphan-span";
+import multipleRoots from "./multiple-roots";
+import invalidTimestamps from "./invalid-timestamps";
+import clockSkew from "./clock-skew";
+import partialTrace from "./partial-trace";
 
 export const builtinRules: Rule[] = [
+  invalidSpanContext,
+  duplicateSpanId,
+  parentCycle,
+  missingRoot,
+  orphanSpan,
+  multipleRoots,
+  invalidTimestamps,
+  clockSkew,
+  partialTrace,
 ];
 
 export function findRule(id: string): Rule | undefined {
