@@ -51,6 +51,8 @@ export interface HandwrittenSpan {
   parentSpanId?: string;
   /** OTLP integer kind (1 INTERNAL, 2 SERVER, 3 CLIENT, 4 PRODUCER, 5 CONSUMER). */
   kind?: number;
+  /** OTLP span flags (0x100 = parent-is-remote known, 0x200 = parent is remote). */
+  flags?: number;
   /** Milliseconds after 2026-01-01T00:00:00Z; `null` writes a literal 0 (the Unix epoch). */
   startMs: number | null;
   endMs: number | null;
@@ -79,6 +81,7 @@ export function handwrittenOtlpJson(spans: readonly HandwrittenSpan[]): Uint8Arr
               parentSpanId: s.parentSpanId ?? "",
               name: "op",
               kind: s.kind ?? 1,
+              ...(s.flags !== undefined ? { flags: s.flags } : {}),
               startTimeUnixNano: nanos(s.startMs),
               endTimeUnixNano: nanos(s.endMs),
               status: {},
