@@ -10,6 +10,12 @@ import multipleRoots from "./multiple-roots";
 import invalidTimestamps from "./invalid-timestamps";
 import clockSkew from "./clock-skew";
 import partialTrace from "./partial-trace";
+import piiInAttributes from "./pii-in-attributes";
+import missingServiceName from "./missing-service-name";
+import errorStatusMismatch from "./error-status-mismatch";
+import spanLimitsExceeded from "./span-limits-exceeded";
+import oversizedTrace from "./oversized-trace";
+import rootSpanIsClient from "./root-span-is-client";
 
 export const builtinRules: Rule[] = [
   invalidSpanContext,
@@ -21,6 +27,12 @@ export const builtinRules: Rule[] = [
   invalidTimestamps,
   clockSkew,
   partialTrace,
+  piiInAttributes,
+  missingServiceName,
+  errorStatusMismatch,
+  spanLimitsExceeded,
+  oversizedTrace,
+  rootSpanIsClient,
 ];
 
 export function findRule(id: string): Rule | undefined {

@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { defineRule } from "../src/engine/rule";
+import type { Resource, Span } from "../src/model/span";
+import { PiiScanner, type PiiHit } from "../src/pii/attributes";
+import { CustomDetectorSchema, compileCustomDetector } from "../src/pii/custom";
+import { BUILTIN_DETECTORS, PII_CATEGORIES, SECRET_KEY_CATEGORY } from "../src/pii/detectors";
+import { IP_EXPECTED_KEYS } from "../src/pii/keys";
+import { piiFix } from "../src/remediation/pii";
+
+const WHAT: Record<string, string> = {
+  email: "email addresses",
+  "credit-card": "payment card numbers (known issuer range, Luhn-valid)",
+  iban: "IBANs (valid mod-97 check digits)",
+  "us-ssn": "US social security numbers",
+  phone: "international phone numbers",
+  jwt: "JSON Web Tokens",
+  "bearer-token": "bearer tokens",
+  "api-key": "API keys",
+  "url-credentials": "URLs with embedded user:password credentials",
+  "secret-param": "secret parameters (password=, token=, api_key=, …)",
+  "ip-address": "IP addresses",
+  [SECRET_KEY_CATEGORY]: "unmasked values although its key names a secret",
+};
+
+function where(subject: string): string {
+  if (subject === "span.name") return "Span names carry";
+  if (subject === "event.name") return "Span event names carry";
+  if (subject === "status.message") return "Span status messages carry";
+  if (subject.startsWith("resource.")) return `Resource attribute \`${subject.slice(9)}\` carries`;
+  if (subject.startsWith("event.")) return `Span event attribute \`${subject.slice(6)}\` carries`;
+  if (subject.startsWith("link.")) return `Span link attribute \`${subject.slice(5)}\` carries`;
+  return `Span attribute \`${subject}\` carries`;
+}
+
+export default defineRule({
+  meta: {
+    id: "pii-in-attributes",
+    severity: "error",
+    description: "Personal data or secrets in span, resource, event and link attributes, span names and status messages",
+    docs: `Scans every string (and string-array element) in span attributes, resource attributes, span event
+attributes, span link attributes, span names, event names and status messages with validated detectors:
+\`email\`, \`credit-card\` (13–19 digits, Visa/Mastercard incl. 2221–2720/Amex/Discover/JCB/Diners ranges, Luhn),
+\`iban\` (country length + mod-97), \`us-ssn\` (\`ddd-dd-dddd\`, not area 000/666/9xx, group 00, serial 0000),
+\`phone\` (\`+\` and country code, 8–15 digits), \`jwt\`, \`bearer-token\`, \`api-key\` (AWS \`AKIA…\`, GitHub \`ghp_…\`,
+Slack \`xox…\`, Stripe \`sk_live_…\`, Google \`AIza…\`, OpenAI \`sk-…\`), \`url-credentials\` (\`scheme://user:pass@\`),
+\`secret-param\` (\`password=\`, \`token=\`, \`api_key=\` … with a literal value; bind parameters are fine) and
+\`ip-address\` (severity info; not reported under keys where semantic conventions expect an address:
+\`client.address\`, \`server.address\`, \`network.peer.address\`, \`source.address\`, \`destination.address\`, their
+\`net.*\` forms, \`host.ip\`). A key that names a secret (\`authorization\`, \`cookie\`, \`password\`, \`*_token\`, …) is a
+\`secret-key\` finding even when its value is not recognised; a recognised value there is reported once, with the
+value's category. Overlapping matches go to the most specific detector (\`https://u:p@host\` is url-credentials).
+
+One finding per (service, subject, category). Subject = the attribute key, prefixed \`resource.\`, \`event.\` or
+\`link.\` outside span attributes, or \`span.name\` / \`event.name\` / \`status.message\`. Service = the span's
+\`service.name\`. One occurrence = one span carrying such a value (a resource value counts once per span of that
+resource). Evidence is always masked (\`j***@e***.com\`, \`**** **** **** 4242\`, \`eyJ…(jwt, 3 parts)\`).
+
+Fix: stop recording the value in the instrumentation; meanwhile each finding's fix gives a Collector \`transform\`
+(and, for span attributes, \`redaction\`) processor snippet for exactly that key. Options: \`categories\`
+(\`{ "ip-address": false }\`), \`allow\` (\`[{ "key": "customer.email", "categories": ["email"] }]\`, \`*\` globs, bare
+key or prefixed subject), \`ipAddressKeys\`, \`secretKeys\` (extra key names), \`detectors\` (\`[{ "name": "employee-id",
+"pattern": "EMP-[0-9]{6}", "validator": "none" | "luhn" | "iban" }]\`).`,
+    options: z
+      .object({
+        categories: z.record(z.string(), z.boolean()).default({}).describe("Turn categories on/off; all on by default."),
+        allow: z
+          .array(z.object({ key: z.string().min(1), categories: z.array(z.string()).optional() }).strict())
+          .default([]),
+        ipAddressKeys: z.array(z.string()).default([...IP_EXPECTED_KEYS]),
+        secretKeys: z.array(z.string()).default([]),
+        detectors: z.array(CustomDetectorSchema).default([]),
+      })
+      .strict(),
+  },
+  create(context) {
+    const { options } = context;
+    const scanner = new PiiScanner({
+      detectors: [...BUILTIN_DETECTORS, ...options.detectors.map(compileCustomDetector)],
+      enabled: (category) => options.categories[category] ?? true,
+      allow: options.allow,
+      ipExpectedKeys: new Set(options.ipAddressKeys),
+      extraSecretKeys: options.secretKeys,
+    });
+    // A resource is shared by many spans (and often by every batch of one process): scan it once.
+    const resourceHits = new WeakMap<Resource, PiiHit[]>();
+    const hitsOfResource = (resource: Resource): PiiHit[] => {
+      let hits = resourceHits.get(resource);
+      if (!hits) {
+        hits = [];
+        for (const [key, value] of resource.attributes) scanner.scanAttribute("resource.", key, value, hits);
+        resourceHits.set(resource, hits);
+      }
+      return hits;
+    };
+    const hitsOfSpan = (span: Span): PiiHit[] => {
+      const hits: PiiHit[] = [...hitsOfResource(span.resource)];
+      scanner.scanText("span.name", span.name, hits);
+      for (const [key, value] of span.attributes) scanner.scanAttribute("", key, value, hits);
+      for (const event of span.events) {
+        scanner.scanText("event.name", event.name, hits);
+        for (const [key, value] of event.attributes) scanner.scanAttribute("event.", key, value, hits);
+      }
+      for (const link of span.links) for (const [key, value] of link.attributes) scanner.scanAttribute("link.", key, value, hits);
+      if (span.status.message !== "") scanner.scanText("status.message", span.status.message, hits);
+      return hits;
+    };
+    return {
+      trace(trace) {
+        for (const span of trace.spans) {
+          for (const hit of hitsOfSpan(span)) {
+            const builtin = (PII_CATEGORIES as readonly string[]).includes(hit.category) || hit.category === SECRET_KEY_CATEGORY;
+            context.report({
+              service: span.service,
+              subject: hit.subject,
+              category: hit.category,
+              message: `${where(hit.subject)} ${WHAT[hit.category] ?? `values matching the \`${hit.category}\` detector`}; mask or drop them before export.`,
+              ...(hit.category === "ip-address" ? { severity: "info" as const } : {}),
+              example: { traceId: span.traceId, spanId: span.spanId, evidence: hit.evidence },
+              fix: piiFix(hit.subject, builtin ? hit.category : "custom"),
+            });
+          }
+        }
+      },
+    };
+  },
+});
