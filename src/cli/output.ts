@@ -30,8 +30,13 @@ export function renderReport(report: Report, format: ReportFormat): string {
 
 export async function writeReport(report: Report, format: ReportFormat, out: string | undefined, io: CliIO): Promise<void> {
   const text = renderReport(report, format);
-  if (out) await io.writeFile(out, text);
-  else io.stdout(text);
+  if (!out) return io.stdout(text);
+  try {
+    await io.writeFile(out, text);
+  } catch (error) {
+    // A directory, a read-only path…: a usage problem, reported in one line rather than a stack.
+    throw new UsageError(`cannot write report to ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 export function exitCodeFor(report: Report, failOn: FailOn): number {

@@ -1,0 +1,234 @@
+// `tracelint check` end to end: inputs (files, recursive directories, stdin), formats, --out,
+// --fail-on exit codes, usage errors (exit 2, one clear line, no stack) and damaged inputs.
+// Trace data is the SDK-generated fixtures (fixtures/README.md); the only hand-written inputs are
+// the deliberately broken files named `*.handwritten.*` below.
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ReportSchema, type Report } from "../src/report/schema";
+import { runCli } from "./support/cli";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const fixture = (path: string) => relative(process.cwd(), join(repoRoot, "fixtures", path));
+const HEALTHY = fixture("healthy/healthy-estate.otlp.json");
+const ORPHANS = fixture("structure/orphan-server-span.otlp.json");
+const ORPHANS_TEMPO = fixture("structure/orphan-server-span.tempo-v2.json");
+const ROOTS_TEMPO = fixture("structure/multiple-roots.tempo-v2.json");
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tracelint-cli-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function parseReport(text: string): Report {
+  return ReportSchema.parse(JSON.parse(text));
+}
+
+const SUMMARY_LINE = /^tracelint: \d+ traces, \d+ spans, \d+ services from \d+ input\(s\); \d+ error, \d+ warning, \d+ info finding\(s\)/m;
+
+function expectOneUsageLine(stderr: string, text: string): void {
+  const lines = stderr.split("\n").filter(Boolean);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^tracelint: /);
+  expect(lines[0]).toContain(text);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe("tracelint check: inputs", () => {
+  it("checks one file: JSON report on stdout, summary on stderr, exit 1 on an error finding", async () => {
+    const run = await runCli(["check", ORPHANS, "--format", "json"]);
+    expect(run.code).toBe(1);
+    const report = parseReport(run.stdout);
+    expect(report.summary).toMatchObject({ files: 1, traces: 3, spans: 21, services: 3, inputErrors: [] });
+    expect(report.findings.map((f) => [f.ruleId, f.service, f.category, f.occurrences])).toEqual([
+      ["orphan-span", "orders", "caller-span-missing", 3],
+    ]);
+    expect(run.stderr).toMatch(SUMMARY_LINE);
+    expect(run.stderr).toContain("tracelint: 3 traces, 21 spans, 3 services from 1 input(s); 1 error, 0 warning, 0 info finding(s)");
+  });
+
+  it("exits 0 with no findings on the healthy estate", async () => {
+    const run = await runCli(["check", HEALTHY]);
+    expect(run.code).toBe(0);
+    const report = parseReport(run.stdout);
+    expect(report.summary).toMatchObject({ traces: 60, spans: 460, services: 4 });
+    expect(report.findings).toEqual([]);
+  });
+
+  it("walks directories recursively, ignores non-trace files and groups a trace split across them", async () => {
+    const tree = join(dir, "tree");
+    await mkdir(join(tree, "a", "b"), { recursive: true });
+    await copyFile(join(repoRoot, "fixtures/structure/split-across-files.gateway.otlp.json"), join(tree, "gateway.otlp.json"));
+    await copyFile(join(repoRoot, "fixtures/structure/split-across-files.backend.tempo-v2.json"), join(tree, "a", "b", "backend.json"));
+    await writeFile(join(tree, "a", "notes.txt"), "not a trace file, must not be read");
+    await writeFile(join(tree, ".hidden.json"), "{ broken"); // dot files are skipped
+    const run = await runCli(["check", tree, "--format", "json"]);
+    expect(run.code).toBe(0);
+    const report = parseReport(run.stdout);
+    expect(report.summary).toMatchObject({ files: 2, traces: 2, spans: 19, inputErrors: [] });
+    expect(report.findings).toEqual([]);
+  });
+
+  it("reads mixed formats in one run (OTLP/JSON and Tempo v2 JSON) and reports both estates", async () => {
+    const run = await runCli(["check", ORPHANS_TEMPO, ROOTS_TEMPO, HEALTHY, "--format", "json"]);
+    const report = parseReport(run.stdout);
+    expect(report.summary).toMatchObject({ files: 3, traces: 65, inputErrors: [] });
+    expect(report.findings.map((f) => [f.ruleId, f.service, f.subject, f.occurrences])).toEqual([
+      ["orphan-span", "orders", null, 3],
+      ["multiple-roots", "orders", "gateway", 2],
+    ]);
+    expect(run.code).toBe(1);
+  });
+
+  it("reads `-` from stdin through the real bin/tracelint.js", async () => {
+    const input = await readFile(join(repoRoot, "fixtures/structure/multiple-roots.otlp.json"));
+    const child = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const proc = execFile(
+        process.execPath,
+        [join(repoRoot, "bin/tracelint.js"), "check", "-", "--fail-on", "warning"],
+        { cwd: dir, timeout: 30_000 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== "number") reject(error);
+          else resolve({ code: proc.exitCode, stdout, stderr });
+        },
+      );
+      proc.stdin!.end(input);
+    });
+    expect(child.stderr).toMatch(SUMMARY_LINE);
+    expect(child.code).toBe(1);
+    const report = parseReport(child.stdout); // not a TTY: JSON by default
+    expect(report.summary).toMatchObject({ files: 1, traces: 2, inputErrors: [] });
+    expect(report.findings.map((f) => [f.ruleId, f.severity, f.service])).toEqual([["multiple-roots", "warning", "orders"]]);
+  });
+
+  it("reports a malformed file among good ones in summary.inputErrors and analyses the rest", async () => {
+    const broken = join(dir, "truncated.handwritten.json");
+    await writeFile(broken, '{"resourceSpans": [ {"resource": ');
+    const name = relative(process.cwd(), broken);
+    const run = await runCli(["check", broken, ORPHANS, "--format", "json"]);
+    const report = parseReport(run.stdout);
+    expect(report.summary.files).toBe(2);
+    expect(report.summary.traces).toBe(3);
+    expect(report.summary.inputErrors).toHaveLength(1);
+    expect(report.summary.inputErrors[0]!.file).toBe(name);
+    expect(report.summary.inputErrors[0]!.message).not.toContain(name); // the file is named once, in `file`
+    expect(report.findings.map((f) => f.ruleId)).toEqual(["orphan-span"]);
+    expect(run.stderr).toContain(`tracelint: ${name}: `);
+    expect(run.stderr).toMatch(/1 input error\(s\)$/m);
+    expect(run.code).toBe(1);
+  });
+});
+
+describe("tracelint check: output", () => {
+  it("--format md writes the Markdown report", async () => {
+    const run = await runCli(["check", ORPHANS, "--format", "md"]);
+    expect(run.stdout.startsWith("# tracelint report")).toBe(true);
+    expect(run.stdout).toContain("orphan-span");
+    expect(run.stdout).toContain("caller-span-missing");
+  });
+
+  it("--out writes the report to a file (format from its extension) and nothing to stdout", async () => {
+    const md = join(dir, "out", "report.md");
+    const run = await runCli(["check", ORPHANS, "--out", md]);
+    expect(run.stdout).toBe("");
+    expect(await readFile(md, "utf8")).toMatch(/^# tracelint report/);
+    const json = join(dir, "out", "report.json");
+    await runCli(["check", ORPHANS, "-o", json]);
+    expect(parseReport(await readFile(json, "utf8")).findings).toHaveLength(1);
+    expect(run.stderr).toMatch(SUMMARY_LINE);
+  });
+
+  it.each([
+    // multiple-roots is a warning finding
+    ["error", ROOTS_TEMPO, 0],
+    ["warning", ROOTS_TEMPO, 1],
+    ["info", ROOTS_TEMPO, 1],
+    ["never", ROOTS_TEMPO, 0],
+    // orphan-span is an error finding
+    ["error", ORPHANS, 1],
+    ["never", ORPHANS, 0],
+    // nothing to fail on
+    ["info", HEALTHY, 0],
+  ])("--fail-on %s with %s exits %i", async (level, file, code) => {
+    const run = await runCli(["check", file, "--fail-on", level, "--quiet"]);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toBe("");
+  });
+});
+
+describe("tracelint check: usage errors exit 2 with one clear line", () => {
+  it("unknown flag", async () => {
+    const run = await runCli(["check", ORPHANS, "--bogus"]);
+    expect(run.code).toBe(2);
+    expectOneUsageLine(run.stderr, "--bogus");
+    expect(run.stdout).toBe("");
+  });
+
+  it("bad --fail-on", async () => {
+    const run = await runCli(["check", ORPHANS, "--fail-on", "critical"]);
+    expect(run.code).toBe(2);
+    expectOneUsageLine(run.stderr, '--fail-on must be error, warning, info or never (got "critical")');
+  });
+
+  it("bad --format", async () => {
+    const run = await runCli(["check", ORPHANS, "--format", "html"]);
+    expect(run.code).toBe(2);
+    expectOneUsageLine(run.stderr, "--format must be json or md");
+  });
+
+  it("no PATH", async () => {
+    const run = await runCli(["check"]);
+    expect(run.code).toBe(2);
+    expectOneUsageLine(run.stderr, "check needs at least one PATH");
+  });
+
+  it("missing path", async () => {
+    const run = await runCli(["check", join(dir, "does-not-exist.json")]);
+    expect(run.code).toBe(2);
+    expectOneUsageLine(run.stderr, "no such file or directory: ");
+    expect(run.stderr).toContain("does-not-exist.json");
+  });
+
+  it("a directory without trace files", async () => {
+    const empty = join(dir, "empty");
+    await mkdir(empty, { recursive: true });
+    await writeFile(join(empty, "README.txt"), "no traces here");
+    const run = await runCli(["check", empty]);
+    expect(run.code).toBe(2);
+    expectOneUsageLine(run.stderr, "no trace files found in ");
+  });
+
+  it("--out that cannot be written", async () => {
+    const run = await runCli(["check", ORPHANS, "--out", dir]); // a directory
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^tracelint: cannot write report to .+: /m);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("every input unreadable: each is named, then one closing line", async () => {
+    const bad = join(dir, "all-bad");
+    await mkdir(bad, { recursive: true });
+    await writeFile(join(bad, "a.handwritten.json"), "{ not json");
+    await writeFile(join(bad, "b.handwritten.pb"), new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+    await writeFile(join(bad, "c.handwritten.json"), "");
+    const run = await runCli(["check", bad, "--format", "json"]);
+    expect(run.code).toBe(2);
+    const report = parseReport(run.stdout);
+    expect(report.summary.inputErrors.map((e) => e.file.split(/[\\/]/).pop())).toEqual([
+      "a.handwritten.json",
+      "b.handwritten.pb",
+      "c.handwritten.json",
+    ]);
+    expect(report.summary.inputErrors[2]!.message).toBe("input is empty");
+    const lines = run.stderr.split("\n");
+    expect(lines.at(-1)).toBe("tracelint: no input could be read");
+    expect(lines.filter((l) => l.includes(".handwritten."))).toHaveLength(3);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
