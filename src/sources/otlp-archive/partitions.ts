@@ -1,0 +1,89 @@
+// The awss3exporter's time partitions (tempo.md §7): keys are
+// `<prefix>/<strftime(s3_partition_format, UPLOAD time in s3_partition_timezone)>/<file>`, default
+// `year=%Y/month=%m/day=%d/hour=%H/minute=%M` in the collector's Local timezone. Upload time lags
+// span time, so callers widen the window by a margin.
+
+export const DEFAULT_PARTITION_FORMAT = "year=%Y/month=%m/day=%d/hour=%H/minute=%M";
+
+export interface PartitionOptions {
+  format?: string;
+  /** IANA name ("UTC", "Europe/Berlin") or "Local" (the runtime's zone; UTC in Workers). */
+  timeZone?: string;
+}
+
+interface Parts {
+  Y: string;
+  m: string;
+  d: string;
+  H: string;
+  M: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function partsIn(date: Date, timeZone: string | undefined): Parts {
+  const id = timeZone ?? "";
+  let f = formatters.get(id);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      ...(timeZone ? { timeZone } : {}),
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    formatters.set(id, f);
+  }
+  const out: Record<string, string> = {};
+  for (const p of f.formatToParts(date)) out[p.type] = p.value;
+  return { Y: out.year!.padStart(4, "0"), m: out.month!, d: out.day!, H: out.hour!, M: out.minute! };
+}
+
+export function resolveTimeZone(timeZone: string | undefined): string | undefined {
+  if (timeZone === undefined || timeZone === "" || timeZone.toLowerCase() === "local") return undefined;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+  } catch {
+    throw new RangeError(`unknown time zone ${JSON.stringify(timeZone)}`);
+  }
+  return timeZone;
+}
+
+/** strftime for the tokens the exporter's default and common formats use: %Y %m %d %H %M %%. */
+export function formatPartition(format: string, date: Date, timeZone: string | undefined): string {
+  const p = partsIn(date, timeZone);
+  return format.replace(/%([YmdHM%])/g, (_, t: string) => (t === "%" ? "%" : p[t as keyof Parts]));
+}
+
+/** The part of the format that is fixed for a whole hour (or day), used as a listing prefix. */
+function listingFormat(format: string): string {
+  const minute = format.indexOf("%M");
+  const head = minute === -1 ? format : format.slice(0, minute);
+  const slash = head.lastIndexOf("/");
+  return slash === -1 ? "" : head.slice(0, slash + 1);
+}
+
+export interface PartitionPlan {
+  /** Prefixes (relative to the archive prefix) to list. */
+  listPrefixes: string[];
+  /** Minute partitions inside the window; a key must start with one of them. */
+  partitions: Set<string>;
+}
+
+/** Every minute partition from start to end (inclusive) and the coarser prefixes to list them. */
+export function planPartitions(start: Date, end: Date, options: PartitionOptions = {}): PartitionPlan {
+  const format = options.format ?? DEFAULT_PARTITION_FORMAT;
+  const timeZone = resolveTimeZone(options.timeZone);
+  const partitions = new Set<string>();
+  const listPrefixes = new Set<string>();
+  const listing = listingFormat(format);
+  const first = Math.floor(start.getTime() / 60_000) * 60_000;
+  for (let t = first; t <= end.getTime(); t += 60_000) {
+    const at = new Date(t);
+    partitions.add(formatPartition(format, at, timeZone));
+    listPrefixes.add(formatPartition(listing, at, timeZone));
+  }
+  return { listPrefixes: [...listPrefixes], partitions };
+}

@@ -1,0 +1,69 @@
+// The small object-store interface every bucket-backed source and report store uses, so that they do
+// not care whether bytes come from AWS S3, Cloudflare R2 (S3 API or Worker binding) or MinIO.
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified?: Date;
+}
+
+export interface ListOptions {
+  /** Group keys by this separator (usually "/"); groups come back in `prefixes`. */
+  delimiter?: string;
+  /** List keys after this one (S3 `StartAfter`), for resuming or sharding a listing. */
+  startAfter?: string;
+}
+
+/** One page of a listing. Pages arrive in key order; the store handles continuation tokens. */
+export interface ListPage {
+  objects: ObjectInfo[];
+  /** Common prefixes when a delimiter was given (each ends with the delimiter). */
+  prefixes: string[];
+}
+
+export interface StoredObject {
+  body: Uint8Array;
+  size: number;
+  contentType?: string;
+  /** As stored; the body may or may not still be encoded (HTTP clients may inflate it). */
+  contentEncoding?: string;
+  lastModified?: Date;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  contentEncoding?: string;
+}
+
+export interface ObjectStore {
+  /** A short description for reports and logs, e.g. `s3://bucket` (never credentials). */
+  readonly description: string;
+  list(prefix: string, options?: ListOptions): AsyncIterable<ListPage>;
+  /** Throws ObjectNotFoundError when the key does not exist. */
+  get(key: string): Promise<StoredObject>;
+  /** Bytes [start, end) of the object (end exclusive, like Blob.slice). */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array>;
+  put(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
+  /** Size and metadata without the body; undefined when the key does not exist. */
+  head?(key: string): Promise<ObjectInfo | undefined>;
+}
+
+export class ObjectNotFoundError extends Error {
+  override name = "ObjectNotFoundError";
+  constructor(readonly key: string) {
+    super(`no such object: ${key}`);
+  }
+}
+
+/** Lists every object under a prefix (no delimiter), across pages. */
+export async function* listAll(store: ObjectStore, prefix: string, options: ListOptions = {}): AsyncGenerator<ObjectInfo> {
+  for await (const page of store.list(prefix, options)) yield* page.objects;
+}
+
+/** Joins key parts with "/", ignoring empty parts and stray slashes at the joins. */
+export function joinKey(...parts: string[]): string {
+  return parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ""))
+    .filter((p) => p !== "")
+    .join("/");
+}

@@ -1,0 +1,24 @@
+// Parses `s3://bucket/prefix` locations given on the command line or in config.
+
+export interface BucketLocation {
+  bucket: string;
+  /** Key prefix without leading or trailing slash ("" for the bucket root). */
+  prefix: string;
+}
+
+export class BucketUrlError extends Error {
+  override name = "BucketUrlError";
+}
+
+/** Accepts `s3://bucket`, `s3://bucket/`, `s3://bucket/a/b/` (also `r2://`). */
+export function parseBucketUrl(url: string): BucketLocation {
+  const match = /^(?:s3|r2):\/\/([^/]+)(?:\/(.*))?$/.exec(url.trim());
+  if (!match) throw new BucketUrlError(`expected s3://BUCKET[/PREFIX], got ${JSON.stringify(url)}`);
+  const bucket = match[1]!;
+  // S3 bucket names: 3-63 chars, lower-case letters, digits, dots, hyphens (R2 is the same).
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new BucketUrlError(`not a valid bucket name: ${JSON.stringify(bucket)}`);
+  }
+  const prefix = (match[2] ?? "").replace(/^\/+|\/+$/g, "");
+  return { bucket, prefix };
+}
