@@ -4,6 +4,7 @@
 import type { Trace } from "../model/trace";
 import { REPORT_SCHEMA_VERSION, type Report } from "../report/schema";
 import { TOOL_VERSION } from "../version";
+import { computeScores } from "../score/compute";
 import type { ResolvedConfig } from "./config";
 import { FindingStore, type Finding } from "./findings";
 import type { AnalysisDefinition, AnalysisInstance, RuleContext, RuleListener, Severity } from "./rule";
@@ -178,6 +179,7 @@ export class Analyzer {
       rules: this.#rules.map((r) => ({ id: r.id, severity: r.severity, description: r.description })),
       findings: this.#store.list(),
     };
+    report.scores = computeScores(report, this.#services);
     const extended = report as Report & Record<string, unknown>;
     for (const [name, value] of this.#sections) extended[name] = value;
     return report;

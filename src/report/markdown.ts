@@ -2,6 +2,7 @@
 // finding with its examples and fix.
 import type { Report, ReportFinding } from "./schema";
 import { mdCode, mdText } from "./markdown-escape";
+import { coverageMarkdown } from "../analysis/propagation/markdown";
 
 type Severity = ReportFinding["severity"];
 const SEVERITY_ICON: Record<Severity, string> = { error: "🔴 error", warning: "🟠 warning", info: "🔵 info" };
@@ -43,6 +44,20 @@ function serviceTable(report: Report): string[] {
     lines.push(`| ${mdText(service)} | ${r.error} | ${r.warning} | ${r.info} | ${r.occurrences} |`);
   }
   lines.push("");
+  return lines;
+}
+
+function scoreTable(report: Report): string[] {
+  const scores = report.scores;
+  if (!scores || scores.services.length === 0) return [];
+  const lines = ["## Instrumentation score by service", "", "| Service | Score | Category | Spec-rules score | Failed rules |", "|---|---:|---|---:|---|"];
+  for (const s of scores.services) {
+    const failed = s.failedRules.map(mdCode).join(", ") || "—";
+    lines.push(`| ${mdText(s.service)} | ${s.score} | ${s.category} | ${s.specScore ?? "—"} | ${failed} |`);
+  }
+  if (scores.servicesNotListed > 0) lines.push("", `${scores.servicesNotListed} more service(s) not listed.`);
+  const mapped = scores.rules.filter((r) => r.specRule !== null).map((r) => `${r.specRule} → ${mdCode(r.ruleId)}`);
+  lines.push("", `${mdText(scores.method)} Spec rules evaluated: ${mapped.join(", ") || "none"}; not implemented: ${scores.specRulesNotImplemented.join(", ")}.`, "");
   return lines;
 }
 
@@ -98,6 +113,8 @@ export function renderMarkdown(report: Report): string {
     "",
     ...ruleTable(report),
     ...serviceTable(report),
+    ...scoreTable(report),
+    ...coverageMarkdown(report.coverage),
     ...findingDetails(report),
     ...inputErrors(report),
   ];

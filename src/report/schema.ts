@@ -1,6 +1,7 @@
 // The report's JSON shape. This zod schema is the source of truth; `docs/report.schema.json` is
 // generated from it (`npm run schema`) and a test keeps the two in step.
 import { z } from "zod";
+import { ScoresSchema } from "../score/impact";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -56,6 +57,7 @@ export const ReportSchema = z
     summary: SummarySchema,
     rules: z.array(RuleRunSchema).describe("The rules that ran, with their effective severity."),
     findings: z.array(FindingSchema),
+    scores: ScoresSchema.optional().describe("Per-service 0–100 score (Instrumentation Score weights) over the rules that ran."),
   })
   .strict();
 
