@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../engine/config";
 import { TOOL_VERSION } from "../version";
+import { auditCommand } from "./audit";
 import { CHECK_USAGE, runCheck } from "./check";
 import { UsageError } from "./inputs";
 import { processIO, type CliIO } from "./io";
@@ -10,6 +11,7 @@ const USAGE = `tracelint ${TOOL_VERSION}: trace-quality analyzer for OpenTelemet
 
 Usage:
   tracelint check PATH... [options]     lint trace files (see tracelint check --help)
+  tracelint audit --tempo URL [options] audit a sample of recent traces from Tempo (see tracelint audit --help)
   tracelint rules                       list the built-in rules
   tracelint --version
 
@@ -56,6 +58,7 @@ async function rulesCommand(_argv: string[], io: CliIO): Promise<number> {
 
 export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
+  audit: auditCommand,
   rules: rulesCommand,
 };
 

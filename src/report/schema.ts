@@ -2,6 +2,7 @@
 // generated from it (`npm run schema`) and a test keeps the two in step.
 import { z } from "zod";
 import { ScoresSchema } from "../score/impact";
+import { CoverageSectionSchema } from "../analysis/propagation/schema";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -49,6 +50,60 @@ export const RuleRunSchema = z
   .object({ id: z.string(), severity: SeveritySchema, description: z.string() })
   .strict();
 
+export const TempoQuerySourceSchema = z
+  .object({
+    kind: z.literal("tempo").describe("Traces sampled through Tempo's query API (`tracelint audit --tempo`)."),
+    url: z.string().describe("Base URL queried, without credentials or query string."),
+    tenant: z.string().nullable().describe("X-Scope-OrgID sent, or null (single-tenant)."),
+    auth: z.array(z.string()).describe("Kinds of credentials sent (basic, bearer, headers); never their values."),
+    window: z
+      .object({
+        start: z.string().describe("ISO-8601 start of the audited window."),
+        end: z.string().describe("ISO-8601 end; by default now minus the ingestion delay, so sampled traces are complete."),
+        ingestionDelaySeconds: z.number().nonnegative(),
+      })
+      .strict(),
+    sampling: z
+      .object({
+        perService: z.number().int().nonnegative().describe("Traces sampled per discovered service."),
+        windowSample: z.number().int().nonnegative().describe("Traces sampled window-wide (and for `query`)."),
+        query: z.string().nullable().describe("The user's TraceQL, when given."),
+        slices: z.number().int().positive().describe("Time slices each sample is spread over (Tempo returns newest first)."),
+        servicesDiscovered: z.number().int().nonnegative(),
+        servicesSampled: z.array(z.string()),
+      })
+      .strict(),
+    searches: z
+      .object({
+        run: z.number().int().nonnegative(),
+        failed: z.number().int().nonnegative(),
+        incomplete: z.number().int().nonnegative().describe("Searches whose Tempo metrics reported unfinished jobs."),
+      })
+      .strict(),
+    traces: z
+      .object({
+        requested: z.number().int().nonnegative().describe("Distinct trace IDs selected by the sampling plan."),
+        fetched: z.number().int().nonnegative(),
+        partial: z.number().int().nonnegative().describe("Fetched, but Tempo returned only part (status PARTIAL)."),
+        notFound: z.number().int().nonnegative(),
+        failed: z.number().int().nonnegative().describe("Not fetched after retries (see `failures`)."),
+      })
+      .strict(),
+    failures: z
+      .array(z.object({ traceId: z.string(), reason: z.string() }).strict())
+      .describe("Traces that could not be fetched, with the reason (at most 100 listed)."),
+    durationMs: z.number().nonnegative().describe("Wall time of the discovery and fetching."),
+  })
+  .strict()
+  .describe("How the audited traces were selected and fetched (`tracelint audit --tempo`).");
+
+/** Sources other than the query API describe themselves with their own `kind` and fields. */
+export const OtherSourceSchema = z.object({ kind: z.string() }).catchall(z.unknown());
+
+export const SourceSectionSchema = z
+  .union([TempoQuerySourceSchema, OtherSourceSchema])
+  .describe("Where the audited traces came from and how they were selected (audits only; absent for `check`).");
+
 export const ReportSchema = z
   .object({
     schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
@@ -58,10 +113,14 @@ export const ReportSchema = z
     rules: z.array(RuleRunSchema).describe("The rules that ran, with their effective severity."),
     findings: z.array(FindingSchema),
     scores: ScoresSchema.optional().describe("Per-service 0–100 score (Instrumentation Score weights) over the rules that ran."),
+    source: SourceSectionSchema.optional(),
+    coverage: CoverageSectionSchema.optional().describe("Context-propagation coverage per service and per caller→callee edge (rule propagation-gap)."),
   })
   .strict();
 
 export type Report = z.infer<typeof ReportSchema>;
+export type SourceSection = z.infer<typeof SourceSectionSchema>;
+export type TempoQuerySource = z.infer<typeof TempoQuerySourceSchema>;
 export type ReportFinding = z.infer<typeof FindingSchema>;
 
 /** The published JSON Schema (draft 2020-12) for report files. */

@@ -1,0 +1,261 @@
+// `tracelint audit --tempo URL …`: sample recent traces from a Tempo and lint them.
+import { parseArgs } from "node:util";
+import { builtinRules } from "../../rules/index";
+import { auditSource } from "../pipeline/audit";
+import type { Report, TempoQuerySource } from "../report/schema";
+import { AuthConfigError, authFromEnv, AUTH_ENV_VARS, validateTenant } from "../sources/tempo/auth";
+import { TempoError } from "../sources/tempo/errors";
+import { parseBaseUrl } from "../sources/tempo/http";
+import { DEFAULT_SAMPLING } from "../sources/tempo/plan";
+import { DEFAULT_CONCURRENCY, DEFAULT_INGESTION_DELAY_MS, TempoSource } from "../sources/tempo/source";
+import { formatDuration, parseDuration, parseInstant, resolveWindow, TimeArgumentError } from "../sources/tempo/time";
+import { loadConfig } from "./config-file";
+import { UsageError } from "./inputs";
+import type { CliIO } from "./io";
+import { exitCodeFor, parseFailOn, parseFormat, summaryLine, writeReport } from "./output";
+import { auditProgress } from "./progress";
+
+export const AUDIT_USAGE = `Usage: tracelint audit --tempo URL [options]
+
+Audits a representative sample of recent traces from Grafana Tempo's query API: discovers the
+services in the window, samples up to --per-service traces of each (spread over time slices,
+because Tempo returns the newest first) plus a window-wide sample, fetches them and lints them.
+
+Options:
+  --tempo URL           Tempo base URL, with any path prefix (default: $TEMPO_URL), e.g.
+                        http://localhost:3200 or https://tempo-prod-01-eu-west-0.grafana.net/tempo
+  --tenant T            X-Scope-OrgID for multi-tenant Tempo (default: $TEMPO_TENANT)
+  --since DURATION      window length, ending now minus --ingestion-delay (default: 1h)
+  --start ISO --end ISO explicit window instead of --since (e.g. 2026-01-01T10:00:00Z)
+  --ingestion-delay D   skip the newest D so sampled traces are complete (default: 5m)
+  --per-service N       traces sampled per service (default: ${DEFAULT_SAMPLING.perService}; 0 = no per-service sampling)
+  --traces N            window-wide sample size, also used for --query (default: ${DEFAULT_SAMPLING.windowSample})
+  --query TRACEQL       also sample traces matching this TraceQL, e.g. '{ status = error }'
+  --slices N            time slices each sample is spread over (default: ${DEFAULT_SAMPLING.slices})
+  --concurrency N       parallel requests (default: ${DEFAULT_CONCURRENCY})
+  --timeout DURATION    per request attempt (default: 30s)
+  --config FILE         tracelint.config.json (default: ./tracelint.config.json when present)
+  --format json|md      report format (default: md on a terminal, json otherwise)
+  --out FILE            write the report to FILE instead of stdout
+  --fail-on LEVEL       exit 1 when a finding at or above LEVEL exists: error|warning|info|never (default: error)
+  --quiet               no progress or summary on stderr
+
+Credentials are read from the environment only, never from arguments:
+  ${AUTH_ENV_VARS.token}                     bearer token
+  ${AUTH_ENV_VARS.user}, ${AUTH_ENV_VARS.password}     basic auth (Grafana Cloud: instance ID and access-policy token)
+  ${AUTH_ENV_VARS.headers}                   extra headers, "Name: value" separated by ; or newlines
+                                  (e.g. Cloudflare Access: "CF-Access-Client-Id: …; CF-Access-Client-Secret: …")
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, Tempo unreachable, credentials
+refused, query rejected, or no sampled trace could be fetched.`;
+
+export interface AuditArgs {
+  tempo?: string;
+  tenant?: string;
+  since?: string;
+  start?: string;
+  end?: string;
+  ingestionDelay?: string;
+  perService?: string;
+  traces?: string;
+  query?: string;
+  slices?: string;
+  concurrency?: string;
+  timeout?: string;
+  config?: string;
+  format?: string;
+  out?: string;
+  failOn?: string;
+  quiet?: boolean;
+  /** Trace-by-ID in JSON instead of protobuf (tests, proxies that mangle binary bodies). */
+  jsonOnly?: boolean;
+  now?: Date;
+}
+
+function count(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return Number(value);
+}
+
+function duration(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new UsageError(`--${name}: ${(error as Error).message}`);
+  }
+}
+
+/** One line for a Tempo problem that stops the audit; never a stack trace, never a credential. */
+export function describeTempoError(error: TempoError, url: string): string {
+  switch (error.kind) {
+    case "unreachable":
+      return `cannot reach Tempo at ${url}: ${error.message}`;
+    case "timeout":
+      return `Tempo at ${url} did not answer: ${error.message}`;
+    case "auth":
+      return `${error.message} at ${url}; check ${AUTH_ENV_VARS.token}, ${AUTH_ENV_VARS.user}/${AUTH_ENV_VARS.password} or ${AUTH_ENV_VARS.headers}, and --tenant on multi-tenant Tempo`;
+    case "bad-request":
+      return error.message;
+    case "malformed":
+      return `Tempo at ${url} sent an unexpected answer: ${error.message}`;
+    case "http":
+      return `Tempo at ${url} failed: ${error.message}`;
+  }
+}
+
+function sourceLine(s: TempoQuerySource): string {
+  const t = s.traces;
+  return `tracelint: sampled ${t.requested} traces from ${s.sampling.servicesDiscovered} services in ${s.window.start} – ${s.window.end}: ${t.fetched} fetched, ${t.partial} partial, ${t.notFound} not found, ${t.failed} failed`;
+}
+
+export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
+  const url = args.tempo ?? io.env.TEMPO_URL;
+  if (!url) throw new UsageError("audit needs --tempo URL (or TEMPO_URL in the environment)");
+  const failOn = parseFailOn(args.failOn);
+  const format = parseFormat(args.format, io, args.out);
+  const tenant = args.tenant ?? (io.env.TEMPO_TENANT || undefined);
+  let auth;
+  try {
+    if (tenant !== undefined) validateTenant(tenant);
+    auth = authFromEnv(io.env);
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  let baseUrl: string;
+  try {
+    baseUrl = parseBaseUrl(url).href;
+  } catch (error) {
+    throw new UsageError(`--tempo: ${(error as Error).message}`);
+  }
+  const ingestionDelayMs = duration("ingestion-delay", args.ingestionDelay, DEFAULT_INGESTION_DELAY_MS);
+  let window;
+  try {
+    window = resolveWindow({
+      now: args.now ?? new Date(),
+      ingestionDelayMs,
+      ...(args.since !== undefined ? { sinceMs: duration("since", args.since, 0) } : {}),
+      ...(args.start !== undefined ? { start: parseInstant(args.start) } : {}),
+      ...(args.end !== undefined ? { end: parseInstant(args.end) } : {}),
+    });
+  } catch (error) {
+    if (error instanceof TimeArgumentError) throw new UsageError(error.message);
+    throw error;
+  }
+  const concurrency = count("concurrency", args.concurrency, DEFAULT_CONCURRENCY, 1, 64);
+  const config = await loadConfig(args.config, builtinRules);
+  const progress = auditProgress(io, args.quiet ?? false);
+  const source = new TempoSource({
+    client: {
+      baseUrl,
+      auth,
+      ...(tenant !== undefined ? { tenant } : {}),
+      timeoutMs: duration("timeout", args.timeout, 30_000),
+      preferProtobuf: !args.jsonOnly,
+      onRetry: progress.onRetry,
+    },
+    sampling: {
+      window,
+      perService: count("per-service", args.perService, DEFAULT_SAMPLING.perService, 0, 10_000),
+      windowSample: count("traces", args.traces, DEFAULT_SAMPLING.windowSample, 0, 100_000),
+      ...(args.query !== undefined ? { query: args.query } : {}),
+      slices: count("slices", args.slices, DEFAULT_SAMPLING.slices, 1, 1_000),
+      maxServices: DEFAULT_SAMPLING.maxServices,
+      concurrency,
+    },
+    ingestionDelayMs,
+    concurrency,
+  });
+  const displayUrl = source.client.displayUrl;
+  if (!args.quiet) {
+    const span = args.since !== undefined || args.start === undefined ? `last ${formatDuration(window.end.getTime() - window.start.getTime())}` : "window";
+    io.stderr(`tracelint: auditing ${displayUrl} (${span}, ${window.start.toISOString()} – ${window.end.toISOString()})`);
+  }
+  let report: Report;
+  try {
+    report = await auditSource(source, config, { onProgress: progress.onProgress, ...(args.now ? { now: args.now } : {}) });
+  } catch (error) {
+    progress.finish();
+    if (error instanceof TempoError) {
+      io.stderr(`tracelint: ${source.client.http.redact(describeTempoError(error, displayUrl))}`);
+      return 2;
+    }
+    throw error;
+  }
+  progress.finish();
+  await writeReport(report, format, args.out, io);
+  const section = source.section();
+  if (!args.quiet) {
+    io.stderr(sourceLine(section));
+    for (const f of section.failures.slice(0, 5)) io.stderr(`tracelint: trace ${f.traceId}: ${f.reason}`);
+    io.stderr(summaryLine(report));
+  }
+  const t = section.traces;
+  if (t.requested === 0) {
+    if (!args.quiet) io.stderr("tracelint: Tempo has no traces in this window; widen it with --since or --start/--end");
+  } else if (t.fetched === 0) {
+    io.stderr("tracelint: none of the sampled traces could be fetched");
+    return 2;
+  }
+  return exitCodeFor(report, failOn);
+}
+
+/** Parses `tracelint audit` arguments and runs it (registered in main.ts). */
+export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      tempo: { type: "string" },
+      tenant: { type: "string" },
+      since: { type: "string" },
+      start: { type: "string" },
+      end: { type: "string" },
+      "ingestion-delay": { type: "string" },
+      "per-service": { type: "string" },
+      traces: { type: "string" },
+      query: { type: "string" },
+      slices: { type: "string" },
+      concurrency: { type: "string" },
+      timeout: { type: "string" },
+      "json-only": { type: "boolean" },
+      config: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string", short: "o" },
+      "fail-on": { type: "string" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(`${AUDIT_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`audit takes no positional arguments (got ${JSON.stringify(positionals[0])}); use --tempo URL`);
+  const pick = <K extends keyof typeof values>(key: K) => values[key];
+  const args: AuditArgs = { quiet: values.quiet ?? false, jsonOnly: values["json-only"] ?? false };
+  const strings: [keyof AuditArgs, string | undefined][] = [
+    ["tempo", pick("tempo")],
+    ["tenant", pick("tenant")],
+    ["since", pick("since")],
+    ["start", pick("start")],
+    ["end", pick("end")],
+    ["ingestionDelay", pick("ingestion-delay")],
+    ["perService", pick("per-service")],
+    ["traces", pick("traces")],
+    ["query", pick("query")],
+    ["slices", pick("slices")],
+    ["concurrency", pick("concurrency")],
+    ["timeout", pick("timeout")],
+    ["config", pick("config")],
+    ["format", pick("format")],
+    ["out", pick("out")],
+    ["failOn", pick("fail-on")],
+  ];
+  for (const [key, value] of strings) if (value !== undefined) (args as Record<string, unknown>)[key] = value;
+  return runAudit(args, io);
+}

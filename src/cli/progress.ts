@@ -1,0 +1,73 @@
+// Audit progress on stderr: a redrawn bar on a terminal, a few plain lines otherwise (CI logs).
+import type { SourceProgress } from "../pipeline/audit";
+import type { RetryEvent } from "../sources/tempo/http";
+import type { CliIO } from "./io";
+
+const BAR_WIDTH = 24;
+/** Retry notices printed in plain mode before they are only counted. */
+const MAX_RETRY_LINES = 5;
+
+export function progressBar(done: number, total: number, width = BAR_WIDTH): string {
+  const ratio = total > 0 ? Math.min(1, done / total) : 0;
+  const filled = Math.round(ratio * width);
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+}
+
+export function describeProgress(p: SourceProgress): string {
+  switch (p.phase) {
+    case "discover":
+      return "discovering services…";
+    case "search":
+      return `searching ${progressBar(p.done, p.total)} ${p.done}/${p.total} searches`;
+    case "fetch":
+    case "done": {
+      const extras = [`${p.failed} failed`];
+      if (p.partial > 0) extras.push(`${p.partial} partial`);
+      if (p.notFound > 0) extras.push(`${p.notFound} not found`);
+      return `fetching ${progressBar(p.done, p.total)} ${p.done}/${p.total} traces, ${extras.join(", ")}`;
+    }
+  }
+}
+
+export interface AuditProgress {
+  onProgress(p: SourceProgress): void;
+  onRetry(event: RetryEvent): void;
+  /** Clears the bar (call before printing the summary). */
+  finish(): void;
+}
+
+export function auditProgress(io: CliIO, quiet: boolean): AuditProgress {
+  if (quiet) return { onProgress: () => {}, onRetry: () => {}, finish: () => {} };
+  if (io.stderrIsTTY) {
+    return {
+      onProgress: (p) => io.progress(describeProgress(p)),
+      onRetry: () => {},
+      finish: () => io.progress(""),
+    };
+  }
+  // Plain lines: one per phase start, then at each quarter of the fetch, then the end.
+  let lastPhase = "";
+  let lastQuarter = -1;
+  let retries = 0;
+  return {
+    onProgress: (p) => {
+      if (p.phase === "search" && lastPhase !== "search") io.stderr(`tracelint: running ${p.total} searches`);
+      if (p.phase === "fetch") {
+        if (lastPhase !== "fetch") io.stderr(`tracelint: fetching ${p.total} sampled traces`);
+        const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;
+        if (p.done > 0 && quarter > lastQuarter && quarter < 4) {
+          lastQuarter = quarter;
+          io.stderr(`tracelint: ${describeProgress(p)}`);
+        }
+      }
+      if (p.phase === "done") io.stderr(`tracelint: ${describeProgress(p)}`);
+      lastPhase = p.phase;
+    },
+    onRetry: (e) => {
+      retries++;
+      if (retries <= MAX_RETRY_LINES) io.stderr(`tracelint: retrying ${e.path} in ${e.delayMs} ms (${e.reason})`);
+      else if (retries === MAX_RETRY_LINES + 1) io.stderr("tracelint: further retries not shown");
+    },
+    finish: () => {},
+  };
+}
