@@ -79,31 +79,80 @@ export function skipField(r: Reader, tag: number, knownMask: number, end: number
 
 const utf8 = new TextDecoder("utf-8");
 
-/** A length-delimited UTF-8 string. Short ASCII strings (most keys and names) skip TextDecoder. */
-export function readString(r: Reader, end: number): string {
-  const stop = readEnd(r, end);
-  const buf = r.buf;
-  const start = r.pos;
-  r.pos = stop;
+// Short strings repeat endlessly in trace data (attribute keys, service names, methods, routes).
+// A small direct-mapped cache keyed by a hash of the bytes returns the same string instead of
+// allocating a new one each time: most of the decoder's cost is garbage collection otherwise.
+const CACHE_SIZE = 4096;
+const CACHED_MAX_BYTES = 40;
+const stringCache: (string | undefined)[] = new Array<string | undefined>(CACHE_SIZE).fill(undefined);
+const charCodes: number[][] = Array.from({ length: CACHED_MAX_BYTES + 1 }, (_, n) => new Array<number>(n).fill(0));
+
+/** Decodes buf[start, stop) as UTF-8, through the cache when short and ASCII. */
+function decodeUtf8(buf: Uint8Array, start: number, stop: number): string {
   const length = stop - start;
-  if (length <= 24) {
-    let out = "";
-    for (let i = start; i < stop; i++) {
-      const b = buf[i]!;
-      if (b >= 0x80) return utf8.decode(buf.subarray(start, stop));
-      out += String.fromCharCode(b);
-    }
-    return out;
+  if (length === 0) return "";
+  if (length > CACHED_MAX_BYTES) return utf8.decode(buf.subarray(start, stop));
+  let hash = 0x811c9dc5;
+  for (let i = start; i < stop; i++) {
+    const b = buf[i]!;
+    if (b >= 0x80) return utf8.decode(buf.subarray(start, stop));
+    hash = Math.imul(hash ^ b, 0x01000193);
   }
-  return utf8.decode(buf.subarray(start, stop));
+  const slot = (hash ^ (hash >>> 15)) & (CACHE_SIZE - 1);
+  const cached = stringCache[slot];
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (cached.charCodeAt(i) !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const codes = charCodes[length]!;
+  for (let i = 0; i < length; i++) codes[i] = buf[start + i]!;
+  const value = String.fromCharCode.apply(null, codes);
+  stringCache[slot] = value;
+  return value;
 }
 
-/** A trace ID as normalised lower-case hex; a zero-length field is "" (as an absent one). */
+/** A length-delimited UTF-8 string. */
+export function readString(r: Reader, end: number): string {
+  const stop = readEnd(r, end);
+  const start = r.pos;
+  r.pos = stop;
+  return decodeUtf8(r.buf, start, stop);
+}
+
+// Hex through a char-code table into a reused array: one string allocation per ID.
+const HEX_CODES: number[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0")).flatMap((pair) => [
+  pair.charCodeAt(0),
+  pair.charCodeAt(1),
+]);
+const hexCodes16 = new Array<number>(32).fill(0);
+const hexCodes8 = new Array<number>(16).fill(0);
+
+function fastHex(buf: Uint8Array, start: number, codes: number[]): string {
+  for (let i = 0, j = 0; j < codes.length; i++, j += 2) {
+    const b = buf[start + i]! << 1;
+    codes[j] = HEX_CODES[b]!;
+    codes[j + 1] = HEX_CODES[b + 1]!;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
+
+/**
+ * A trace ID as normalised lower-case hex; a zero-length field is "" (as an absent one). 16-byte
+ * IDs are already normal; other lengths (64-bit Jaeger IDs, junk) go through traceIdFromBytes.
+ */
 export function readTraceId(r: Reader, end: number): string {
   const stop = readEnd(r, end);
   const start = r.pos;
   r.pos = stop;
-  return stop === start ? "" : traceIdFromBytes(r.buf, start, stop);
+  const length = stop - start;
+  if (length === 16) return fastHex(r.buf, start, hexCodes16);
+  return length === 0 ? "" : traceIdFromBytes(r.buf, start, stop);
 }
 
 /** A span ID as lower-case hex. */
@@ -111,7 +160,7 @@ export function readSpanId(r: Reader, end: number): string {
   const stop = readEnd(r, end);
   const start = r.pos;
   r.pos = stop;
-  return bytesToHex(r.buf, start, stop);
+  return stop - start === 8 ? fastHex(r.buf, start, hexCodes8) : bytesToHex(r.buf, start, stop);
 }
 
 /** A copy of a bytes field (a view would keep the whole input buffer alive). */
