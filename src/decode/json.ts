@@ -53,12 +53,16 @@ function typeOf(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
 }
 
+const MAX_UINT64 = (1n << 64n) - 1n;
+
 /** Parses a uint64 given as a decimal string or a JSON number. */
 function parseUint64(value: unknown, path: string): bigint {
   if (value === undefined || value === null) return 0n;
   if (typeof value === "string") {
-    if (!/^\d{1,20}$/.test(value)) throw new PathError(`${path}: expected an unsigned integer string, got ${JSON.stringify(value.slice(0, 40))}`);
-    return BigInt(value);
+    if (!/^\d{1,20}$/.test(value)) throw new PathError(`${path}: expected an unsigned integer string`);
+    const big = BigInt(value);
+    if (big > MAX_UINT64) throw new PathError(`${path}: larger than a uint64`);
+    return big;
   }
   if (typeof value === "number" && Number.isInteger(value) && value >= 0) return BigInt(value);
   throw new PathError(`${path}: expected an unsigned integer, got ${typeOf(value)}`);
@@ -74,11 +78,12 @@ function parseEnum<T extends number>(value: unknown, names: Record<string, T>, p
   if (value === undefined || value === null) return { value: 0 as T, named: false };
   if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max) return { value: value as T, named: false };
   if (typeof value === "string") {
-    const named = names[value];
+    // Own properties only: "constructor" or "toString" must not resolve through Object.prototype.
+    const named = Object.hasOwn(names, value) ? names[value] : undefined;
     if (named !== undefined) return { value: named, named: true };
     if (/^\d+$/.test(value) && Number(value) <= max) return { value: Number(value) as T, named: false };
   }
-  throw new PathError(`${path}: unknown enum value ${JSON.stringify(String(value).slice(0, 40))}`);
+  throw new PathError(`${path}: unknown enum value (${typeOf(value)})`);
 }
 
 function base64ToBytes(text: string): Uint8Array {
@@ -264,18 +269,24 @@ interface Envelope {
   notFound?: boolean;
 }
 
+/** "" or "line 3: " / "[2]: ", so that messages never start with a stray colon. */
+function prefix(where: string): string {
+  return where === "" ? "" : `${where.replace(/:$/, "")}: `;
+}
+
 function envelopeOf(doc: unknown, where: string): Envelope {
-  if (!isObject(doc)) throw new DecodeError(`${where}: expected a JSON object, got ${typeOf(doc)}`);
+  const at = prefix(where);
+  if (!isObject(doc)) throw new DecodeError(`${at}expected a JSON object, got ${typeOf(doc)}`);
   if ("batches" in doc) {
-    if (!Array.isArray(doc.batches)) throw new DecodeError(`${where}: "batches" must be an array`);
+    if (!Array.isArray(doc.batches)) throw new DecodeError(`${at}"batches" must be an array`);
     return { resourceSpans: doc.batches, basePath: "batches", tempo: true };
   }
   if ("trace" in doc) {
     // Tempo /api/v2/traces response.
     const trace = doc.trace;
-    if (trace !== undefined && trace !== null && !isObject(trace)) throw new DecodeError(`${where}: "trace" must be an object`);
+    if (trace !== undefined && trace !== null && !isObject(trace)) throw new DecodeError(`${at}"trace" must be an object`);
     const rs = isObject(trace) ? field(trace, "resourceSpans", "resource_spans") ?? trace.batches : undefined;
-    if (rs !== undefined && !Array.isArray(rs)) throw new DecodeError(`${where}: "trace.resourceSpans" must be an array`);
+    if (rs !== undefined && !Array.isArray(rs)) throw new DecodeError(`${at}"trace.resourceSpans" must be an array`);
     const list = (rs as unknown[] | undefined) ?? [];
     const env: Envelope = { resourceSpans: list, basePath: "trace.resourceSpans", tempo: true };
     if (doc.status === "PARTIAL" || doc.status === 1) {
@@ -287,9 +298,9 @@ function envelopeOf(doc: unknown, where: string): Envelope {
   const rs = field(doc, "resourceSpans", "resource_spans");
   if (rs === undefined) {
     const keys = Object.keys(doc).slice(0, 5).join(", ") || "none";
-    throw new DecodeError(`${where}: not a trace document (no "resourceSpans", "batches" or "trace"; keys: ${keys})`);
+    throw new DecodeError(`${at}not a trace document (no "resourceSpans", "batches" or "trace"; keys: ${keys})`);
   }
-  if (!Array.isArray(rs)) throw new DecodeError(`${where}: "resourceSpans" must be an array`);
+  if (!Array.isArray(rs)) throw new DecodeError(`${at}"resourceSpans" must be an array`);
   return { resourceSpans: rs, basePath: "resourceSpans", tempo: false };
 }
 
@@ -306,12 +317,20 @@ function decodeDocument(doc: unknown, where: string, result: DecodedInput, flavo
       for (const span of batch) result.spans.push(span);
     } catch (error) {
       if (!(error instanceof PathError)) throw error;
-      result.errors.push(`${where}${where ? " " : ""}${error.message} (batch skipped)`);
+      result.errors.push(`${prefix(where)}${error.message} (batch skipped)`);
     }
   }
   if (env.partial) result.partial = env.partial;
   if (env.notFound) result.notFound = true;
   return env.tempo;
+}
+
+/** A JSON.parse error without the snippet of input V8 quotes into it (it may be PII). */
+function syntaxProblem(error: Error): string {
+  const position = /at position (\d+)/.exec(error.message);
+  if (position) return `syntax error at character ${position[1]}`;
+  if (/unexpected end/i.test(error.message)) return "unexpected end of input";
+  return "syntax error";
 }
 
 /** Decodes a JSON or JSON-Lines body. Throws DecodeError when nothing in it is a trace document. */
@@ -342,7 +361,7 @@ export function decodeJson(text: string, raw: number): DecodedInput {
       try {
         lineDoc = JSON.parse(line);
       } catch (error) {
-        result.errors.push(`line ${i + 1}: invalid JSON (${(error as Error).message})`);
+        result.errors.push(`line ${i + 1}: invalid JSON (${syntaxProblem(error as Error)})`);
         continue;
       }
       try {
@@ -353,7 +372,11 @@ export function decodeJson(text: string, raw: number): DecodedInput {
         result.errors.push(error.message);
       }
     }
-    if (documents === 0) throw new DecodeError(`invalid JSON: ${parseError.message}`);
+    if (documents === 0) throw new DecodeError(`invalid JSON: ${syntaxProblem(parseError)}`);
+  }
+  if (result.spans.length === 0 && result.errors.length > 0) {
+    const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : "";
+    throw new DecodeError(`nothing readable: ${result.errors[0]}${more}`);
   }
   const tempoEncoded = tempoEnvelope || flavour.base64Ids > 0 || flavour.namedEnums > 0;
   result.format = tempoEncoded ? "tempo-json" : "otlp-json";

@@ -89,8 +89,9 @@ export function decodeJsonId(text: string, expectedBytes: 8 | 16): DecodedId {
     const hex = bytesToHex(bytes);
     return { hex: expectedBytes === 16 ? normalizeTraceId(hex) : hex, encoding: "base64" };
   }
-  if (hexOk && text.length < expectedBytes * 2 && text.length > 0) {
-    // Short hex (leading zeros stripped, as Tempo search does for trace IDs).
+  if (expectedBytes === 16 && hexOk && text.length < expectedBytes * 2 && text.length > 0) {
+    // Short hex (leading zeros stripped, as Tempo search does for trace IDs). Span IDs are never
+    // stripped, so a short one stays malformed instead of being padded into a valid-looking ID.
     return { hex: text.toLowerCase().padStart(expectedBytes * 2, "0"), encoding: "hex" };
   }
   return { hex: text.toLowerCase(), encoding: "malformed" };
