@@ -53,6 +53,7 @@ describe("a healthy SDK trace", () => {
     const rec = healthyTrace();
     expect(rec.spans()).toHaveLength(6);
     expect(await findingsOf(rec.toOtlpJson(), STRUCTURE_RULES)).toEqual([]);
+    expect(await findingsOf(rec.toOtlpProtobuf(), STRUCTURE_RULES)).toEqual([]);
   });
 });
 
@@ -123,7 +124,7 @@ describe("orphan-span", () => {
 
   it("blames the same service when an INTERNAL parent was lost", async () => {
     const { rec, query } = lostInternalSpan();
-    const findings = await findingsOf(rec.toOtlpJson(), ["orphan-span"]);
+    const findings = await findingsOf(rec.toOtlpProtobuf(), ["orphan-span"]);
     expect(findings.map((f) => [f.ruleId, f.service, f.category, f.occurrences, f.examples[0]!.spanId])).toEqual([
       ["orphan-span", "orders", "same-service-span-lost", 1, query],
     ]);
