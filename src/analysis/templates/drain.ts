@@ -1,0 +1,132 @@
+// DRAIN-style clustering of template tokens (He et al., "Drain: An Online Log Parsing Approach
+// with Fixed Depth Tree", ICWS 2017), adapted to span names:
+// - clusters are grouped by token count and by their first `prefixDepth` tokens (data-like tokens
+//   fall into a `*` branch), so a name is only compared with a few candidates;
+// - within a group, the most similar cluster wins when the share of equal word tokens reaches
+//   `similarity`; differing positions become `{*}`.
+// Unlike log DRAIN, two tokens merge only when both look like data (placeholders, or letters mixed
+// with digits): names that differ in real words (`billing.reconcile` vs `billing.refund`) never
+// merge, which keeps services with many legitimate names quiet.
+// State is bounded by `maxClusters`; a name that would need one more cluster is reported as
+// overflow to the caller, which still counts it.
+import { isDataLike, Placeholder } from "./classify";
+import { tokenIsSeparator } from "./tokenize";
+
+export interface DrainOptions {
+  maxClusters: number;
+  /** Share (0..1] of word tokens that must be equal for a name to join a cluster. */
+  similarity: number;
+  /** Leading tokens (separators included) that select the candidate group. */
+  prefixDepth: number;
+}
+
+export const DEFAULT_DRAIN_OPTIONS: DrainOptions = { maxClusters: 100, similarity: 0.5, prefixDepth: 4 };
+
+export interface Cluster<P> {
+  tokens: string[];
+  payload: P;
+}
+
+export class Drain<P> {
+  readonly #options: DrainOptions;
+  readonly #mergePayload: (into: P, from: P) => void;
+  readonly #groups = new Map<string, Cluster<P>[]>();
+  readonly #clusters: Cluster<P>[] = [];
+
+  constructor(options: DrainOptions, mergePayload: (into: P, from: P) => void) {
+    this.#options = options;
+    this.#mergePayload = mergePayload;
+  }
+
+  get size(): number {
+    return this.#clusters.length;
+  }
+
+  /** Clusters in creation order. */
+  clusters(): readonly Cluster<P>[] {
+    return this.#clusters;
+  }
+
+  /**
+   * The cluster a name's tokens belong to (generalising it if needed), a new cluster made with
+   * `createPayload`, or undefined when the name needs a new cluster and the cap is reached.
+   */
+  add(tokens: readonly string[], createPayload: () => P): Cluster<P> | undefined {
+    const match = this.#bestMatch(tokens);
+    if (match) {
+      generalise(match.tokens, tokens);
+      return match;
+    }
+    return this.#create(tokens, createPayload());
+  }
+
+  /** Adds a whole cluster from another shard; returns false when it had to be dropped (cap). */
+  addCluster(tokens: readonly string[], payload: P): boolean {
+    const match = this.#bestMatch(tokens);
+    if (match) {
+      generalise(match.tokens, tokens);
+      this.#mergePayload(match.payload, payload);
+      return true;
+    }
+    return this.#create(tokens, payload) !== undefined;
+  }
+
+  #create(tokens: readonly string[], payload: P): Cluster<P> | undefined {
+    if (this.#clusters.length >= this.#options.maxClusters) return undefined;
+    const cluster: Cluster<P> = { tokens: [...tokens], payload };
+    const key = this.#groupKey(tokens);
+    const group = this.#groups.get(key);
+    if (group) group.push(cluster);
+    else this.#groups.set(key, [cluster]);
+    this.#clusters.push(cluster);
+    return cluster;
+  }
+
+  #groupKey(tokens: readonly string[]): string {
+    const head = tokens.slice(0, this.#options.prefixDepth).map((t) => (isDataLike(t) ? "*" : t));
+    return JSON.stringify([tokens.length, ...head]);
+  }
+
+  #bestMatch(tokens: readonly string[]): Cluster<P> | undefined {
+    const group = this.#groups.get(this.#groupKey(tokens));
+    if (!group) return undefined;
+    let best: Cluster<P> | undefined;
+    let bestScore = -1;
+    for (const cluster of group) {
+      const score = similarity(cluster.tokens, tokens);
+      if (score >= this.#options.similarity && score > bestScore) {
+        best = cluster;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+}
+
+/**
+ * Share of equal word tokens, or -1 when the sequences cannot merge: a separator differs, or a
+ * differing position is not data on both sides.
+ */
+export function similarity(template: readonly string[], tokens: readonly string[]): number {
+  if (template.length !== tokens.length) return -1;
+  let words = 0;
+  let equal = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const a = template[i]!;
+    const b = tokens[i]!;
+    if (tokenIsSeparator(a) || tokenIsSeparator(b)) {
+      if (a !== b) return -1;
+      continue;
+    }
+    words++;
+    if (a === b || (a === Placeholder.ANY && isDataLike(b))) equal++;
+    else if (!isDataLike(a) || !isDataLike(b)) return -1;
+  }
+  return words === 0 ? 1 : equal / words;
+}
+
+function generalise(template: string[], tokens: readonly string[]): void {
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] !== tokens[i]) template[i] = Placeholder.ANY;
+  }
+}

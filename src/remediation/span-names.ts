@@ -1,0 +1,165 @@
+// Ready-to-paste fixes for span-name findings: an OpenTelemetry Collector `transform` processor
+// snippet (OTTL) that rewrites names already in flight, plus the instrumentation change that stops
+// producing them. Regexes are RE2 (the Collector is Go) and avoid backslashes (metacharacters go in
+// `[.]` classes), so they survive YAML and OTTL string quoting unchanged.
+import { Placeholder } from "../analysis/templates/classify";
+
+/** Placeholders we emit, and what each one matches in a raw name. */
+const PLACEHOLDER_PATTERNS: Record<string, string> = {
+  [Placeholder.ID]: "[^/?&= ]+",
+  [Placeholder.EMAIL]: "[^/?&= ]+",
+  [Placeholder.IP]: "[^/?&= ]+",
+  [Placeholder.DATE]: "[^/?&= ]+",
+  [Placeholder.ANY]: "[^/?&= ]+",
+  [Placeholder.VALUE]: "[^&# ]*",
+  [Placeholder.QUERY]: "[^ #]*",
+};
+
+const OTTL_KIND: Record<number, string> = {
+  0: "SPAN_KIND_UNSPECIFIED",
+  1: "SPAN_KIND_INTERNAL",
+  2: "SPAN_KIND_SERVER",
+  3: "SPAN_KIND_CLIENT",
+  4: "SPAN_KIND_PRODUCER",
+  5: "SPAN_KIND_CONSUMER",
+};
+
+/** Semantic-conventions version passed to `set_semconv_span_name` (Collector contrib ≥ 0.142.0). */
+export const SEMCONV_VERSION = "1.37.0";
+
+function escapeRegexChar(c: string): string {
+  if (/[A-Za-z0-9 /_:=&@,'<>%!#~;-]/.test(c)) return c;
+  if (".*+?(){}|$".includes(c)) return `[${c}]`;
+  if ("^]\\\"".includes(c)) return "."; // would need a backslash; any-char is close enough
+  return c;
+}
+
+/** An anchored RE2 pattern matching every raw name the template stands for. */
+export function templateRegex(tokens: readonly string[]): string {
+  let out = "^";
+  for (const token of tokens) {
+    const pattern = PLACEHOLDER_PATTERNS[token];
+    out += pattern ?? [...token].map(escapeRegexChar).join("");
+  }
+  return `${out}$`;
+}
+
+/** An OTTL string literal. */
+export function ottlString(text: string): string {
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** A YAML single-quoted scalar (only `'` needs escaping, by doubling). */
+function yamlQuoted(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** OTTL `where` clause selecting one service (and span kind). */
+export function spanSelector(service: string, kind?: number): string {
+  const parts = [`resource.attributes["service.name"] == ${ottlString(service)}`];
+  if (kind !== undefined) parts.push(`kind == ${OTTL_KIND[kind] ?? kind}`);
+  return parts.join(" and ");
+}
+
+/**
+ * A `transform` processor with span-context statements, as a fenced YAML block. The Collector
+ * expands `${…}`/`$VAR` in its config, so every `$` of the OTTL text is written `$$`.
+ */
+export function transformProcessorYaml(statements: readonly string[], comment?: string): string {
+  const lines = ["```yaml", "processors:"];
+  if (comment) lines.push(`  # ${comment}`);
+  lines.push("  transform/span-names:", "    error_mode: ignore", "    trace_statements:", "      - context: span", "        statements:");
+  for (const s of statements) lines.push(`          - ${yamlQuoted(s.replace(/\$/g, "$$$$"))}`);
+  lines.push("```");
+  return lines.join("\n");
+}
+
+/** `replace_pattern(name, …)` that folds every raw name of a template into the template. */
+export function replaceNameStatement(tokens: readonly string[], service: string, kind?: number): string {
+  // Go's ReplaceAllString reads `$` as a group reference; `$$` is a literal dollar.
+  const replacement = tokens.join("").replace(/\$/g, "$$$$");
+  return `replace_pattern(name, ${ottlString(templateRegex(tokens))}, ${ottlString(replacement)}) where ${spanSelector(service, kind)}`;
+}
+
+const HTTP_METHOD_RE = /^(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH|QUERY)\s+\S/;
+
+function instrumentationAdvice(template: string, kind: number): string {
+  if (HTTP_METHOD_RE.test(template) && kind === 2) {
+    return (
+      "**Instrumentation fix:** set `http.route` to the route template the framework matched " +
+      "(register routes with the router, e.g. `/users/:id`, instead of a catch-all) so the HTTP " +
+      "instrumentation names the span `{method} {http.route}`; never build the name from the URL path."
+    );
+  }
+  if (HTTP_METHOD_RE.test(template)) {
+    return (
+      "**Instrumentation fix:** name HTTP client spans `{method}` (or `{method} {url.template}` when a " +
+      "low-cardinality `url.template` is known) and keep the full URL in `url.full`."
+    );
+  }
+  return (
+    "**Instrumentation fix:** give the span a constant name (the template's fixed words) and move the " +
+    "variable part into an attribute, e.g. `span.setAttribute(\"app.job.id\", id)`; attributes do not " +
+    "multiply span-metrics series the way span names do."
+  );
+}
+
+/** Remediation for a `high-cardinality-span-name` finding. */
+export function cardinalityFix(service: string, kind: number, tokens: readonly string[]): string {
+  const template = tokens.join("");
+  return [
+    `**Collector fix** (rewrites names in flight; keep it until the instrumentation fix is deployed):`,
+    "",
+    transformProcessorYaml([replaceNameStatement(tokens, service, kind)], `add transform/span-names to the traces pipeline, before spanmetrics`),
+    "",
+    instrumentationAdvice(template, kind),
+  ].join("\n");
+}
+
+/** Remediation for an HTTP SERVER span whose name carries the raw path or query. */
+export function httpServerNameFix(service: string, tokens: readonly string[], routeKnown: boolean): string {
+  const statements = routeKnown
+    ? [
+        `set_semconv_span_name(${ottlString(SEMCONV_VERSION)}) where ${spanSelector(service, 2)}`,
+      ]
+    : [replaceNameStatement(tokens, service, 2)];
+  const alternative = routeKnown
+    ? [
+        "",
+        "On a Collector older than contrib 0.142.0 (no `set_semconv_span_name`), use:",
+        "",
+        transformProcessorYaml([
+          `set(name, Concat([attributes["http.request.method"], attributes["http.route"]], " ")) where ${spanSelector(service, 2)} and attributes["http.request.method"] != nil and attributes["http.route"] != nil`,
+        ]),
+      ]
+    : [];
+  return [
+    "**Collector fix:**",
+    "",
+    transformProcessorYaml(statements),
+    ...alternative,
+    "",
+    routeKnown
+      ? "**Instrumentation fix:** the span already has `http.route`; name it `{method} {http.route}` (or let the HTTP instrumentation name it) instead of overwriting the name with the URL."
+      : instrumentationAdvice(tokens.join(""), 2),
+  ].join("\n");
+}
+
+/** Remediation for a DB span named with a SQL statement that contains literals. */
+export function sqlNameFix(service: string, suggestedName: string | undefined): string {
+  const where = spanSelector(service);
+  const statements = [
+    `replace_pattern(name, "'[^']*'", "?") where ${where}`,
+    `replace_pattern(name, "([=<>(,] *)-?[0-9]+([.][0-9]+)?", "$1?") where ${where}`,
+  ];
+  return [
+    "**Collector fix** (masks the literals in flight):",
+    "",
+    transformProcessorYaml(statements),
+    "",
+    `**Instrumentation fix:** name DB spans \`{db.operation.name} {db.collection.name}\`` +
+      (suggestedName ? ` (here \`${suggestedName}\`)` : "") +
+      ", keep the statement in `db.query.text` with bind parameters (`?`/`$1`) instead of inlined values, " +
+      "or let the database instrumentation sanitise it.",
+  ].join("\n");
+}
