@@ -7,7 +7,7 @@ const SeveritySchema = z.enum(["error", "warning", "info"]);
 const RuleSettingSchema = z.union([
   z.literal("off"),
   SeveritySchema,
-  z.tuple([z.union([z.literal("off"), SeveritySchema]), z.record(z.string(), z.unknown())]),
+  z.tuple([z.union([z.literal("off"), SeveritySchema]), z.record(z.string(), z.unknown()).optional()]),
   z
     .object({
       enabled: z.boolean().optional(),
@@ -15,7 +15,9 @@ const RuleSettingSchema = z.union([
       options: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),
-]);
+], {
+  error: 'expected "off", "error", "warning", "info", ["<severity or off>", {options}] or {"enabled", "severity", "options"}',
+});
 
 export const ConfigFileSchema = z
   .object({
@@ -77,7 +79,7 @@ export function resolveConfig(input: unknown, available: readonly Rule[], source
         const [level, opts] = setting;
         enabled = level !== "off";
         if (level !== "off") severity = level;
-        options = opts;
+        options = opts ?? {};
       } else {
         enabled = setting.enabled ?? true;
         severity = setting.severity ?? severity;
@@ -85,7 +87,9 @@ export function resolveConfig(input: unknown, available: readonly Rule[], source
       }
     }
     if (!enabled) continue;
-    const parsedOptions = rule.meta.options.safeParse(options);
+    // Unknown option keys are typos (`toleranceMS`): reject them rather than silently use defaults.
+    const schema = rule.meta.options instanceof z.ZodObject ? rule.meta.options.strict() : rule.meta.options;
+    const parsedOptions = schema.safeParse(options);
     if (!parsedOptions.success) {
       throw new ConfigError(`${source}: ${formatIssues(parsedOptions.error, `rules.${rule.meta.id}.options`)}`);
     }
