@@ -104,8 +104,12 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "email",
     pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g,
-    // `icon@2x.png` and `pkg@1.2.3/index.js` are file names, not addresses.
-    accept: (m) => (FILE_EXTENSIONS.has(m[0].slice(m[0].lastIndexOf(".") + 1).toLowerCase()) ? undefined : m[0]),
+    // `icon@2x.png` is a file name; `ssh://git@host` and `git@host:org/repo` are URL user names.
+    accept: (m) => {
+      if (FILE_EXTENSIONS.has(m[0].slice(m[0].lastIndexOf(".") + 1).toLowerCase())) return undefined;
+      if (m[0].startsWith("git@") || m.input.slice(Math.max(0, m.index - 3), m.index) === "://") return undefined;
+      return m[0];
+    },
     mask: mask.maskEmail,
   },
   {

@@ -27,6 +27,8 @@ export const IP_EXPECTED_KEYS: readonly string[] = [
   "network.peer.address", "network.local.address", "source.address", "destination.address",
   "host.ip", "net.peer.ip", "net.peer.name", "net.host.ip", "net.host.name", "net.sock.peer.addr",
   "net.sock.host.addr", "http.client_ip",
+  // Jaeger-client / OpenTracing conventions still found in Tempo data (process tag `ip`, `peer.ipv4`).
+  "ip", "peer.ipv4", "peer.ipv6", "peer.address",
 ];
 
 /** Values that are already redacted (`***`, `[REDACTED]`, `<masked>`) leak nothing. */

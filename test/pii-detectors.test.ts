@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { BUILTIN_DETECTORS } from "../src/pii/detectors";
+import { isSecretKey } from "../src/pii/keys";
+import { redactText } from "../src/pii/redact";
+import { findPii } from "../src/pii/scan";
+import { cardBrand, ibanValid, ipv6Valid, jwtValid, luhnValid, ssnValid } from "../src/pii/validators";
+
+const categories = (text: string) => findPii(text, BUILTIN_DETECTORS).map((m) => m.category);
+const masked = (text: string) => findPii(text, BUILTIN_DETECTORS).map((m) => m.masked);
+
+// A structurally valid JWT (header {"alg":"HS256","typ":"JWT"}); the signature is arbitrary.
+const JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+
+describe("validators", () => {
+  it("Luhn accepts test card numbers and rejects a changed digit", () => {
+    expect(luhnValid("4242424242424242")).toBe(true);
+    expect(luhnValid("4242424242424241")).toBe(false);
+    expect(luhnValid("378282246310005")).toBe(true);
+  });
+  it("IIN ranges name the network, including Mastercard 2221–2720 and Diners 14-digit numbers", () => {
+    expect(cardBrand("4111111111111111")).toBe("visa");
+    expect(cardBrand("5555555555554444")).toBe("mastercard");
+    expect(cardBrand("2223003122003222")).toBe("mastercard");
+    expect(cardBrand("2721000000000000")).toBeUndefined();
+    expect(cardBrand("378282246310005")).toBe("amex");
+    expect(cardBrand("6011111111111117")).toBe("discover");
+    expect(cardBrand("3530111333300000")).toBe("jcb");
+    expect(cardBrand("30569309025904")).toBe("diners");
+    expect(cardBrand("1767225600000")).toBeUndefined(); // a Unix-ms timestamp
+  });
+  it("IBAN needs the country's length and mod-97 == 1", () => {
+    expect(ibanValid("DE89370400440532013000")).toBe(true);
+    expect(ibanValid("GB82WEST12345698765432")).toBe(true);
+    expect(ibanValid("DE89370400440532013001")).toBe(false);
+    expect(ibanValid("DE8937040044053201300")).toBe(false);
+    expect(ibanValid("ZZ89370400440532013000")).toBe(false);
+  });
+  it("SSN rejects area 000/666/9xx, group 00, serial 0000", () => {
+    expect(ssnValid("123", "45", "6789")).toBe(true);
+    for (const [a, g, s] of [["000", "12", "3456"], ["666", "12", "3456"], ["912", "12", "3456"], ["123", "00", "4567"], ["123", "45", "0000"]]) {
+      expect(ssnValid(a!, g!, s!)).toBe(false);
+    }
+  });
+  it("JWT needs a JSON header with alg; IPv6 needs 8 groups or one ::", () => {
+    expect(jwtValid(JWT)).toBe(true);
+    expect(jwtValid("eyJub3RhbGciOjF9.eyJ4IjoxfQ.sig")).toBe(false);
+    expect(ipv6Valid("2001:db8::8a2e:370:7334")).toBe(true);
+    expect(ipv6Valid("aa:bb:cc:dd:ee:ff")).toBe(false);
+    expect(ipv6Valid("1::2::3")).toBe(false);
+  });
+});
+
+describe("detectors", () => {
+  it.each([
+    ["contact jane.doe@example.com", "email", "j***@e***.com"],
+    ["4242 4242 4242 4242", "credit-card", "**** **** **** 4242"],
+    ["card=5555-5555-5555-4444", "credit-card", "**** **** **** 4444"],
+    ["2223003122003222", "credit-card", "**** **** **** 3222"],
+    ["amex 378282246310005", "credit-card", "**** **** **** 0005"],
+    ["DE89 3704 0044 0532 0130 00", "iban", "DE**…(iban, 22 chars)"],
+    ["GB82WEST12345698765432", "iban", "GB**…(iban, 22 chars)"],
+    ["ssn 123-45-6789", "us-ssn", "***-**-****"],
+    ["+14155552671", "phone", "+1…(phone, 11 digits)"],
+    ["+44 20 7946 0958", "phone", "+4…(phone, 12 digits)"],
+    ["+1 (415) 555-2671", "phone", "+1…(phone, 11 digits)"],
+    [JWT, "jwt", "eyJ…(jwt, 3 parts)"],
+    [`Bearer ${JWT}`, "bearer-token", "Bearer …(bearer-token, 108 chars)"],
+    ["AKIAIOSFODNN7EXAMPLE", "api-key", "AKIA…(api-key, 20 chars)"],
+    ["ghp_abcdefghijklmnopqrstuvwxyz0123456789", "api-key", "ghp_…(api-key, 40 chars)"],
+    ["xoxb-1234567890-abcdefghij", "api-key", "xoxb-…(api-key, 26 chars)"],
+    ["sk_live_4eC39HqLyjWDarjtT1zdp7dc", "api-key", "sk_live_…(api-key, 32 chars)"],
+    ["AIzaSyA1234567890abcdefghijklmnopqrstuv", "api-key", "AIza…(api-key, 39 chars)"],
+    ["postgres://admin:s3cret@db.internal:5432/app", "url-credentials", "postgres://***:***@db.internal:5432"],
+    ["/login?user=a&password=hunter2", "secret-param", "password=***"],
+    ["UPDATE users SET password = 'hunter2' WHERE id = 1", "secret-param", "password=***"],
+    ["client 203.0.113.9", "ip-address", "203.x.x.x"],
+    ["2001:db8::8a2e:370:7334", "ip-address", "2001:…(ipv6)"],
+  ])("%s → %s, masked as %s", (text, category, mask) => {
+    expect(categories(text)).toEqual([category]);
+    expect(masked(text)).toEqual([mask]);
+  });
+
+  it("a more specific detector wins over a general one", () => {
+    expect(categories("https://user:pass@mail.example.com/x")).toEqual(["url-credentials"]);
+    expect(categories(`Authorization: Bearer ${JWT}`)).toEqual(["bearer-token"]);
+    expect(categories(`https://x.example.com/cb?token=${JWT}`)).toEqual(["jwt"]);
+  });
+
+  it.each([
+    ["Luhn-failing card-like number", "4242 4242 4242 4241"],
+    ["unknown IIN", "9999999999999995"],
+    ["invalid IBAN check digits", "DE00 3704 0044 0532 0130 00"],
+    ["SSN with area 666", "666-12-3456"],
+    ["bare digit run (not a phone)", "call 4155552671"],
+    ["timezone offset", "2026-01-01T10:00:00+01:00"],
+    ["bind parameter", "SELECT * FROM users WHERE password = ?"],
+    ["positional parameter", "UPDATE users SET password=$1"],
+    ["bearer in prose", "Bearer authentication required for this endpoint"],
+    ["git ssh url without password", "ssh://git@github.com/org/repo.git"],
+    ["retina image", "icon@2x.png"],
+    ["MAC address", "aa:bb:cc:dd:ee:ff"],
+    ["scope operator", "std::vector"],
+    ["loopback", "127.0.0.1:8080"],
+  ])("no match: %s", (_name, text) => {
+    expect(categories(text)).toEqual([]);
+  });
+});
+
+describe("secret key names", () => {
+  it("recognises secret keys by their last segment and ignores token counts", () => {
+    for (const key of ["http.request.header.authorization", "http.request.header.cookie", "db.password", "user_token", "x-api-key", "client_secret"]) {
+      expect(isSecretKey(key), key).toBe(true);
+    }
+    for (const key of ["gen_ai.usage.input_tokens", "http.route", "cache.key", "tokenizer.name", "password.length.min"]) {
+      expect(isSecretKey(key), key).toBe(false);
+    }
+  });
+});
+
+describe("redactText", () => {
+  it("masks every detected value in free text and keeps the rest", () => {
+    expect(redactText("GET /users/jane.doe@example.com/cards/4242424242424242?token=abc123")).toBe(
+      "GET /users/j***@e***.com/cards/**** **** **** 4242?token=***",
+    );
+    expect(redactText(`login ok for 123-45-6789 with ${JWT}`)).toBe("login ok for ***-**-**** with eyJ…(jwt, 3 parts)");
+    expect(redactText("GET /orders/{id}")).toBe("GET /orders/{id}");
+  });
+});

@@ -1,0 +1,105 @@
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { describe, expect, it } from "vitest";
+import { TraceRecorder } from "../fixtures/lib/recorder";
+import piiRule from "../rules/pii-in-attributes";
+import { resolveConfig } from "../src/engine/config";
+import { checkInputs } from "../src/pipeline/check";
+import type { Report } from "../src/report/schema";
+
+async function runPii(bytes: Uint8Array, options: Record<string, unknown> = {}): Promise<Report> {
+  const config = resolveConfig({ rules: { "pii-in-attributes": ["error", options] } }, [piiRule]);
+  return checkInputs([{ name: "sdk.json", read: async () => bytes }], config, { now: new Date(0) });
+}
+
+const rows = (report: Report) =>
+  report.findings.map((f) => [f.service, f.subject, f.category, f.severity, f.occurrences, f.traceCount, f.examples[0]?.evidence]);
+
+/** A checkout → payments estate producing PII in every place the rule scans, from the real SDK. */
+function estate(): Uint8Array {
+  const rec = new TraceRecorder({ seed: 11 });
+  const checkout = rec.tracer("checkout", { resource: { "deployment.contact": "oncall.team@shop.example" } });
+  const payments = rec.tracer("payments");
+  for (let i = 0; i < 2; i++) {
+    const t0 = i * 100;
+    const root = checkout.startSpan("POST /checkout", {
+      kind: SpanKind.SERVER,
+      startTime: rec.time(t0),
+      attributes: {
+        "user.email": `buyer${i}@mail.example`,
+        "http.request.header.authorization": ["Bearer tok_live_abcdef1234567890XYZ"],
+        "http.request.header.cookie": ["session=a1b2c3"],
+        "client.address": "203.0.113.7",
+        "app.note": "forwarded for 198.51.100.23",
+        "service.version": "1.2.3.4",
+      },
+    });
+    if (i === 0) {
+      const call = payments.startSpan(
+        "charge",
+        {
+          kind: SpanKind.SERVER,
+          startTime: rec.time(t0 + 1),
+          attributes: { "db.statement": "SELECT * FROM cards WHERE pan = '4111111111111111'", "employee": "EMP-123456" },
+          links: [{ context: root.spanContext(), attributes: { "origin.url": "https://svc:s3cr3t-pw@ledger.internal/api" } }],
+        },
+        rec.extract(rec.inject(root)),
+      );
+      call.addEvent("refund to DE89 3704 0044 0532 0130 00", { "payer.iban": "GB82 WEST 1234 5698 7654 32" }, rec.time(t0 + 2));
+      call.setStatus({ code: SpanStatusCode.ERROR, message: "declined, customer phone +44 20 7946 0958" });
+      call.end(rec.time(t0 + 5));
+    }
+    root.end(rec.time(t0 + 10));
+  }
+  return rec.toOtlpJson();
+}
+
+describe("pii-in-attributes on SDK-generated traces", () => {
+  it("reports one finding per (service, key, category) with masked evidence and span occurrences", async () => {
+    const report = await runPii(estate());
+    expect(rows(report)).toEqual([
+      ["checkout", "http.request.header.authorization", "bearer-token", "error", 2, 2, "Bearer …(bearer-token, 28 chars)"],
+      ["checkout", "http.request.header.cookie", "secret-key", "error", 2, 2, "***(secret, 14 chars)"],
+      ["checkout", "resource.deployment.contact", "email", "error", 2, 2, "o***@s***.example"],
+      ["checkout", "user.email", "email", "error", 2, 2, "b***@m***.example"],
+      ["payments", "db.statement", "credit-card", "error", 1, 1, "**** **** **** 1111"],
+      ["payments", "event.name", "iban", "error", 1, 1, "DE**…(iban, 22 chars)"],
+      ["payments", "event.payer.iban", "iban", "error", 1, 1, "GB**…(iban, 22 chars)"],
+      ["payments", "link.origin.url", "url-credentials", "error", 1, 1, "https://***:***@ledger.internal"],
+      ["payments", "status.message", "phone", "error", 1, 1, "+4…(phone, 12 digits)"],
+      ["checkout", "app.note", "ip-address", "info", 2, 2, "198.x.x.x"],
+    ]);
+    const byKey = new Map(report.findings.map((f) => [`${f.subject}/${f.category}`, f]));
+    expect(byKey.get("user.email/email")!.message).toBe("Span attribute `user.email` carries email addresses; mask or drop them before export.");
+    expect(byKey.get("event.name/iban")!.message).toBe("Span event names carry IBANs (valid mod-97 check digits); mask or drop them before export.");
+    expect(byKey.get("http.request.header.authorization/bearer-token")!.fix).toContain(
+      `- 'delete_key(attributes, "http.request.header.authorization")'`,
+    );
+    expect(byKey.get("event.payer.iban/iban")!.fix).toContain("- context: spanevent");
+    expect(byKey.get("resource.deployment.contact/email")!.fix).toContain('replace_pattern(attributes["deployment.contact"]');
+    expect(byKey.get("resource.deployment.contact/email")!.fix).toContain("- context: resource");
+    expect(byKey.get("link.origin.url/url-credentials")!.fix).toContain("Link attributes are not reachable");
+    expect(byKey.get("status.message/phone")!.fix).toContain('replace_pattern(status.message, "');
+  });
+
+  it("honours the allowlist, category switches and custom detectors", async () => {
+    const report = await runPii(estate(), {
+      allow: [{ key: "user.email", categories: ["email"] }, { key: "resource.deployment.*" }],
+      categories: { "ip-address": false, phone: false, "secret-key": false },
+      detectors: [{ name: "employee-id", pattern: "EMP-[0-9]{6}" }],
+    });
+    expect(rows(report)).toEqual([
+      ["checkout", "http.request.header.authorization", "bearer-token", "error", 2, 2, "Bearer …(bearer-token, 28 chars)"],
+      ["payments", "db.statement", "credit-card", "error", 1, 1, "**** **** **** 1111"],
+      ["payments", "employee", "employee-id", "error", 1, 1, "***(employee-id, 10 chars)"],
+      ["payments", "event.name", "iban", "error", 1, 1, "DE**…(iban, 22 chars)"],
+      ["payments", "event.payer.iban", "iban", "error", 1, 1, "GB**…(iban, 22 chars)"],
+      ["payments", "link.origin.url", "url-credentials", "error", 1, 1, "https://***:***@ledger.internal"],
+    ]);
+  });
+
+  it("rejects an invalid custom regex with the option path", () => {
+    expect(() => resolveConfig({ rules: { "pii-in-attributes": ["error", { detectors: [{ name: "bad", pattern: "(" }] }] } }, [piiRule])).toThrow(
+      /rules\.pii-in-attributes\.options\.detectors\.0\.pattern: not a valid regular expression/,
+    );
+  });
+});
