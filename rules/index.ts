@@ -16,6 +16,8 @@ import errorStatusMismatch from "./error-status-mismatch";
 import spanLimitsExceeded from "./span-limits-exceeded";
 import oversizedTrace from "./oversized-trace";
 import rootSpanIsClient from "./root-span-is-client";
+import propagationGap from "./propagation-gap";
+import splitTrace from "./split-trace";
 
 export const builtinRules: Rule[] = [
   invalidSpanContext,
@@ -33,6 +35,8 @@ export const builtinRules: Rule[] = [
   spanLimitsExceeded,
   oversizedTrace,
   rootSpanIsClient,
+  propagationGap,
+  splitTrace,
 ];
 
 export function findRule(id: string): Rule | undefined {

@@ -1,0 +1,122 @@
+// Reads the few attributes that say where a CLIENT/PRODUCER span went and what an HTTP request was,
+// covering both the current semantic conventions and the older names SDKs still emit.
+import { intAttribute, stringAttribute, type Span } from "../../model/span";
+
+export interface Address {
+  /** Lower-case host name or IP. */
+  host: string;
+  /** Port when the span states one (explicitly; a scheme's default port is not assumed). */
+  port: number | null;
+}
+
+/** Spans that talk to a database are never calls between services. */
+export function isDatabaseSpan(span: Span): boolean {
+  return span.attributes.has("db.system") || span.attributes.has("db.system.name");
+}
+
+function hostPortOf(urlText: string): Address | undefined {
+  let url: URL;
+  try {
+    url = new URL(urlText);
+  } catch {
+    return undefined;
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "") return undefined;
+  return { host, port: url.port === "" ? null : Number(url.port) };
+}
+
+function address(hostValue: string | undefined, port: number | undefined): Address | undefined {
+  if (hostValue === undefined || hostValue === "") return undefined;
+  return { host: hostValue.toLowerCase(), port: port ?? null };
+}
+
+/**
+ * Where a call went: `server.address[:server.port]`, else the host of `url.full`, else the older
+ * `net.peer.name[:net.peer.port]`, else the host of `http.url`.
+ */
+export function addressOf(span: Span): Address | undefined {
+  const a = span.attributes;
+  return (
+    address(stringAttribute(a, "server.address"), intAttribute(a, "server.port")) ??
+    urlAddress(stringAttribute(a, "url.full")) ??
+    address(stringAttribute(a, "net.peer.name"), intAttribute(a, "net.peer.port")) ??
+    urlAddress(stringAttribute(a, "http.url"))
+  );
+}
+
+function urlAddress(text: string | undefined): Address | undefined {
+  return text === undefined ? undefined : hostPortOf(text);
+}
+
+/** The learned-map key of an address: `host:port` when the port is known, else `host`. */
+export function addressKey(addr: Address): string {
+  return addr.port === null ? addr.host : `${addr.host}:${addr.port}`;
+}
+
+/** Keys to look an address up by, most specific first. */
+export function addressLookupKeys(addr: Address): string[] {
+  return addr.port === null ? [addr.host] : [`${addr.host}:${addr.port}`, addr.host];
+}
+
+/** `messaging.destination.name`, or the older `messaging.destination`. */
+export function destinationOf(span: Span): string | undefined {
+  const value = stringAttribute(span.attributes, "messaging.destination.name") ?? stringAttribute(span.attributes, "messaging.destination");
+  return value === "" ? undefined : value;
+}
+
+export function peerServiceOf(span: Span): string | undefined {
+  const value = stringAttribute(span.attributes, "peer.service");
+  return value === "" ? undefined : value;
+}
+
+/** HTTP method in upper case (`http.request.method`, older `http.method`). */
+export function httpMethodOf(span: Span): string | null {
+  const value = stringAttribute(span.attributes, "http.request.method") ?? stringAttribute(span.attributes, "http.method");
+  return value === undefined || value === "" ? null : value.toUpperCase();
+}
+
+function stripQuery(path: string): string {
+  const cut = path.search(/[?#]/);
+  return cut === -1 ? path : path.slice(0, cut);
+}
+
+function urlPath(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return new URL(text).pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path a client requested, without query: `url.full`, `url.path`, older `http.url`/`http.target`. */
+export function clientPathOf(span: Span): string | null {
+  const a = span.attributes;
+  const path =
+    urlPath(stringAttribute(a, "url.full")) ??
+    stringAttribute(a, "url.path") ??
+    urlPath(stringAttribute(a, "http.url")) ??
+    stringAttribute(a, "http.target");
+  return path === undefined || path === "" ? null : stripQuery(path);
+}
+
+/** The path a server received, without query: `url.path`, older `http.target`. */
+export function serverPathOf(span: Span): string | null {
+  const path = stringAttribute(span.attributes, "url.path") ?? stringAttribute(span.attributes, "http.target");
+  return path === undefined || path === "" ? null : stripQuery(path);
+}
+
+export function httpRouteOf(span: Span): string | null {
+  const route = stringAttribute(span.attributes, "http.route");
+  return route === undefined || route === "" ? null : route;
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** `ledger.finance.svc.cluster.local` → `ledger`; undefined for IP addresses and single labels. */
+export function firstDnsLabel(host: string): string | undefined {
+  if (IPV4.test(host) || host.includes(":")) return undefined;
+  const dot = host.indexOf(".");
+  return dot <= 0 ? undefined : host.slice(0, dot);
+}

@@ -1,0 +1,29 @@
+// Markdown tables for the report's `coverage` section, worst coverage first.
+import { mdText } from "../../report/markdown-escape";
+import { compareEdges, compareServices } from "./coverage";
+import { formatPercent } from "./culprit";
+import type { CoverageSection } from "./section";
+
+function cell(r: { propagated: number; total: number }): string {
+  return r.total === 0 ? "—" : `${r.propagated}/${r.total} (${formatPercent(r.propagated, r.total)})`;
+}
+
+export function coverageMarkdown(coverage: CoverageSection | undefined): string[] {
+  if (!coverage || (coverage.edges.length === 0 && coverage.services.length === 0)) return [];
+  const lines = ["## Context propagation coverage", ""];
+  if (coverage.edges.length > 0) {
+    lines.push("| Caller → callee | Propagated | Coverage | Split traces |", "|---|---:|---:|---:|");
+    for (const e of [...coverage.edges].sort(compareEdges)) {
+      lines.push(`| ${mdText(e.from)} → ${mdText(e.to)} | ${e.propagated}/${e.total} | ${formatPercent(e.propagated, e.total)} | ${e.splitTraces} |`);
+    }
+    lines.push("");
+  }
+  if (coverage.services.length > 0) {
+    lines.push("| Service | Inbound | Outbound | External calls |", "|---|---:|---:|---:|");
+    for (const s of [...coverage.services].sort(compareServices)) {
+      lines.push(`| ${mdText(s.service)} | ${cell(s.inbound)} | ${cell(s.outbound)} | ${s.externalCalls} |`);
+    }
+    lines.push("");
+  }
+  return lines;
+}

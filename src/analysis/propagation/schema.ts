@@ -1,0 +1,40 @@
+// The zod shape of the report's `coverage` section (referenced from src/report/schema.ts).
+import { z } from "zod";
+
+const RatioSchema = z
+  .object({ propagated: z.number().int().nonnegative(), total: z.number().int().nonnegative() })
+  .strict();
+
+export const CoverageSectionSchema = z
+  .object({
+    services: z
+      .array(
+        z
+          .object({
+            service: z.string(),
+            inbound: RatioSchema.describe("Calls into this service, and how many continued the caller's trace."),
+            outbound: RatioSchema.describe("Calls this service made to other services, and how many continued the trace."),
+            externalCalls: z
+              .number()
+              .int()
+              .nonnegative()
+              .describe("CLIENT/PRODUCER spans whose target is no audited service (databases, external hosts, unconsumed queues)."),
+          })
+          .strict(),
+      )
+      .describe("Per service, worst coverage first."),
+    edges: z
+      .array(
+        z
+          .object({
+            from: z.string().describe("Calling service."),
+            to: z.string().describe("Called service."),
+            propagated: z.number().int().nonnegative().describe("Calls that continued the trace (callee span has the call as parent, or links to it)."),
+            total: z.number().int().nonnegative(),
+            splitTraces: z.number().int().nonnegative().describe("Unpropagated calls paired with a root span the callee started in another trace."),
+          })
+          .strict(),
+      )
+      .describe("Per caller→callee edge, worst coverage first."),
+  })
+  .strict();

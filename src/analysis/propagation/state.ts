@@ -1,0 +1,260 @@
+// The propagation analysis' cross-trace state: what each trace teaches about services, addresses and
+// queues, every call counted by (caller, target, callee evidence), and the calls and roots that
+// might be the two halves of a split trace. All of it is bounded (see LIMITS) and merges by union
+// and addition, so shards combine into the state one run over all traces would have built.
+import { hasRemoteParent, SpanKind, type Span } from "../../model/span";
+import type { Trace } from "../../model/trace";
+import {
+  addressKey,
+  addressOf,
+  clientPathOf,
+  destinationOf,
+  httpMethodOf,
+  httpRouteOf,
+  isDatabaseSpan,
+  peerServiceOf,
+  serverPathOf,
+} from "./attributes";
+import { EarliestList } from "./earliest-list";
+import {
+  aggregateKey,
+  compareByStart,
+  deserializePending,
+  deserializeRoot,
+  serializePending,
+  serializeRoot,
+  type CallAggregate,
+  type CallKind,
+  type CallTarget,
+  type PendingCall,
+  type RootCandidate,
+  type SerializedPendingCall,
+  type SerializedRootCandidate,
+} from "./facts";
+
+export interface PropagationLimits {
+  /** Unpropagated calls kept individually (for links and split matching); the earliest are kept. */
+  maxPendingCalls: number;
+  /** Root SERVER/CONSUMER spans kept as split-trace candidates; the earliest are kept. */
+  maxCandidateRoots: number;
+}
+
+/** Caps on the learned maps and aggregates; past them new keys are counted as dropped. */
+export const LIMITS = {
+  services: 100_000,
+  addressKeys: 50_000,
+  destinations: 50_000,
+  consumerLinks: 100_000,
+  callAggregates: 100_000,
+} as const;
+
+export interface PropagationSnapshot {
+  version: 1;
+  services: string[];
+  /** [address key, service, times learned] */
+  addresses: [string, string, number][];
+  /** [destination, service, times learned] */
+  destinations: [string, string, number][];
+  /** [`traceId:spanId` of a linked span, services of CONSUMER spans linking to it] */
+  consumerLinks: [string, string[]][];
+  calls: CallAggregate[];
+  /** Database CLIENT spans per service (never calls, always external). */
+  databaseCalls: [string, number][];
+  pending: SerializedPendingCall[];
+  roots: SerializedRootCandidate[];
+  dropped: DroppedCounts;
+}
+
+export interface DroppedCounts {
+  /** Calls not counted at all because the aggregate table was full. */
+  calls: number;
+  pendingCalls: number;
+  candidateRoots: number;
+  /** Learned addresses, destinations, links and services not recorded past their caps. */
+  learned: number;
+}
+
+function bump(map: Map<string, Map<string, number>>, key: string, service: string, by: number, cap: number): boolean {
+  let inner = map.get(key);
+  if (!inner) {
+    if (map.size >= cap) return false;
+    inner = new Map();
+    map.set(key, inner);
+  }
+  inner.set(service, (inner.get(service) ?? 0) + by);
+  return true;
+}
+
+function flatten(map: Map<string, Map<string, number>>): [string, string, number][] {
+  const out: [string, string, number][] = [];
+  for (const [key, inner] of map) for (const [service, count] of inner) out.push([key, service, count]);
+  return out;
+}
+
+export class PropagationState {
+  readonly services = new Set<string>();
+  readonly addresses = new Map<string, Map<string, number>>();
+  readonly destinations = new Map<string, Map<string, number>>();
+  readonly consumerLinks = new Map<string, Set<string>>();
+  readonly calls = new Map<string, CallAggregate>();
+  readonly databaseCalls = new Map<string, number>();
+  readonly pending: EarliestList<PendingCall>;
+  readonly roots: EarliestList<RootCandidate>;
+  readonly dropped = { calls: 0, learned: 0 };
+
+  constructor(limits: PropagationLimits) {
+    this.pending = new EarliestList<PendingCall>(limits.maxPendingCalls, compareByStart);
+    this.roots = new EarliestList<RootCandidate>(limits.maxCandidateRoots, compareByStart);
+  }
+
+  addTrace(trace: Trace): void {
+    for (const span of trace.spans) this.#noteService(span.service);
+    const children = trace.childrenByParent;
+    for (const span of trace.spans) {
+      if (span.kind === SpanKind.CONSUMER) this.#learnFromConsumer(span);
+      if (span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) continue;
+      if (isDatabaseSpan(span)) {
+        this.databaseCalls.set(span.service, (this.databaseCalls.get(span.service) ?? 0) + 1);
+        continue;
+      }
+      this.#addCall(span, children.get(span.spanId) ?? []);
+    }
+    for (const root of trace.roots) this.#addRootCandidate(trace, root);
+  }
+
+  #noteService(service: string): void {
+    if (this.services.has(service)) return;
+    if (this.services.size < LIMITS.services) this.services.add(service);
+    else this.dropped.learned++;
+  }
+
+  #learnFromConsumer(span: Span): void {
+    // A consumer names the queue it reads: the queue was "seen consumed" by this service.
+    const destination = destinationOf(span);
+    if (destination !== undefined && !bump(this.destinations, destination, span.service, 1, LIMITS.destinations)) this.dropped.learned++;
+    for (const link of span.links) this.#addConsumerLink(`${link.traceId}:${link.spanId}`, span.service);
+  }
+
+  #addConsumerLink(key: string, service: string): void {
+    let services = this.consumerLinks.get(key);
+    if (!services) {
+      if (this.consumerLinks.size >= LIMITS.consumerLinks) {
+        this.dropped.learned++;
+        return;
+      }
+      services = new Set();
+      this.consumerLinks.set(key, services);
+    }
+    services.add(service);
+  }
+
+  #addCall(span: Span, children: readonly Span[]): void {
+    const kind: CallKind = span.kind === SpanKind.PRODUCER ? "producer" : "client";
+    const addr = addressOf(span);
+    const target: CallTarget = {
+      peerService: peerServiceOf(span) ?? null,
+      host: addr?.host ?? null,
+      port: addr?.port ?? null,
+      destination: kind === "producer" ? (destinationOf(span) ?? null) : null,
+    };
+    const calleeKind = kind === "producer" ? SpanKind.CONSUMER : SpanKind.SERVER;
+    const propagatedTo = new Set<string>();
+    for (const child of children) {
+      if (child.kind !== SpanKind.SERVER && child.kind !== SpanKind.CONSUMER) continue;
+      // A service calling itself (loopback, re-entrant queue) is neither a call nor external.
+      if (child.service === span.service) return;
+      propagatedTo.add(child.service);
+      // Learned map: this address / queue leads to the child's service.
+      if (child.kind === calleeKind && addr && kind === "client") {
+        if (!bump(this.addresses, addressKey(addr), child.service, 1, LIMITS.addressKeys)) this.dropped.learned++;
+      }
+      if (child.kind === SpanKind.CONSUMER && target.destination !== null) {
+        if (!bump(this.destinations, target.destination, child.service, 1, LIMITS.destinations)) this.dropped.learned++;
+      }
+    }
+    const aggregate = { from: span.service, kind, target, propagatedTo: [...propagatedTo].sort() };
+    this.#countCall(aggregate, 1);
+    if (propagatedTo.size === 0) {
+      this.pending.add({
+        from: span.service,
+        kind,
+        target,
+        traceId: span.traceId,
+        spanId: span.spanId,
+        start: span.startTimeUnixNano,
+        end: span.endTimeUnixNano,
+        method: kind === "client" ? httpMethodOf(span) : null,
+        path: kind === "client" ? clientPathOf(span) : null,
+      });
+    }
+  }
+
+  #countCall(aggregate: Omit<CallAggregate, "count">, count: number): void {
+    const key = aggregateKey(aggregate);
+    const existing = this.calls.get(key);
+    if (existing) existing.count += count;
+    else if (this.calls.size < LIMITS.callAggregates) this.calls.set(key, { ...aggregate, count });
+    else this.dropped.calls += count;
+  }
+
+  #addRootCandidate(trace: Trace, span: Span): void {
+    if (span.kind !== SpanKind.SERVER && span.kind !== SpanKind.CONSUMER) return;
+    // A consumer root that links to its producer continued the context through the link.
+    if (span.kind === SpanKind.CONSUMER && span.links.length > 0) return;
+    const remote = hasRemoteParent(span);
+    this.roots.add({
+      service: span.service,
+      kind: span.kind === SpanKind.SERVER ? "server" : "consumer",
+      traceId: trace.traceId,
+      spanId: span.spanId,
+      start: span.startTimeUnixNano,
+      method: httpMethodOf(span),
+      path: serverPathOf(span),
+      route: httpRouteOf(span),
+      remoteFlag: remote === undefined ? "absent" : remote ? "remote" : "local",
+    });
+  }
+
+  snapshot(): PropagationSnapshot {
+    return {
+      version: 1,
+      services: [...this.services],
+      addresses: flatten(this.addresses),
+      destinations: flatten(this.destinations),
+      consumerLinks: [...this.consumerLinks].map(([key, services]) => [key, [...services]]),
+      calls: [...this.calls.values()].map((c) => ({ ...c })),
+      databaseCalls: [...this.databaseCalls],
+      pending: this.pending.items().map(serializePending),
+      roots: this.roots.items().map(serializeRoot),
+      dropped: this.droppedCounts(),
+    };
+  }
+
+  merge(snapshot: PropagationSnapshot): void {
+    for (const service of snapshot.services) this.#noteService(service);
+    for (const [key, service, count] of snapshot.addresses) {
+      if (!bump(this.addresses, key, service, count, LIMITS.addressKeys)) this.dropped.learned++;
+    }
+    for (const [key, service, count] of snapshot.destinations) {
+      if (!bump(this.destinations, key, service, count, LIMITS.destinations)) this.dropped.learned++;
+    }
+    for (const [key, services] of snapshot.consumerLinks) for (const s of services) this.#addConsumerLink(key, s);
+    for (const call of snapshot.calls) this.#countCall(call, call.count);
+    for (const [service, count] of snapshot.databaseCalls) this.databaseCalls.set(service, (this.databaseCalls.get(service) ?? 0) + count);
+    for (const call of snapshot.pending) this.pending.add(deserializePending(call));
+    for (const root of snapshot.roots) this.roots.add(deserializeRoot(root));
+    this.pending.addDropped(snapshot.dropped.pendingCalls);
+    this.roots.addDropped(snapshot.dropped.candidateRoots);
+    this.dropped.calls += snapshot.dropped.calls;
+    this.dropped.learned += snapshot.dropped.learned;
+  }
+
+  droppedCounts(): DroppedCounts {
+    return {
+      calls: this.dropped.calls,
+      pendingCalls: this.pending.dropped,
+      candidateRoots: this.roots.dropped,
+      learned: this.dropped.learned,
+    };
+  }
+}
