@@ -14,6 +14,7 @@ const PARTIAL = 1;
 interface BatchTally {
   batches: number;
   failed: number;
+  firstProblem: string;
 }
 
 /** Repeated ResourceSpans (field 1) between r.pos and end; a broken batch is skipped and reported. */
@@ -39,8 +40,9 @@ function readBatches(r: Reader, view: DataView, end: number, basePath: string, r
     } catch (error) {
       spans.length = mark;
       r.pos = batchEnd;
-      tally.failed++;
-      result.errors.push(`${withPath(error, r, `${basePath}[${index}]`).detail} (batch skipped)`);
+      const problem = withPath(error, r, `${basePath}[${index}]`).detail;
+      if (tally.failed++ === 0) tally.firstProblem = problem;
+      result.errors.push(`${problem} (batch skipped)`);
     }
   }
 }
@@ -88,7 +90,7 @@ export function decodeProtobuf(bytes: Uint8Array, raw: number, contentType?: str
     warnings: [],
     bytes: { raw, decoded: bytes.byteLength },
   };
-  const tally: BatchTally = { batches: 0, failed: 0 };
+  const tally: BatchTally = { batches: 0, failed: 0, firstProblem: "" };
   const r = new Reader(bytes);
   try {
     decode(r, bytes, result, tally, asResponse);
@@ -100,8 +102,8 @@ export function decodeProtobuf(bytes: Uint8Array, raw: number, contentType?: str
     throw new DecodeError(`not an OTLP trace protobuf: no ResourceSpans (field 1) in ${bytes.byteLength} bytes`);
   }
   if (tally.batches > 0 && tally.failed === tally.batches) {
-    const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more damaged batches)` : "";
-    throw new DecodeError(`no readable ResourceSpans: ${result.errors[0]}${more}`);
+    const more = tally.failed > 1 ? ` (and ${tally.failed - 1} more damaged batches)` : "";
+    throw new DecodeError(`no readable ResourceSpans: ${tally.firstProblem}${more}`);
   }
   return result;
 }

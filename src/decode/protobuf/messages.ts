@@ -78,6 +78,7 @@ const STATUS_FIELDS = mask(2, 3);
 const KEY_VALUE_FIELDS = mask(1, 2);
 const ANY_VALUE_FIELDS = mask(1, 2, 3, 4, 5, 6, 7);
 const LIST_FIELDS = mask(1);
+const FIELD_1_ONLY = mask(1);
 const RESOURCE_FIELDS = mask(1, 2);
 const SCOPE_FIELDS = mask(1, 2, 3, 4);
 const SCOPE_SPANS_FIELDS = mask(1, 2, 3);
@@ -418,13 +419,21 @@ function readSpan(r: Reader, view: DataView, end: number, resource: Resource, sc
  * Finds and decodes the first field-1 message (resource or scope) of a message that does not
  * start with it: spans need their resource and scope, and protobuf allows any field order.
  */
-function findLeadingMessage<T>(r: Reader, end: number, knownMask: number, read: (r: Reader, end: number) => T): T | undefined {
+function findLeadingMessage<T>(r: Reader, end: number, read: (r: Reader, end: number) => T): T | undefined {
   const start = r.pos;
   let found: T | undefined;
   while (r.pos < end && found === undefined) {
     const tag = r.uint32();
-    if (tag === F1_LEN) found = read(r, readEnd(r, end));
-    else skipField(r, tag, knownMask, end);
+    if (tag === F1_LEN) {
+      found = read(r, readEnd(r, end));
+      break;
+    }
+    try {
+      skipField(r, tag, FIELD_1_ONLY, end);
+    } catch {
+      // Damage before the resource/scope: the main pass meets it too and names the right path.
+      break;
+    }
   }
   r.pos = start;
   return found;
@@ -439,7 +448,7 @@ function readScopeSpans(r: Reader, view: DataView, end: number, resource: Resour
   let scope: InstrumentationScope | undefined;
   if (r.pos < end && r.buf[r.pos] !== F1_LEN) {
     try {
-      scope = findLeadingMessage(r, end, SCOPE_SPANS_FIELDS, readScope) ?? newEmptyScope();
+      scope = findLeadingMessage(r, end, readScope) ?? newEmptyScope();
     } catch (error) {
       throw withPath(error, r, "scope");
     }
@@ -475,7 +484,7 @@ export function readResourceSpans(r: Reader, view: DataView, end: number, out: S
   let resource: Resource | undefined;
   if (r.pos < end && r.buf[r.pos] !== F1_LEN) {
     try {
-      resource = findLeadingMessage(r, end, RESOURCE_SPANS_FIELDS, readResource) ?? { attributes: new Map(), droppedAttributesCount: 0 };
+      resource = findLeadingMessage(r, end, readResource) ?? { attributes: new Map(), droppedAttributesCount: 0 };
     } catch (error) {
       throw withPath(error, r, "resource");
     }
