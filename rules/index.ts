@@ -18,6 +18,8 @@ import oversizedTrace from "./oversized-trace";
 import rootSpanIsClient from "./root-span-is-client";
 import propagationGap from "./propagation-gap";
 import splitTrace from "./split-trace";
+import highCardinalitySpanName from "./high-cardinality-span-name";
+import spanNameConvention from "./span-name-convention";
 
 export const builtinRules: Rule[] = [
   invalidSpanContext,
@@ -37,6 +39,8 @@ export const builtinRules: Rule[] = [
   rootSpanIsClient,
   propagationGap,
   splitTrace,
+  highCardinalitySpanName,
+  spanNameConvention,
 ];
 
 export function findRule(id: string): Rule | undefined {

@@ -1,0 +1,119 @@
+// Span names that break the semantic conventions in ways that carry values: HTTP SERVER spans named
+// with the raw URL path or query instead of `{method} {http.route}`, and DB spans named with a SQL
+// statement that has literals inlined.
+import { z } from "zod";
+import { hasUrlQuery, httpMethodOf, nameTarget, stripUrlQuery } from "../src/analysis/templates/http";
+import { looksLikeSql, maskSqlLiterals, sqlSemconvName } from "../src/analysis/templates/sql";
+import { deriveTemplate, templateTokens } from "../src/analysis/templates/tokenize";
+import { defineRule, type RuleContext } from "../src/engine/rule";
+import { SpanKind, stringAttribute, type Span } from "../src/model/span";
+import type { Trace } from "../src/model/trace";
+import { redactText } from "../src/pii/redact";
+import { httpServerNameFix, sqlNameFix } from "../src/remediation/span-names";
+
+const OptionsSchema = z.object({
+  /** Check HTTP SERVER span names against `{method} {http.route}`. */
+  http: z.boolean().default(true),
+  /** Check for SQL statements with literals used as span names. */
+  sql: z.boolean().default(true),
+});
+type Options = z.infer<typeof OptionsSchema>;
+
+function checkHttpServer(context: RuleContext<Options>, trace: Trace, span: Span): void {
+  if (span.kind !== SpanKind.SERVER) return;
+  const method = httpMethodOf(span);
+  if (!method) return;
+  const target = nameTarget(span.name);
+  if (!target.startsWith("/") && !/^[a-z]+:\/\//i.test(target)) return;
+  const query = hasUrlQuery(target);
+  const path = stripUrlQuery(target);
+  const pathTemplate = deriveTemplate(path);
+  const carriesValues = pathTemplate !== path;
+  const route = stringAttribute(span.attributes, "http.route");
+  const urlPath = stringAttribute(span.attributes, "url.path") ?? stringAttribute(span.attributes, "http.target")?.split("?")[0];
+
+  let subject: string;
+  if (route !== undefined && route !== "") {
+    subject = `${method} ${route}`;
+    if (span.name === subject) return;
+    const rawPath = urlPath !== undefined && urlPath !== route && path === urlPath;
+    if (!query && !carriesValues && !rawPath) return;
+  } else {
+    if (!query && !carriesValues) return;
+    subject = `${method} ${pathTemplate}`;
+  }
+  const what = query ? "the URL query" : "the raw URL path";
+  const category = query ? "http-query-in-name" : "http-raw-path-in-name";
+  context.report({
+    service: span.service,
+    subject,
+    category,
+    message:
+      route !== undefined && route !== ""
+        ? `HTTP SERVER span named with ${what} although it has http.route; name it "${subject}" ({method} {http.route}).`
+        : `HTTP SERVER span named with ${what} and no http.route; the derived template is "${subject}". ` +
+          `Set http.route so the span is named {method} {http.route}.`,
+    example: { traceId: trace.traceId, spanId: span.spanId, evidence: redactText(span.name) },
+    fix: httpServerNameFix(span.service, templateTokens(subject), route !== undefined && route !== ""),
+  });
+}
+
+function checkSql(context: RuleContext<Options>, trace: Trace, span: Span): void {
+  if (!looksLikeSql(span.name)) return;
+  const masked = maskSqlLiterals(span.name);
+  if (masked.literals === 0) return;
+  // Literals are gone; redactText is a second net for values the SQL masker cannot see.
+  const subject = redactText(masked.text);
+  const suggested = sqlSemconvName(span.name);
+  context.report({
+    service: span.service,
+    subject,
+    category: "db-sql-literals",
+    message:
+      `DB span named with a SQL statement containing ${masked.literals} literal value(s); ` +
+      `name it ${suggested ? `"${suggested}" ` : ""}({db.operation.name} {db.collection.name}) and keep the parameterised statement in db.query.text.`,
+    example: { traceId: trace.traceId, spanId: span.spanId, evidence: subject },
+    fix: sqlNameFix(span.service, suggested),
+  });
+}
+
+export default defineRule<Options>({
+  meta: {
+    id: "span-name-convention",
+    severity: "warning",
+    description: "HTTP SERVER spans named with the raw URL, and DB spans named with SQL literals.",
+    docs: `
+One occurrence is one span, attributed to its own service:
+
+- \`http-raw-path-in-name\` / \`http-query-in-name\`: a SERVER span with an HTTP method (from
+  \`http.request.method\`/\`http.method\`, or the name's first word) whose name, after the method, is a URL
+  path that carries values (IDs, emails, dates… — see \`high-cardinality-span-name\`) or a query string,
+  or, when \`http.route\` is set, the raw \`url.path\` instead of the route. Semconv names these spans
+  \`{method} {http.route}\` and says instrumentation MUST NOT default to the URI path. Subject = the
+  suggested name: \`{method} {http.route}\` when the span has a route, else the method plus the derived
+  path template (query dropped). A constant path such as \`GET /health\` without a route is not
+  reported (it is a legal low-cardinality name).
+- \`db-sql-literals\`: a span named with a SQL statement (a verb such as SELECT plus a clause such as
+  FROM/WHERE/VALUES) that inlines literal values (quoted strings, numbers after \`=\`, \`<\`, \`>\`, \`(\`, \`,\`).
+  Subject = the statement with every literal replaced by \`?\`; the message suggests the semconv name
+  \`{db.operation.name} {db.collection.name}\`. Parameterised statements (\`WHERE id = ?\`) are not reported.
+
+Raw names never appear in findings: evidence is PII-masked, subjects are templates.
+
+**Fix.** The finding's fix carries a Collector \`transform\` snippet (\`set_semconv_span_name\` or
+\`replace_pattern\`) and the instrumentation change (set \`http.route\`; use bind parameters and the
+semconv DB span name).
+`.trim(),
+    options: OptionsSchema,
+  },
+  create(context) {
+    return {
+      trace(trace) {
+        for (const span of trace.spans) {
+          if (context.options.http) checkHttpServer(context, trace, span);
+          if (context.options.sql) checkSql(context, trace, span);
+        }
+      },
+    };
+  },
+});
