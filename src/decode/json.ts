@@ -376,7 +376,7 @@ export function decodeJson(text: string, raw: number): DecodedInput {
   }
   if (result.spans.length === 0 && result.errors.length > 0) {
     const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more)` : "";
-    throw new DecodeError(`nothing readable: ${result.errors[0]}${more}`);
+    throw new DecodeError(`nothing readable: ${result.errors[0]!.replace(/ \(batch skipped\)$/, "")}${more}`);
   }
   const tempoEncoded = tempoEnvelope || flavour.base64Ids > 0 || flavour.namedEnums > 0;
   result.format = tempoEncoded ? "tempo-json" : "otlp-json";
