@@ -21,6 +21,11 @@ orphan's span kind:
 - \`same-service-span-lost\` (INTERNAL, CLIENT or PRODUCER orphan, or flagged "parent is local"):
   the parent was created in the same process and was never ended or was dropped before export.
 - \`parent-span-missing\`: unspecified kind and no remote flag, so the side cannot be told.
+- \`dropped-by-sampling\` (checked first, for orphans whose parent is a caller's span): the caller
+  was sampled differently from the orphan — the orphan's W3C sampled flag is off while the rest of
+  the trace is sampled, its \`tracestate\` \`ot=th\` threshold rejects the trace's randomness, or
+  the root carries \`ot=th\` and the orphan's context no longer does — so the caller's span was
+  dropped by sampling rather than never sent.
 
 Not reported: traces without any root (see \`missing-root\`), parent cycles (see \`parent-cycle\`),
 and traces the source returned only in part (\`partial-trace\`), where the parent may simply not have

@@ -3,12 +3,14 @@
 // attributes or tracestate) is added by putting a classifier in front of the kind-based fallback.
 import { hasRemoteParent, SpanKind, type Span } from "../model/span";
 import type { Trace } from "../model/trace";
+import { classifyBySampling } from "./sampling";
 
 export type OrphanCategory =
   | "caller-span-missing"
   | "producer-span-missing"
   | "same-service-span-lost"
   | "parent-span-missing"
+  | "dropped-by-sampling"
   | (string & {});
 
 export interface OrphanCause {
@@ -64,7 +66,7 @@ export const classifyByKind: OrphanClassifier = (_trace, span) => {
 };
 
 /** The default classifiers, most specific first. */
-export const defaultOrphanClassifiers: readonly OrphanClassifier[] = [classifyByKind];
+export const defaultOrphanClassifiers: readonly OrphanClassifier[] = [classifyBySampling, classifyByKind];
 
 /** Classifies why `span` (whose parent ID names no span of `trace`) lost its parent. */
 export function classifyOrphan(
