@@ -26,6 +26,8 @@ export interface Detector {
   category: string;
   /** Global regex finding candidates; group 0 is the sensitive text. */
   pattern: RegExp;
+  /** Cheap pre-check: when the text does not contain this, the pattern cannot match (speed only). */
+  hint?: string | RegExp;
   /** Returns the accepted text (possibly shortened), or undefined to reject the candidate. */
   accept?(match: RegExpExecArray): string | undefined;
   mask(value: string): string;
@@ -41,6 +43,7 @@ function same(match: RegExpExecArray): string {
 export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "url-credentials",
+    hint: "://",
     // scheme://user:password@host — a non-empty password is required (`ssh://git@host` is fine).
     pattern: /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s/?#@:]+:[^\s/?#@]+@[^\s/?#@]+/g,
     accept: same,
@@ -48,6 +51,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "bearer-token",
+    hint: /bearer/i,
     pattern: /\bBearer\s+[A-Za-z0-9\-._~+/]{16,}=*/gi,
     // Prose such as "Bearer authentication required" has no digits.
     accept: (m) => (/\d/.test(m[0]) ? m[0] : undefined),
@@ -55,12 +59,14 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "jwt",
+    hint: "eyJ",
     pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){2}(?:(?:\.[A-Za-z0-9_-]*){2})?(?![\w-])/g,
     accept: (m) => (jwtValid(m[0]) ? m[0] : undefined),
     mask: mask.maskJwt,
   },
   {
     category: "api-key",
+    hint: /AKIA|ASIA|gh[pousr]_|github_pat_|xox|_live_|AIza|sk-/,
     pattern:
       /(?<![\w-])(?:(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}|xox[abporse]-[A-Za-z0-9-]{10,}|[sr]k_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|sk-(?:proj-)?[A-Za-z0-9_-]{20,})(?![\w-])/g,
     // OpenAI-style `sk-` keys mix digits and letters; `sk-learn-…` package names do not.
@@ -69,6 +75,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "secret-param",
+    hint: "=",
     // password=… / token=… in URLs, form bodies, connection strings and SQL literals.
     pattern:
       /(?<![\w.-])(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key|sig)\s*=\s*(?:'[^']*'|"[^"]*"|[^\s&;,'")]+)/gi,
@@ -81,12 +88,14 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "iban",
+    hint: /[A-Z]{2}\d{2}/,
     pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g,
     accept: acceptIban,
     mask: mask.maskIban,
   },
   {
     category: "credit-card",
+    hint: /\d[ -]?\d[ -]?\d[ -]?\d/,
     pattern: /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w.])/g,
     accept: (m) => {
       const separators = new Set(m[0].replace(/\d/g, ""));
@@ -97,12 +106,14 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "us-ssn",
+    hint: /\d-\d/,
     pattern: /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g,
     accept: (m) => (ssnValid(m[1]!, m[2]!, m[3]!) ? m[0] : undefined),
     mask: mask.maskSsn,
   },
   {
     category: "email",
+    hint: "@",
     pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g,
     // `icon@2x.png` is a file name; `ssh://git@host` and `git@host:org/repo` are URL user names.
     accept: (m) => {
@@ -114,6 +125,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "phone",
+    hint: "+",
     // E.164 (`+14155552671`) or international format (`+44 20 7946 0958`, `+1 (415) 555-2671`);
     // a leading `+` and country code are required, so bare digit runs never match.
     pattern: /(?<![\w+])\+[1-9](?:[ .-]?\(?\d{1,4}\)?){2,8}(?![\w])/g,
@@ -125,6 +137,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "ip-address",
+    hint: /\d\.\d|:/,
     pattern: /(?<![\w.:-])(?:(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)(?![\w.-]|:[0-9A-Fa-f]*:)/g,
     accept: acceptIp,
     mask: mask.maskIp,

@@ -17,6 +17,8 @@ export function findPii(text: string, detectors: readonly Detector[]): PiiMatch[
   if (text.length < MIN_LENGTH) return [];
   const accepted: PiiMatch[] = [];
   for (const detector of detectors) {
+    const hint = detector.hint;
+    if (hint !== undefined && (typeof hint === "string" ? !text.includes(hint) : !hint.test(text))) continue;
     const pattern = detector.pattern;
     pattern.lastIndex = 0;
     let match: RegExpExecArray | null;
