@@ -122,7 +122,7 @@ export class TempoHttp {
 
   /** The base URL as safe to print (no query, no credentials). */
   get displayUrl(): string {
-    return `${this.baseUrl.origin}${this.baseUrl.pathname}`;
+    return `${this.baseUrl.origin}${this.baseUrl.pathname.replace(/\/+$/, "")}`;
   }
 
   /** Removes credentials from any text that might quote them (error bodies, exception messages). */
@@ -132,7 +132,8 @@ export class TempoHttp {
 
   urlFor(path: string, query: QueryParams = {}): URL {
     const url = new URL(this.baseUrl.href);
-    url.pathname = `${this.baseUrl.pathname}${path}`;
+    // A bare origin's pathname is "/", which must not double the slash of `path`.
+    url.pathname = `${this.baseUrl.pathname.replace(/\/+$/, "")}${path}`;
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
