@@ -45,7 +45,7 @@ const CASES: { name: string; bytes: Uint8Array; message: string | RegExp }[] = [
     message: `not a valid OTLP trace protobuf: resourceSpans[0]: length ${truncatedLength} runs past the end of the data (truncated) at byte 1`,
   },
   { name: "wire-type.pb", bytes: new Uint8Array([0x08, 0x01]), message: "not a valid OTLP trace protobuf: field 1 has wire type 0, which it never uses at byte 1" },
-  // Seed 7's first byte is 0x06: field 0, wire type 6.
+  // Seed 7's first byte is 0x02: field number 0 (wire type 2), which no message has.
   { name: "random.bin", bytes: randomBytes(7, 512), message: "not a valid OTLP trace protobuf: invalid field number 0 at byte 1" },
   { name: "invalid.json", bytes: utf8.encode('{"resourceSpans": ['), message: "invalid JSON: unexpected end of input" },
   { name: "leaky.json", bytes: utf8.encode(secretInBrokenJson), message: "invalid JSON: syntax error" },
