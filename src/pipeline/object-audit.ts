@@ -8,7 +8,7 @@ import type { ResolvedConfig } from "../engine/config";
 import { decodeInput, DecodeError } from "../decode/index";
 import type { Span } from "../model/span";
 import { Trace } from "../model/trace";
-import type { Report } from "../report/schema";
+import type { ObjectStorageSource, Report } from "../report/schema";
 import { MeteredObjectStore } from "../storage/metered";
 import type { ObjectStore } from "../storage/object-store";
 import { mergeBlocks, type BlockStream } from "../sources/blocks/combine";
@@ -21,34 +21,8 @@ import { listArchiveObjects } from "../sources/otlp-archive/discover";
 /** Objects listed one by one in the report; past this only the totals grow. */
 const MAX_LISTED_OBJECTS = 1_000;
 
-export interface ObjectRead {
-  key: string;
-  status: "read" | "failed" | "skipped";
-  bytes: number;
-  requests: number;
-  /** Blocks: format, row groups read of total. */
-  format?: string;
-  rowGroups?: { total: number; read: number };
-  traces?: number;
-  spans?: number;
-  message?: string;
-}
-
-export interface ObjectSourceSection {
-  kind: "tempo-blocks" | "otlp-archive";
-  location: string;
-  tenant?: string;
-  window: { start: string; end: string };
-  discovery?: "tenant-index" | "listing";
-  sample?: SampleSpec;
-  objectsRead: number;
-  objectsFailed: number;
-  bytesRead: number;
-  listRequests: number;
-  skipped: { compactedBlocks?: number; outsideWindow?: number; nonTraceObjects?: number; tracesOutsideWindow: number; duplicateSpans?: number };
-  objects: ObjectRead[];
-  failures: { key: string; message: string }[];
-}
+export type ObjectSourceSection = ObjectStorageSource;
+export type ObjectRead = ObjectSourceSection["objects"][number];
 
 function overlapsWindow(spans: readonly Span[], window: TimeWindow): boolean {
   const start = BigInt(window.start.getTime()) * 1_000_000n;
@@ -57,7 +31,7 @@ function overlapsWindow(spans: readonly Span[], window: TimeWindow): boolean {
 }
 
 function attach(report: Report, section: ObjectSourceSection): Report {
-  (report as unknown as { source?: ObjectSourceSection }).source = section;
+  report.source = section;
   return report;
 }
 

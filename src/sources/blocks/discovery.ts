@@ -50,6 +50,18 @@ export async function listTenants(store: ObjectStore, prefix: string): Promise<s
       if (name !== "" && !NOT_TENANTS.has(name)) tenants.push(name);
     }
   }
+  if (tenants.length === 0) {
+    // Some S3-compatible servers (s3rver) return no common prefixes at the bucket root: derive the
+    // top-level folders from the keys instead (only reached when the delimiter listing is empty).
+    const seen = new Set<string>();
+    for await (const page of store.list(base)) {
+      for (const o of page.objects) {
+        const name = o.key.slice(base.length).split("/")[0]!;
+        if (o.key.slice(base.length).includes("/") && !NOT_TENANTS.has(name)) seen.add(name);
+      }
+    }
+    tenants.push(...seen);
+  }
   return tenants.sort();
 }
 

@@ -1,0 +1,222 @@
+// `tracelint audit --blocks s3://bucket/prefix --tenant T` and `tracelint audit --otlp-archive
+// s3://bucket/prefix`: audits traces straight from object storage. The `audit` command dispatches
+// here when either flag is present (main.ts). S3 access is configured the way AWS tools are: the
+// SDK's default credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, …),
+// AWS_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, plus --s3-endpoint / --s3-path-style or the
+// config file's `"s3": {"endpoint", "pathStyle", "region"}`.
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { builtinRules } from "../../rules/index";
+import { auditOtlpArchive, auditTempoBlocks } from "../pipeline/object-audit";
+import type { Report } from "../report/schema";
+import { listTenants } from "../sources/blocks/discovery";
+import { parseSample, type SampleSpec } from "../sources/blocks/sample";
+import { resolveTimeZone } from "../sources/otlp-archive/partitions";
+import { parseDuration, parseInstant, TimeArgumentError } from "../sources/tempo/time";
+import { BucketUrlError, parseBucketUrl } from "../storage/url";
+import { describeS3Error, endpointFromEnv, S3ObjectStore } from "../storage/s3";
+import { loadConfig } from "./config-file";
+import { UsageError } from "./inputs";
+import type { CliIO } from "./io";
+import { exitCodeFor, parseFailOn, parseFormat, summaryLine, writeReport } from "./output";
+
+export const AUDIT_STORAGE_USAGE = `Usage: tracelint audit --blocks s3://BUCKET[/PREFIX] [--tenant T] [options]
+       tracelint audit --otlp-archive s3://BUCKET[/PREFIX] [options]
+
+Audits traces read straight from object storage (AWS S3, Cloudflare R2's S3 API, MinIO):
+  --blocks         Grafana Tempo's own Parquet blocks (vParquet3/4/5); whole blocks, offline
+  --otlp-archive   the OpenTelemetry Collector's awss3exporter archive (otlp_json / otlp_proto)
+
+Options:
+  --tenant T              Tempo tenant (default: the only tenant in the bucket; "single-tenant" without multitenancy)
+  --since DURATION        window ending now (default: 1h), e.g. 6h, 2d
+  --start ISO --end ISO   explicit window instead of --since
+  --sample F              audit a fraction F (0 < F <= 1) of traces, chosen by trace ID hash
+  --sample-unit U         traces (default; whole traces in every block) or row-groups (fewer bytes read,
+                          but a trace split across blocks may lose a part)
+  --no-tenant-index       list meta.json files instead of reading the tenant index (index.json.gz)
+  --partition-format F    awss3exporter s3_partition_format (default year=%Y/month=%m/day=%d/hour=%H/minute=%M)
+  --partition-timezone Z  awss3exporter s3_partition_timezone, IANA name or Local (default: Local)
+  --margin DURATION       partitions read either side of the window; they are upload times (default: 15m)
+  --s3-endpoint URL       S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, AWS)
+  --s3-path-style         path-style addressing (MinIO, most local servers)
+  --s3-region R           region (default: $AWS_REGION; use "auto" for R2)
+  --config FILE           tracelint.config.json; its "s3": {"endpoint", "pathStyle", "region"} are defaults
+  --format json|md, --out FILE, --fail-on LEVEL, --quiet   as for tracelint check
+
+Credentials come from the AWS SDK's default chain only (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+AWS_PROFILE and shared config files, SSO, instance roles), never from arguments.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, bucket unreachable, or nothing could be read.`;
+
+const S3ConfigSchema = z
+  .object({ endpoint: z.string().optional(), pathStyle: z.boolean().optional(), region: z.string().optional() })
+  .strict();
+
+/** True when an `audit` argument list asks for an object-storage source. */
+export function isStorageAudit(argv: readonly string[]): boolean {
+  return argv.some((a) => /^--(blocks|otlp-archive)(=|$)/.test(a));
+}
+
+function window(values: { since?: string; start?: string; end?: string }, now: Date): { start: Date; end: Date } {
+  try {
+    if (values.start !== undefined || values.end !== undefined) {
+      if (values.since !== undefined) throw new UsageError("give either --since or --start/--end, not both");
+      const end = values.end !== undefined ? parseInstant(values.end) : now;
+      if (values.start === undefined) throw new UsageError("--end needs --start");
+      const start = parseInstant(values.start);
+      if (start >= end) throw new UsageError("--start must be before --end");
+      return { start, end };
+    }
+    return { start: new Date(now.getTime() - parseDuration(values.since ?? "1h")), end: now };
+  } catch (error) {
+    if (error instanceof TimeArgumentError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export interface StorageAuditDeps {
+  now?: Date;
+}
+
+/** Parses and runs an object-storage audit; the `audit` command dispatches here. */
+export async function auditStorageCommand(argv: string[], io: CliIO, deps: StorageAuditDeps = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      blocks: { type: "string" },
+      "otlp-archive": { type: "string" },
+      tenant: { type: "string" },
+      since: { type: "string" },
+      start: { type: "string" },
+      end: { type: "string" },
+      sample: { type: "string" },
+      "sample-unit": { type: "string" },
+      "no-tenant-index": { type: "boolean" },
+      "partition-format": { type: "string" },
+      "partition-timezone": { type: "string" },
+      margin: { type: "string" },
+      "s3-endpoint": { type: "string" },
+      "s3-path-style": { type: "boolean" },
+      "s3-region": { type: "string" },
+      config: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string", short: "o" },
+      "fail-on": { type: "string" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(`${AUDIT_STORAGE_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`audit takes no positional arguments (got ${JSON.stringify(positionals[0])})`);
+  if ((values.blocks === undefined) === (values["otlp-archive"] === undefined)) {
+    throw new UsageError("give exactly one of --blocks s3://… or --otlp-archive s3://…");
+  }
+  const url = (values.blocks ?? values["otlp-archive"])!;
+  let location;
+  try {
+    location = parseBucketUrl(url);
+  } catch (error) {
+    if (error instanceof BucketUrlError) throw new UsageError(`${values.blocks !== undefined ? "--blocks" : "--otlp-archive"}: ${error.message}`);
+    throw error;
+  }
+  const failOn = parseFailOn(values["fail-on"]);
+  const format = parseFormat(values.format, io, values.out);
+  const now = deps.now ?? new Date();
+  const win = window(values, now);
+  let sample: SampleSpec | undefined;
+  try {
+    if (values.sample !== undefined) sample = parseSample(values.sample, values["sample-unit"]);
+    else if (values["sample-unit"] !== undefined) throw new UsageError("--sample-unit needs --sample");
+    resolveTimeZone(values["partition-timezone"]);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+  let marginMs: number | undefined;
+  if (values.margin !== undefined) {
+    try {
+      marginMs = parseDuration(values.margin);
+    } catch (error) {
+      throw new UsageError(`--margin: ${(error as Error).message}`);
+    }
+  }
+  const config = await loadConfig(values.config, builtinRules);
+  const fromFile = S3ConfigSchema.safeParse(config.raw.s3 ?? {});
+  if (!fromFile.success) throw new UsageError(`config "s3": ${fromFile.error.issues[0]?.message ?? "invalid"} (keys: endpoint, pathStyle, region)`);
+  const endpoint = values["s3-endpoint"] ?? fromFile.data.endpoint ?? endpointFromEnv(io.env);
+  const region = values["s3-region"] ?? fromFile.data.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (endpoint ? "us-east-1" : undefined);
+  const store = new S3ObjectStore({
+    bucket: location.bucket,
+    ...(endpoint ? { endpoint } : {}),
+    ...(region ? { region } : {}),
+    forcePathStyle: values["s3-path-style"] ?? fromFile.data.pathStyle ?? false,
+    // The CLI's environment (injectable in tests) wins; otherwise the SDK's default chain.
+    ...(io.env.AWS_ACCESS_KEY_ID && io.env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: io.env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: io.env.AWS_SECRET_ACCESS_KEY,
+            ...(io.env.AWS_SESSION_TOKEN ? { sessionToken: io.env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
+  });
+  const onProblem = (key: string, message: string) => {
+    if (!values.quiet) io.stderr(`tracelint: ${key}: ${message}`);
+  };
+  let report: Report;
+  try {
+    if (values.blocks !== undefined) {
+      let tenant = values.tenant;
+      if (tenant === undefined) {
+        const tenants = await listTenants(store, location.prefix);
+        if (tenants.length !== 1) {
+          throw new UsageError(tenants.length === 0 ? `no Tempo tenants under ${url}` : `--tenant is required; tenants under ${url}: ${tenants.join(", ")}`);
+        }
+        tenant = tenants[0]!;
+      }
+      report = await auditTempoBlocks(store, config, {
+        location: url,
+        prefix: location.prefix,
+        tenant,
+        window: win,
+        ...(sample ? { sample } : {}),
+        useTenantIndex: !values["no-tenant-index"],
+        now,
+        onProblem,
+      });
+    } else {
+      if (values.tenant !== undefined) throw new UsageError("--tenant applies to --blocks only");
+      report = await auditOtlpArchive(store, config, {
+        location: url,
+        prefix: location.prefix,
+        window: win,
+        ...(values["partition-format"] ? { partitionFormat: values["partition-format"] } : {}),
+        ...(values["partition-timezone"] ? { timeZone: values["partition-timezone"] } : {}),
+        ...(marginMs !== undefined ? { marginMs } : {}),
+        now,
+        onProblem,
+      });
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // Listing failed: wrong endpoint, credentials or bucket. Nothing was audited.
+    io.stderr(`tracelint: cannot read ${url}: ${describeS3Error(error)}`);
+    return 2;
+  } finally {
+    store.destroy();
+  }
+  await writeReport(report, format, values.out, io);
+  if (!values.quiet) io.stderr(summaryLine(report));
+  const source = report.source as { objectsRead?: number } | undefined;
+  if (report.summary.traces === 0 && (source?.objectsRead ?? 0) === 0 && report.summary.inputErrors.length > 0) {
+    io.stderr("tracelint: no object could be read");
+    return 2;
+  }
+  return exitCodeFor(report, failOn);
+}
