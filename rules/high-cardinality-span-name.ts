@@ -22,14 +22,16 @@ const MAX_KEYS = 2_000;
 const TOKEN_CACHE_SIZE = 10_000;
 
 const OptionsSchema = z.object({
-  /** A (service, kind) is high-cardinality from this many distinct span names. */
-  minDistinctNames: z.number().int().min(1).default(200),
-  /** Within such a key, a template is reported when it absorbs at least this many distinct names. */
-  minNamesPerTemplate: z.number().int().min(2).default(10),
-  /** Templates kept per (service, kind); names beyond are still counted, not templated. */
-  maxTemplatesPerKey: z.number().int().min(1).max(10_000).default(DEFAULT_DRAIN_OPTIONS.maxClusters),
-  /** Masked raw names quoted per template. */
-  maxExamples: z.number().int().min(1).max(10).default(3),
+  minDistinctNames: z
+    .number().int().min(1).default(200)
+    .describe("A (service, span kind) is high-cardinality from this many distinct span names."),
+  minNamesPerTemplate: z
+    .number().int().min(2).default(10)
+    .describe("Within such a key, a template is reported when it absorbs at least this many distinct names."),
+  maxTemplatesPerKey: z
+    .number().int().min(1).max(10_000).default(DEFAULT_DRAIN_OPTIONS.maxClusters)
+    .describe("Templates kept per (service, kind); names beyond are still counted, not templated."),
+  maxExamples: z.number().int().min(1).max(10).default(3).describe("PII-masked raw names quoted per template."),
 });
 type Options = z.infer<typeof OptionsSchema>;
 

@@ -12,10 +12,8 @@ import { redactText } from "../src/pii/redact";
 import { httpServerNameFix, sqlNameFix } from "../src/remediation/span-names";
 
 const OptionsSchema = z.object({
-  /** Check HTTP SERVER span names against `{method} {http.route}`. */
-  http: z.boolean().default(true),
-  /** Check for SQL statements with literals used as span names. */
-  sql: z.boolean().default(true),
+  http: z.boolean().default(true).describe("Check HTTP SERVER span names against `{method} {http.route}`."),
+  sql: z.boolean().default(true).describe("Check for SQL statements with literals used as span names."),
 });
 type Options = z.infer<typeof OptionsSchema>;
 
