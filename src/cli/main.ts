@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../engine/config";
 import { TOOL_VERSION } from "../version";
 import { auditCommand } from "./audit";
+import { auditStorageCommand, isStorageAudit } from "./audit-storage";
 import { CHECK_USAGE, runCheck } from "./check";
 import { UsageError } from "./inputs";
 import { processIO, type CliIO } from "./io";
@@ -12,6 +13,7 @@ const USAGE = `tracelint ${TOOL_VERSION}: trace-quality analyzer for OpenTelemet
 Usage:
   tracelint check PATH... [options]     lint trace files (see tracelint check --help)
   tracelint audit --tempo URL [options] audit a sample of recent traces from Tempo (see tracelint audit --help)
+  tracelint audit --blocks s3://B/P      audit Tempo's Parquet blocks, or --otlp-archive s3://B/P (see --blocks x --help)
   tracelint rules                       list the built-in rules
   tracelint --version
 
@@ -58,7 +60,8 @@ async function rulesCommand(_argv: string[], io: CliIO): Promise<number> {
 
 export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
-  audit: auditCommand,
+  // --blocks / --otlp-archive read object storage instead of Tempo's query API.
+  audit: (argv, io) => (isStorageAudit(argv) ? auditStorageCommand(argv, io) : auditCommand(argv, io)),
   rules: rulesCommand,
 };
 

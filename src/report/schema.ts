@@ -100,8 +100,50 @@ export const TempoQuerySourceSchema = z
 /** Sources other than the query API describe themselves with their own `kind` and fields. */
 export const OtherSourceSchema = z.object({ kind: z.string() }).catchall(z.unknown());
 
+const ObjectReadSchema = z
+  .object({
+    key: z.string(),
+    status: z.enum(["read", "failed", "skipped"]),
+    bytes: z.number().int().nonnegative().describe("Bytes fetched for this object (ranged reads summed)."),
+    requests: z.number().int().nonnegative(),
+    format: z.string().optional().describe("Block format from meta.json (Tempo blocks)."),
+    rowGroups: z.object({ total: z.number().int().nonnegative(), read: z.number().int().nonnegative() }).strict().optional(),
+    traces: z.number().int().nonnegative().optional(),
+    spans: z.number().int().nonnegative().optional(),
+    message: z.string().optional().describe("Why it failed or was skipped, or a note about how it was read."),
+  })
+  .strict();
+
+/** `tracelint audit --blocks` / `--otlp-archive`: what was read from the bucket. */
+export const ObjectStorageSourceSchema = z
+  .object({
+    kind: z.enum(["tempo-blocks", "otlp-archive"]),
+    location: z.string().describe("s3://bucket/prefix as given."),
+    tenant: z.string().optional(),
+    window: z.object({ start: z.string(), end: z.string() }).strict(),
+    discovery: z.enum(["tenant-index", "listing"]).optional().describe("How Tempo blocks were found."),
+    sample: z.object({ fraction: z.number(), unit: z.enum(["traces", "row-groups"]) }).strict().optional(),
+    objectsRead: z.number().int().nonnegative(),
+    objectsFailed: z.number().int().nonnegative(),
+    bytesRead: z.number().int().nonnegative().describe("All bytes fetched, including meta.json and tenant index."),
+    listRequests: z.number().int().nonnegative(),
+    skipped: z
+      .object({
+        compactedBlocks: z.number().int().nonnegative().optional(),
+        outsideWindow: z.number().int().nonnegative().optional().describe("Live blocks whose time range misses the window."),
+        nonTraceObjects: z.number().int().nonnegative().optional(),
+        tracesOutsideWindow: z.number().int().nonnegative(),
+        duplicateSpans: z.number().int().nonnegative().optional().describe("(spanID, kind) repeats across blocks, dropped."),
+      })
+      .strict(),
+    objects: z.array(ObjectReadSchema).describe("Data objects considered (at most 1000 listed)."),
+    failures: z.array(z.object({ key: z.string(), message: z.string() }).strict()),
+  })
+  .strict()
+  .describe("Which objects were read from object storage, how many bytes, and which failed and why.");
+
 export const SourceSectionSchema = z
-  .union([TempoQuerySourceSchema, OtherSourceSchema])
+  .union([TempoQuerySourceSchema, ObjectStorageSourceSchema, OtherSourceSchema])
   .describe("Where the audited traces came from and how they were selected (audits only; absent for `check`).");
 
 export const ReportSchema = z
@@ -121,6 +163,7 @@ export const ReportSchema = z
 export type Report = z.infer<typeof ReportSchema>;
 export type SourceSection = z.infer<typeof SourceSectionSchema>;
 export type TempoQuerySource = z.infer<typeof TempoQuerySourceSchema>;
+export type ObjectStorageSource = z.infer<typeof ObjectStorageSourceSchema>;
 export type ReportFinding = z.infer<typeof FindingSchema>;
 
 /** The published JSON Schema (draft 2020-12) for report files. */
