@@ -1,6 +1,6 @@
 // Human-readable Markdown report: headline numbers, a table per rule and per service, then each
 // finding with its examples and fix.
-import type { Report, ReportFinding } from "./schema";
+import type { Report, ReportFinding, TempoQuerySource } from "./schema";
 import { mdCode, mdText } from "./markdown-escape";
 import { coverageMarkdown } from "../analysis/propagation/markdown";
 
@@ -100,6 +100,29 @@ function inputErrors(report: Report): string[] {
   return lines;
 }
 
+/** How the traces were sampled from Tempo's query API (`audit --tempo`); other sources are skipped. */
+function tempoSource(report: Report): string[] {
+  const src = report.source;
+  if (!src || src.kind !== "tempo" || !("traces" in src)) return [];
+  const t = (src as TempoQuerySource).traces;
+  const q = src as TempoQuerySource;
+  const lines = [
+    "## Source",
+    "",
+    `Tempo ${mdCode(q.url)}${q.tenant !== null ? `, tenant ${mdCode(q.tenant)}` : ""}, window ${q.window.start} – ${q.window.end} (ends ${q.window.ingestionDelaySeconds} s before the audit so traces are complete).`,
+    "",
+    `Sampling: up to ${q.sampling.perService} trace(s) per service for ${q.sampling.servicesSampled.length} of ${q.sampling.servicesDiscovered} service(s), ${q.sampling.windowSample} window-wide${q.sampling.query !== null ? ` and ${q.sampling.windowSample} matching ${mdCode(q.sampling.query)}` : ""}, each spread over ${q.sampling.slices} time slice(s); ${q.searches.run} search(es), ${q.searches.failed} failed${q.searches.incomplete > 0 ? `, ${q.searches.incomplete} incomplete` : ""}.`,
+    "",
+    "| Requested | Fetched | Partial | Not found | Failed |",
+    "|---:|---:|---:|---:|---:|",
+    `| ${t.requested} | ${t.fetched} | ${t.partial} | ${t.notFound} | ${t.failed} |`,
+    "",
+  ];
+  for (const f of q.failures) lines.push(`- trace ${mdCode(f.traceId)}: ${mdText(f.reason)}`);
+  if (q.failures.length > 0) lines.push("");
+  return lines;
+}
+
 export function renderMarkdown(report: Report): string {
   const s = report.summary;
   const lines = [
@@ -111,6 +134,7 @@ export function renderMarkdown(report: Report): string {
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     `| ${s.files} | ${s.traces} | ${s.spans} | ${s.services} | ${s.partialTraces} | ${s.inputErrors.length} | ${count(report.findings, "error")} | ${count(report.findings, "warning")} | ${count(report.findings, "info")} |`,
     "",
+    ...tempoSource(report),
     ...ruleTable(report),
     ...serviceTable(report),
     ...scoreTable(report),
