@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { brokenEstate, healthyEstate } from "../fixtures/scenarios/propagation/estates";
 import { healthyEstate as shopHealthyEstate } from "../fixtures/scenarios/healthy-estate";
@@ -207,5 +208,35 @@ describe("shards", () => {
     ]);
     const shards = [brokenTraces.filter((t) => !calleeRoots(t)), brokenTraces.filter(calleeRoots)];
     expect(comparable(merged(shards, settings))).toEqual(comparable(capped));
+  });
+});
+
+describe("real Tempo test data (grafana/tempo servicegraphs traces, AGPL, read in place)", () => {
+  const dir = new URL("../../shared/upstream-data/tempo/tempo-api-json/servicegraphs/", import.meta.url);
+  const read = (name: string) => new Uint8Array(readFileSync(new URL(name, dir)));
+
+  it("finds the propagated edges; DB spans, a queue and address-less clients are external", async () => {
+    const report = run(await buildTraces(read("trace-with-db-system-name.json")));
+    expect(report.coverage!.edges).toEqual([
+      { from: "mythical-requester", to: "mythical-recorder", propagated: 1, total: 1, splitTraces: 0 },
+      { from: "mythical-requester", to: "mythical-server", propagated: 1, total: 1, splitTraces: 0 },
+    ]);
+    expect(report.coverage!.services.map((s) => [s.service, s.externalCalls])).toEqual([
+      ["mythical-requester", 2],
+      ["mythical-server", 3],
+      ["mythical-recorder", 0],
+    ]);
+    expect(report.findings).toEqual([]);
+  });
+
+  it("counts a span repeated across inputs once, and a client to an uninstrumented peer (Tempo's virtual node) as external", async () => {
+    const once = run(await buildTraces(read("trace-with-queue-database.json")));
+    const twice = run(await buildTraces([{ bytes: read("trace-with-queue-database.json") }, { bytes: read("trace-with-queue-database.json") }]));
+    expect(twice.coverage).toEqual(once.coverage);
+    const virtual = run(await buildTraces(read("trace-with-virtual-nodes.json")));
+    expect(virtual.coverage!.edges).toEqual([]);
+    expect(virtual.coverage!.services).toEqual([
+      { service: "mythical-requester", inbound: { propagated: 0, total: 0 }, outbound: { propagated: 0, total: 0 }, externalCalls: 1 },
+    ]);
   });
 });

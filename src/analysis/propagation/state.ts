@@ -110,7 +110,10 @@ export class PropagationState {
   addTrace(trace: Trace): void {
     for (const span of trace.spans) this.#noteService(span.service);
     const children = trace.childrenByParent;
+    const byId = trace.spanById;
     for (const span of trace.spans) {
+      // A span repeated in the input (same ID, e.g. the trace read from two files) is one call.
+      if (byId.get(span.spanId) !== span) continue;
       if (span.kind === SpanKind.CONSUMER) this.#learnFromConsumer(span);
       if (span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) continue;
       if (isDatabaseSpan(span)) {
@@ -159,10 +162,13 @@ export class PropagationState {
     };
     const calleeKind = kind === "producer" ? SpanKind.CONSUMER : SpanKind.SERVER;
     const propagatedTo = new Set<string>();
+    let selfCallee = false;
     for (const child of children) {
       if (child.kind !== SpanKind.SERVER && child.kind !== SpanKind.CONSUMER) continue;
-      // A service calling itself (loopback, re-entrant queue) is neither a call nor external.
-      if (child.service === span.service) return;
+      if (child.service === span.service) {
+        selfCallee = true;
+        continue;
+      }
       propagatedTo.add(child.service);
       // Learned map: this address / queue leads to the child's service.
       if (child.kind === calleeKind && addr && kind === "client") {
@@ -172,6 +178,8 @@ export class PropagationState {
         if (!bump(this.destinations, target.destination, child.service, 1, LIMITS.destinations)) this.dropped.learned++;
       }
     }
+    // A service calling itself (loopback, re-entrant queue) is neither a call nor external.
+    if (selfCallee && propagatedTo.size === 0) return;
     const aggregate = { from: span.service, kind, target, propagatedTo: [...propagatedTo].sort() };
     this.#countCall(aggregate, 1);
     if (propagatedTo.size === 0) {
