@@ -1,0 +1,42 @@
+// Plain-text helpers for alerts: mask anything that looks like PII, keep one line, clip, and count
+// bytes the way the destinations' size limits do (UTF-8).
+import { redactText } from "../pii/redact";
+
+const encoder = new TextEncoder();
+
+export function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** Masked, single-line, at most `max` characters (code points). */
+export function safeLine(text: string, max: number): string {
+  const line = redactText(text).replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
+  const chars = [...line];
+  return chars.length <= max ? line : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
+}
+
+export function clipText(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
+}
+
+export function moreLine(hidden: number, reportUrl: string | undefined): string {
+  return `…and ${hidden} more${reportUrl ? " (see the full report)" : ""}`;
+}
+
+/**
+ * Largest number of items (≤ total) for which `build(n)` still fits, by binary search: payload size
+ * grows with n. Returns 0 when even the itemless payload does not fit (the caller reports that).
+ */
+export function fitItems<T>(total: number, build: (n: number) => T, fits: (payload: T) => boolean): { n: number; payload: T } {
+  const all = build(total);
+  if (fits(all)) return { n: total, payload: all };
+  let lo = 0;
+  let hi = total - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(build(mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  return { n: lo, payload: build(lo) };
+}

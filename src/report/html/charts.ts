@@ -1,0 +1,155 @@
+// Inline SVG charts (no script, no external resources): propagation coverage bars per service and
+// the service graph with broken edges highlighted. Every label is escaped and clipped; the full
+// text is in a <title> tooltip.
+import { clip, esc } from "./escape";
+
+export interface Ratio {
+  propagated: number;
+  total: number;
+}
+
+export interface CoverageService {
+  service: string;
+  inbound: Ratio;
+  outbound: Ratio;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  propagated: number;
+  total: number;
+  splitTraces: number;
+}
+
+/** Most services / edges drawn; the tables below the charts list everything. */
+export const MAX_BAR_SERVICES = 40;
+export const MAX_GRAPH_EDGES = 60;
+
+function pct(r: Ratio): number | null {
+  return r.total === 0 ? null : (r.propagated / r.total) * 100;
+}
+
+export function formatPct(value: number | null): string {
+  if (value === null) return "—";
+  return value === 100 || value === 0 ? `${value} %` : `${value.toFixed(1)} %`;
+}
+
+function tone(value: number | null): string {
+  if (value === null) return "none";
+  return value >= 99.95 ? "good" : value >= 90 ? "fair" : "bad";
+}
+
+/** Two horizontal bars per service: inbound and outbound coverage. */
+export function coverageBars(services: readonly CoverageService[]): string {
+  const rows = services.slice(0, MAX_BAR_SERVICES);
+  const labelWidth = 190;
+  const barWidth = 300;
+  const rowHeight = 44;
+  const gap = 130;
+  const width = labelWidth + 2 * (barWidth + gap);
+  const height = 28 + rows.length * rowHeight;
+  const parts: string[] = [
+    `<svg class="chart coverage-bars" role="img" aria-label="Propagation coverage per service" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">`,
+    `<text class="axis" x="${labelWidth}" y="16">inbound (calls into the service that continued the trace)</text>`,
+    `<text class="axis" x="${labelWidth + barWidth + gap}" y="16">outbound (its calls that continued the trace)</text>`,
+  ];
+  rows.forEach((s, i) => {
+    const y = 28 + i * rowHeight;
+    parts.push(`<g class="bar-row"><title>${esc(s.service)}</title>`);
+    parts.push(`<text class="label" x="0" y="${y + 22}">${esc(clip(s.service, 24))}</text>`);
+    ([["inbound", s.inbound], ["outbound", s.outbound]] as const).forEach(([direction, ratio], k) => {
+      const x = labelWidth + k * (barWidth + gap);
+      const value = pct(ratio);
+      parts.push(`<rect class="track" x="${x}" y="${y + 8}" width="${barWidth}" height="20" rx="3"/>`);
+      if (value !== null) {
+        parts.push(`<rect class="bar bar-${direction} tone-${tone(value)}" x="${x}" y="${y + 8}" width="${((barWidth * value) / 100).toFixed(1)}" height="20" rx="3"><title>${esc(`${s.service} ${direction}: ${ratio.propagated}/${ratio.total}`)}</title></rect>`);
+      }
+      const label = value === null ? "no calls" : `${formatPct(value)} (${ratio.propagated}/${ratio.total})`;
+      parts.push(`<text class="value" x="${x + barWidth + 6}" y="${y + 23}">${esc(label)}</text>`);
+    });
+    parts.push("</g>");
+  });
+  parts.push("</svg>");
+  return parts.join("");
+}
+
+/** Column per call depth (longest path from an entry service); cycles fall back to first-seen depth. */
+function layers(nodes: readonly string[], edges: readonly GraphEdge[]): Map<string, number> {
+  const depth = new Map(nodes.map((n) => [n, 0]));
+  for (let round = 0; round < nodes.length; round++) {
+    let changed = false;
+    for (const e of edges) {
+      const next = (depth.get(e.from) ?? 0) + 1;
+      if (e.from !== e.to && next > (depth.get(e.to) ?? 0) && next < nodes.length) {
+        depth.set(e.to, next);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return depth;
+}
+
+/** Services as boxes, caller→callee edges as arrows; edges below 100 % coverage drawn red and dashed. */
+export function serviceGraph(allEdges: readonly GraphEdge[]): string {
+  const edges = allEdges.slice(0, MAX_GRAPH_EDGES);
+  const nodes = [...new Set(edges.flatMap((e) => [e.from, e.to]))];
+  const depth = layers(nodes, edges);
+  const columns = new Map<number, string[]>();
+  for (const n of nodes) {
+    const d = depth.get(n) ?? 0;
+    columns.set(d, [...(columns.get(d) ?? []), n]);
+  }
+  const boxW = 160;
+  const boxH = 36;
+  const colGap = 300;
+  const rowGap = 70;
+  const margin = 20;
+  const position = new Map<string, { x: number; y: number }>();
+  let maxRows = 1;
+  for (const [d, members] of columns) {
+    maxRows = Math.max(maxRows, members.length);
+    members.forEach((n, i) => position.set(n, { x: margin + d * colGap, y: margin + i * rowGap }));
+  }
+  const width = margin * 2 + Math.max(...[...columns.keys(), 0]) * colGap + boxW;
+  const height = margin * 2 + (maxRows - 1) * rowGap + boxH + 40;
+  const parts: string[] = [
+    `<svg class="chart service-graph" role="img" aria-label="Service graph: caller to callee, broken propagation in red" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">`,
+    `<defs><marker id="arrow-ok" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrow-ok"/></marker>`,
+    `<marker id="arrow-broken" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrow-broken"/></marker></defs>`,
+  ];
+  for (const e of edges) {
+    const a = position.get(e.from);
+    const b = position.get(e.to);
+    if (!a || !b) continue;
+    const value = pct(e);
+    const broken = value !== null && value < 100;
+    const x1 = a.x + boxW;
+    const y1 = a.y + boxH / 2;
+    const forward = b.x > a.x;
+    const x2 = forward ? b.x : b.x + boxW / 2;
+    const y2 = forward ? b.y + boxH / 2 : b.y + boxH;
+    const bend = forward ? (x2 - x1) / 2 : 60;
+    const d = forward
+      ? `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`
+      : `M${x1},${y1} C${x1 + bend},${y1 + 80} ${x2},${y2 + 80} ${x2},${y2}`;
+    const label = `${formatPct(value)}${e.splitTraces > 0 ? ` · ${e.splitTraces} split` : ""}`;
+    const mx = forward ? (x1 + x2) / 2 : (x1 + x2) / 2 + 20;
+    const my = forward ? (y1 + y2) / 2 - 8 : Math.max(y1, y2) + 50;
+    parts.push(
+      `<g class="edge ${broken ? "edge-broken" : "edge-ok"}"><title>${esc(`${e.from} → ${e.to}: ${e.propagated}/${e.total} calls propagated, ${e.splitTraces} split trace(s)`)}</title>`,
+      `<path d="${d}" marker-end="url(#${broken ? "arrow-broken" : "arrow-ok"})"/>`,
+      `<text x="${mx.toFixed(1)}" y="${my.toFixed(1)}" text-anchor="middle">${esc(label)}</text></g>`,
+    );
+  }
+  for (const n of nodes) {
+    const p = position.get(n)!;
+    parts.push(
+      `<g class="node"><title>${esc(n)}</title><rect x="${p.x}" y="${p.y}" width="${boxW}" height="${boxH}" rx="6"/>`,
+      `<text x="${p.x + boxW / 2}" y="${p.y + boxH / 2 + 5}" text-anchor="middle">${esc(clip(n, 20))}</text></g>`,
+    );
+  }
+  parts.push("</svg>");
+  return parts.join("");
+}

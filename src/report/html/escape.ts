@@ -1,0 +1,28 @@
+// Everything that reaches the page from trace data (service and span names, attribute keys,
+// messages) is attacker-controlled. Text and attribute values go through `esc`; URLs through
+// `safeHref`, which only lets http(s) through. The page itself carries no script at all.
+
+const HTML_SPECIAL: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+
+/** Escapes text for HTML element content and quoted attribute values alike. */
+export function esc(value: string | number): string {
+  return String(value).replace(/[&<>"'`]/g, (ch) => HTML_SPECIAL[ch] ?? ch);
+}
+
+/** An http(s) URL, escaped for an attribute, or null for anything else (javascript:, data:, …). */
+export function safeHref(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
+  return esc(parsed.href);
+}
+
+/** Shortens to `max` characters (on code points) with an ellipsis; escape afterwards. */
+export function clip(value: string, max: number): string {
+  const chars = [...value];
+  return chars.length <= max ? value : `${chars.slice(0, max - 1).join("")}…`;
+}
