@@ -185,7 +185,7 @@ describe("tracelint check: usage errors exit 2 with one clear line", () => {
   });
 
   it("bad --format", async () => {
-    const run = await runCli(["check", ORPHANS, "--format", "html"]);
+    const run = await runCli(["check", ORPHANS, "--format", "pdf"]);
     expect(run.code).toBe(2);
     expectOneUsageLine(run.stderr, "--format must be json or md");
   });
