@@ -7,6 +7,8 @@ import { auditStorageCommand, isStorageAudit } from "./audit-storage";
 import { CHECK_USAGE, runCheck } from "./check";
 import { UsageError } from "./inputs";
 import { processIO, type CliIO } from "./io";
+import { reportCommand } from "./report";
+import { diffCommand } from "./diff";
 
 const USAGE = `tracelint ${TOOL_VERSION}: trace-quality analyzer for OpenTelemetry traces and Grafana Tempo
 
@@ -14,6 +16,8 @@ Usage:
   tracelint check PATH... [options]     lint trace files (see tracelint check --help)
   tracelint audit --tempo URL [options] audit a sample of recent traces from Tempo (see tracelint audit --help)
   tracelint audit --blocks s3://B/P      audit Tempo's Parquet blocks, or --otlp-archive s3://B/P (see --blocks x --help)
+  tracelint report FILE.json [options]  re-render a saved report as html, md or json (see tracelint report --help)
+  tracelint diff OLD.json NEW.json      what changed between two runs (see tracelint diff --help)
   tracelint rules                       list the built-in rules
   tracelint --version
 
@@ -63,6 +67,8 @@ export const COMMANDS: Record<string, Command> = {
   // --blocks / --otlp-archive read object storage instead of Tempo's query API.
   audit: (argv, io) => (isStorageAudit(argv) ? auditStorageCommand(argv, io) : auditCommand(argv, io)),
   rules: rulesCommand,
+  report: reportCommand,
+  diff: diffCommand,
 };
 
 /** Runs the CLI; returns the exit code. Never throws for user errors. */

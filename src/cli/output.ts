@@ -1,11 +1,13 @@
 import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
+import { renderHtml } from "../report/html/index";
+import type { TraceLinkOptions } from "../report/html/links";
 import type { Report } from "../report/schema";
 import { severityAtLeast, type Severity } from "../engine/rule";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
 
-export type ReportFormat = "json" | "md";
+export type ReportFormat = "json" | "md" | "html";
 export type FailOn = Severity | "never";
 
 export function parseFailOn(value: string | undefined): FailOn {
@@ -18,18 +20,20 @@ export function parseFormat(value: string | undefined, io: CliIO, out?: string):
   if (value === undefined) {
     if (out?.endsWith(".md")) return "md";
     if (out?.endsWith(".json")) return "json";
+    if (out?.endsWith(".html") || out?.endsWith(".htm")) return "html";
     return io.stdoutIsTTY && !out ? "md" : "json";
   }
-  if (value === "json" || value === "md" || value === "markdown") return value === "markdown" ? "md" : value;
-  throw new UsageError(`--format must be json or md (got ${JSON.stringify(value)})`);
+  if (value === "json" || value === "md" || value === "markdown" || value === "html") return value === "markdown" ? "md" : value;
+  throw new UsageError(`--format must be json, md or html (got ${JSON.stringify(value)})`);
 }
 
-export function renderReport(report: Report, format: ReportFormat): string {
+export function renderReport(report: Report, format: ReportFormat, links?: TraceLinkOptions): string {
+  if (format === "html") return renderHtml(report, links ? { links } : {});
   return format === "json" ? renderJson(report) : renderMarkdown(report);
 }
 
-export async function writeReport(report: Report, format: ReportFormat, out: string | undefined, io: CliIO): Promise<void> {
-  const text = renderReport(report, format);
+export async function writeReport(report: Report, format: ReportFormat, out: string | undefined, io: CliIO, links?: TraceLinkOptions): Promise<void> {
+  const text = renderReport(report, format, links ?? traceLinksFromEnv(io.env));
   if (!out) return io.stdout(text);
   try {
     await io.writeFile(out, text);
@@ -37,6 +41,15 @@ export async function writeReport(report: Report, format: ReportFormat, out: str
     // A directory, a read-only path…: a usage problem, reported in one line rather than a stack.
     throw new UsageError(`cannot write report to ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+/** Trace links in HTML reports: TRACELINT_TRACE_URL ({traceId}/{spanId}) or Grafana Explore settings. */
+export function traceLinksFromEnv(env: Record<string, string | undefined>): TraceLinkOptions {
+  return {
+    ...(env.TRACELINT_TRACE_URL ? { traceUrlTemplate: env.TRACELINT_TRACE_URL } : {}),
+    ...(env.TRACELINT_GRAFANA_URL ? { grafanaUrl: env.TRACELINT_GRAFANA_URL } : {}),
+    ...(env.TRACELINT_TEMPO_DATASOURCE ? { datasourceUid: env.TRACELINT_TEMPO_DATASOURCE } : {}),
+  };
 }
 
 export function exitCodeFor(report: Report, failOn: FailOn): number {

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { ScoresSchema } from "../score/impact";
 import { CoverageSectionSchema } from "../analysis/propagation/schema";
+import { DeltaSectionSchema } from "./diff";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -157,6 +158,7 @@ export const ReportSchema = z
     scores: ScoresSchema.optional().describe("Per-service 0–100 score (Instrumentation Score weights) over the rules that ran."),
     source: SourceSectionSchema.optional(),
     coverage: CoverageSectionSchema.optional().describe("Context-propagation coverage per service and per caller→callee edge (rule propagation-gap)."),
+    delta: DeltaSectionSchema.optional(),
   })
   .strict();
 
