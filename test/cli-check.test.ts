@@ -187,7 +187,8 @@ describe("tracelint check: usage errors exit 2 with one clear line", () => {
   it("bad --format", async () => {
     const run = await runCli(["check", ORPHANS, "--format", "pdf"]);
     expect(run.code).toBe(2);
-    expectOneUsageLine(run.stderr, "--format must be json or md");
+    expectOneUsageLine(run.stderr, "--format must be json");
+    expect(run.stderr).toContain(`(got "pdf")`);
   });
 
   it("no PATH", async () => {
