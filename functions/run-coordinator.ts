@@ -1,0 +1,75 @@
+// Durable Object holding one run's batch ledger. A Durable Object processes one event at a time
+// and its storage calls keep other events out until they finish, so each get → change → put below
+// is atomic: two consumers finishing at once cannot both be "last", and a re-delivered batch is
+// counted once. Addressed by `idFromName(runId)`.
+import { completeBatch, isCompleted, newLedger, type CompleteResult, type LedgerState, type RunCounter } from "../src/runs/ledger";
+import type { DurableObjectNamespaceLike, DurableObjectStateLike } from "./platform";
+
+type Command =
+  | { op: "start"; batchIds: string[] }
+  | { op: "is-completed"; batchId: string }
+  | { op: "complete"; batchId: string }
+  | { op: "finalized" }
+  | { op: "progress" };
+
+const KEY = "ledger";
+
+export class RunCoordinator {
+  readonly #state: DurableObjectStateLike;
+
+  constructor(state: DurableObjectStateLike, _env: unknown) {
+    this.#state = state;
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const command = (await request.json()) as Command;
+    const storage = this.#state.storage;
+    const ledger = await storage.get<LedgerState>(KEY);
+    switch (command.op) {
+      case "start":
+        if (!ledger) await storage.put(KEY, newLedger(command.batchIds));
+        return Response.json({ ok: true });
+      case "is-completed":
+        return Response.json({ completed: ledger ? isCompleted(ledger, command.batchId) : false });
+      case "complete": {
+        if (!ledger) return Response.json({ counted: false, done: 0, total: 0, finalize: false } satisfies CompleteResult);
+        const next = completeBatch(ledger, command.batchId, Date.now());
+        await storage.put(KEY, next.state);
+        return Response.json(next.result);
+      }
+      case "finalized":
+        if (ledger) await storage.put(KEY, { ...ledger, finalized: true, claim: null });
+        return Response.json({ ok: true });
+      case "progress":
+        return Response.json(ledger ? { total: ledger.batchIds.length, done: ledger.completed.length } : null);
+    }
+  }
+}
+
+/** RunCounter backed by the RunCoordinator namespace. */
+export class DurableObjectRunCounter implements RunCounter {
+  constructor(readonly namespace: DurableObjectNamespaceLike) {}
+
+  async #call<T>(runId: string, command: Command): Promise<T> {
+    const stub = this.namespace.get(this.namespace.idFromName(runId) as never);
+    const response = await stub.fetch("https://run-coordinator/", { method: "POST", body: JSON.stringify(command) });
+    if (!response.ok) throw new Error(`run coordinator for ${runId} answered ${response.status}`);
+    return (await response.json()) as T;
+  }
+
+  async start(runId: string, batchIds: readonly string[]): Promise<void> {
+    await this.#call(runId, { op: "start", batchIds: [...batchIds] });
+  }
+  async isCompleted(runId: string, batchId: string): Promise<boolean> {
+    return (await this.#call<{ completed: boolean }>(runId, { op: "is-completed", batchId })).completed;
+  }
+  complete(runId: string, batchId: string): Promise<CompleteResult> {
+    return this.#call<CompleteResult>(runId, { op: "complete", batchId });
+  }
+  async finalized(runId: string): Promise<void> {
+    await this.#call(runId, { op: "finalized" });
+  }
+  async progress(runId: string): Promise<{ total: number; done: number } | undefined> {
+    return (await this.#call<{ total: number; done: number } | null>(runId, { op: "progress" })) ?? undefined;
+  }
+}

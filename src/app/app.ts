@@ -1,0 +1,146 @@
+// The HTTP API (Hono, runtime-neutral): the same app serves the Worker's `fetch` and
+// `tracelint serve`. Reports and run records come from the report bucket through AppServices.
+import { Hono, type Context } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import { findAudit } from "../config/deployment";
+import { isRunId } from "../runs/keys";
+import { runStatus } from "../runs/runner";
+import type { IndexEntry } from "../runs/types";
+import { TOOL_VERSION } from "../version";
+import { CONTENT_SECURITY_POLICY } from "../report/html/index";
+import { bearerAuth } from "./auth";
+import { apiError } from "./errors";
+import { PAGE_CSP, reportsPage, type AuditRow } from "./pages";
+import type { AppServices } from "./services";
+
+type Variables = { services: AppServices };
+type ServicesFor = (c: Context) => AppServices | Promise<AppServices>;
+
+const FORMATS = {
+  json: "application/json; charset=utf-8",
+  md: "text/markdown; charset=utf-8",
+  html: "text/html; charset=utf-8",
+} as const;
+type Format = keyof typeof FORMATS;
+
+function formatFromAccept(accept: string | undefined): Format {
+  const a = (accept ?? "").toLowerCase();
+  if (a.includes("text/html")) return "html";
+  if (a.includes("text/markdown")) return "md";
+  return "json";
+}
+
+function configProblem(services: AppServices): string | undefined {
+  try {
+    services.config();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+async function auditRows(services: AppServices): Promise<AuditRow[]> {
+  let configured: { name: string; cron?: string | undefined }[] = [];
+  try {
+    configured = services.config().audits;
+  } catch {
+    // still show what is stored
+  }
+  const names = new Set([...configured.map((a) => a.name), ...(await services.store.auditsWithReports())]);
+  const rows: AuditRow[] = [];
+  for (const audit of [...names].sort()) {
+    const history = await services.store.history(audit);
+    rows.push({ audit, cron: configured.find((a) => a.name === audit)?.cron ?? null, latest: await services.store.latest(audit), lastRun: history[0] });
+  }
+  return rows;
+}
+
+export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables }> {
+  const app = new Hono<{ Variables: Variables }>();
+  app.use("*", secureHeaders({ referrerPolicy: "no-referrer" }));
+
+  app.get("/healthz", (c) => c.json({ ok: true, service: "tracelint", version: TOOL_VERSION }));
+
+  app.use("*", async (c, next) => {
+    c.set("services", await servicesFor(c));
+    await next();
+  });
+  app.use("*", bearerAuth((c) => (c.get("services") as AppServices).apiToken));
+
+  app.get("/", async (c) => {
+    const services = c.get("services");
+    const html = reportsPage(await auditRows(services), configProblem(services));
+    return c.html(html, 200, { "Content-Security-Policy": PAGE_CSP });
+  });
+
+  app.get("/api/reports", async (c) => {
+    const services = c.get("services");
+    const only = c.req.query("audit");
+    const limitText = c.req.query("limit") ?? "50";
+    if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) return apiError(400, "bad_request", "limit must be a whole number from 1 to 1000");
+    const audits = only !== undefined ? [only] : (await auditRows(services)).map((r) => r.audit);
+    const entries: IndexEntry[] = [];
+    for (const audit of audits) entries.push(...(await services.store.history(audit)));
+    entries.sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+    return c.json({
+      reports: entries.slice(0, Number(limitText)).map((e) => ({
+        ...e,
+        links: e.report ? { json: `/api/reports/${e.runId}.json`, md: `/api/reports/${e.runId}.md`, html: `/api/reports/${e.runId}.html` } : null,
+      })),
+    });
+  });
+
+  app.get("/api/reports/:id", async (c) => {
+    const services = c.get("services");
+    const match = /^(.+?)(?:\.(json|md|html))?$/.exec(c.req.param("id"))!;
+    const runId = match[1]!;
+    if (!isRunId(runId)) return apiError(404, "not_found", "no such report");
+    const format: Format = (match[2] as Format | undefined) ?? formatFromAccept(c.req.header("accept"));
+    const record = await services.store.getRun(runId);
+    if (!record) return apiError(404, "not_found", "no such report");
+    if (!record.report) return apiError(409, "report_not_ready", `run ${runId} is ${record.state}${record.error ? `: ${record.error}` : ""}`);
+    const text = await services.store.getText(`${record.report.base}.${format}`);
+    if (text === undefined) return apiError(404, "not_found", "the report files are missing from the bucket");
+    const headers: Record<string, string> = { "Content-Type": FORMATS[format], Vary: "Accept" };
+    if (format === "html") headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY;
+    return c.body(text, 200, headers);
+  });
+
+  app.post("/api/audits", async (c) => {
+    const services = c.get("services");
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return apiError(400, "bad_request", 'expected a JSON body like {"audit": "<name>"}');
+    }
+    const name = (body as { audit?: unknown } | null)?.audit;
+    if (typeof name !== "string") return apiError(400, "bad_request", 'expected a JSON body like {"audit": "<name>"}');
+    let config;
+    try {
+      config = services.config();
+    } catch (error) {
+      return apiError(500, "config_invalid", (error as Error).message);
+    }
+    const audit = findAudit(config, name);
+    if (!audit) return apiError(404, "unknown_audit", `no audit named ${JSON.stringify(name)} (configured: ${config.audits.map((a) => a.name).join(", ")})`);
+    const record = await services.startAudit(audit);
+    return c.json({ runId: record.runId, audit: record.audit, state: record.state, status: `/api/audits/${record.runId}` }, 202);
+  });
+
+  app.get("/api/audits/:id", async (c) => {
+    const services = c.get("services");
+    const runId = c.req.param("id");
+    if (!isRunId(runId)) return apiError(404, "not_found", "no such run");
+    const record = await runStatus(services, runId);
+    if (!record) return apiError(404, "not_found", "no such run");
+    return c.json(record);
+  });
+
+  app.notFound(() => apiError(404, "not_found", "no such route"));
+  app.onError((error, c) => {
+    console.error(`tracelint api: ${c.req.method} ${new URL(c.req.url).pathname}: ${error instanceof Error ? error.message : String(error)}`);
+    return apiError(500, "internal", "internal error");
+  });
+  return app;
+}

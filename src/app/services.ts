@@ -1,0 +1,16 @@
+// What the HTTP API needs from its host (Worker or `tracelint serve`), resolved per request
+// because Worker bindings and secrets only exist at request time.
+import type { DeploymentConfig, AuditConfig } from "../config/deployment";
+import type { RunCounter } from "../runs/ledger";
+import type { RunStore } from "../runs/run-store";
+import type { RunRecord } from "../runs/types";
+
+export interface AppServices {
+  store: RunStore;
+  counter: RunCounter;
+  apiToken: string | undefined;
+  /** The validated deployment config; throws DeploymentConfigError when it is invalid. */
+  config(): DeploymentConfig;
+  /** Creates the run record and starts the audit in the background; returns the queued record. */
+  startAudit(audit: AuditConfig): Promise<RunRecord>;
+}

@@ -1,0 +1,86 @@
+// ObjectStore on a local directory, for `tracelint serve --reports DIR`: keys are relative paths.
+// Writes go to a temporary file and are renamed into place, so a reader never sees half a report.
+import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "../storage/object-store";
+
+export class FsObjectStore implements ObjectStore {
+  readonly description: string;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.description = `file://${this.root}`;
+  }
+
+  #path(key: string): string {
+    const path = resolve(this.root, key);
+    if (path !== this.root && !path.startsWith(this.root + sep)) throw new Error(`key escapes the report directory: ${key}`);
+    return path;
+  }
+
+  async *#walk(dir: string): AsyncGenerator<string> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith(".tmp-")) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) yield* this.#walk(path);
+      else yield relative(this.root, path).split(sep).join("/");
+    }
+  }
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListPage> {
+    const keys: string[] = [];
+    for await (const key of this.#walk(this.root)) if (key.startsWith(prefix) && (!options.startAfter || key > options.startAfter)) keys.push(key);
+    keys.sort();
+    const objects: ObjectInfo[] = [];
+    const prefixes = new Set<string>();
+    for (const key of keys) {
+      const rest = key.slice(prefix.length);
+      const cut = options.delimiter ? rest.indexOf(options.delimiter) : -1;
+      if (cut >= 0) prefixes.add(prefix + rest.slice(0, cut + options.delimiter!.length));
+      else {
+        const info = await stat(this.#path(key));
+        objects.push({ key, size: info.size, lastModified: info.mtime });
+      }
+    }
+    yield { objects, prefixes: [...prefixes] };
+  }
+
+  async get(key: string): Promise<StoredObject> {
+    try {
+      const body = new Uint8Array(await readFile(this.#path(key)));
+      return { body, size: body.byteLength };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new ObjectNotFoundError(key);
+      throw error;
+    }
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
+    return (await this.get(key)).body.slice(start, end);
+  }
+
+  async put(key: string, body: Uint8Array, _options: PutOptions = {}): Promise<void> {
+    const path = this.#path(key);
+    await mkdir(dirname(path), { recursive: true });
+    const temp = join(dirname(path), `.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`);
+    await writeFile(temp, body);
+    await rename(temp, path);
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const info = await stat(this.#path(key));
+      return { key, size: info.size, lastModified: info.mtime };
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Where a run's records live in the report bucket. Report keys are date-partitioned by the run's
+// scheduled time so that a bucket listing reads like a calendar; run IDs sort by time.
+
+export function runRecordKey(runId: string): string {
+  return `runs/${runId}/run.json`;
+}
+
+export function runPlanKey(runId: string): string {
+  return `runs/${runId}/plan.json`;
+}
+
+export function runPartKey(runId: string, batchId: string): string {
+  return `runs/${runId}/parts/${batchId}.json`;
+}
+
+/** `reports/<audit>/<yyyy>/<mm>/<dd>/<runId>` (add `.json`, `.md`, `.html`). */
+export function reportBase(audit: string, runId: string, scheduledTime: Date): string {
+  const y = scheduledTime.getUTCFullYear();
+  const m = String(scheduledTime.getUTCMonth() + 1).padStart(2, "0");
+  const d = String(scheduledTime.getUTCDate()).padStart(2, "0");
+  return `reports/${audit}/${y}/${m}/${d}/${runId}`;
+}
+
+export function latestKey(audit: string): string {
+  return `reports/${audit}/latest.json`;
+}
+
+export function historyKey(audit: string): string {
+  return `reports/${audit}/index.json`;
+}
+
+export function alertStateKey(audit: string): string {
+  return `state/${audit}/alerts.json`;
+}
+
+const RUN_ID_RE = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+
+/** `20260101T090000Z-1a2b3c4d`: sortable by time, unique by the random suffix. */
+export function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const suffix = [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${stamp}-${suffix}`;
+}
+
+export function isRunId(text: string): boolean {
+  return RUN_ID_RE.test(text);
+}

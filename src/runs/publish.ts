@@ -1,0 +1,83 @@
+// Stores a finished run's report (JSON, Markdown, HTML) under its date-partitioned key, then the
+// `latest` pointer and the history index, and only then sends alerts, so that every alert links
+// to a report that exists.
+import { runAlerts } from "../alerts/run";
+import { ObjectStoreAlertStateStore } from "../alerts/outbox";
+import type { AuditConfig } from "../config/deployment";
+import { renderHtml } from "../report/html/index";
+import { renderJson } from "../report/json";
+import { renderMarkdown } from "../report/markdown";
+import type { Report } from "../report/schema";
+import { alertStateKey, reportBase } from "./keys";
+import type { RunStore } from "./run-store";
+import type { IndexEntry, ReportRef, RunRecord } from "./types";
+
+export type RunLog = (level: "info" | "warn" | "error", message: string) => void;
+
+export async function storeReport(store: RunStore, record: RunRecord, report: Report): Promise<ReportRef> {
+  const base = reportBase(record.audit, record.runId, new Date(record.scheduledTime));
+  const title = `tracelint: ${record.audit} (${record.scheduledTime})`;
+  await store.putText(`${base}.json`, renderJson(report), "application/json");
+  await store.putText(`${base}.md`, renderMarkdown(report), "text/markdown; charset=utf-8");
+  await store.putText(`${base}.html`, renderHtml(report, { title }), "text/html; charset=utf-8");
+  const count = (s: string) => report.findings.filter((f) => f.severity === s).length;
+  return {
+    base,
+    generatedAt: report.generatedAt,
+    traces: report.summary.traces,
+    spans: report.summary.spans,
+    findings: report.findings.length,
+    errors: count("error"),
+    warnings: count("warning"),
+  };
+}
+
+export function indexEntry(record: RunRecord): IndexEntry {
+  return { runId: record.runId, audit: record.audit, state: record.state, scheduledTime: record.scheduledTime, report: record.report, error: record.error };
+}
+
+/** Records a finished (done or failed) run in the history index; a done run also becomes `latest`. */
+export async function recordFinished(store: RunStore, record: RunRecord, historyLimit: number): Promise<void> {
+  const entry = indexEntry(record);
+  await store.recordHistory(entry, historyLimit);
+  if (record.state === "done") {
+    const latest = await store.latest(record.audit);
+    // A slow run finishing after a newer one must not move `latest` backwards.
+    if (!latest || latest.runId <= record.runId) await store.putLatest(entry);
+  }
+}
+
+export interface AlertOutcome {
+  queued: number;
+  delivered: number;
+  failed: number;
+  pending: number;
+  error?: string;
+}
+
+/** Alerts for a stored report or a failed run; never throws (alerting must not fail the run). */
+export async function sendAlerts(
+  store: RunStore,
+  audit: AuditConfig,
+  input: { report?: Report; failure?: string; reportUrl?: string },
+  secrets: Record<string, string | undefined>,
+  log: RunLog,
+  now: () => Date,
+): Promise<AlertOutcome | null> {
+  if (!audit.alerts || audit.alerts.destinations.length === 0) return null;
+  try {
+    const result = await runAlerts({
+      config: audit.alerts,
+      store: new ObjectStoreAlertStateStore(store.objects, alertStateKey(audit.name)),
+      ...input,
+      env: secrets,
+      now,
+      log: (level, message) => log(level, `audit ${audit.name}: ${message}`),
+    });
+    return { queued: result.queued.length, delivered: result.delivered.length, failed: result.failed.length, pending: result.pending };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log("error", `audit ${audit.name}: alerting failed: ${message}`);
+    return { queued: 0, delivered: 0, failed: 0, pending: 0, error: message };
+  }
+}

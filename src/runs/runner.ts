@@ -1,0 +1,223 @@
+// An audit run from trigger to report, the same on the Worker and on `tracelint serve`:
+//
+//   createRun   → run record `queued`
+//   executeRun  → plan (Tempo searches); small samples are analysed right here ("inline"); larger
+//                 ones are split into batches, pinned in `runs/<id>/plan.json` and sent to the queue
+//   processBatch→ one queue message: fetch + analyse its traces, store the mergeable partial state
+//                 under the run (keyed by batch ID), then count the batch in the RunCounter
+//   finalizeRun → the consumer the counter elects merges every part, stores the report, the
+//                 `latest` pointer and history, then sends alerts
+//
+// A re-delivered batch is skipped when already counted, and if it races its first delivery its
+// part is overwritten (same key) and the counter counts it once, so nothing is counted twice.
+import { Analyzer } from "../engine/analyzer";
+import { resolveAuditRules, type AuditConfig, type DeploymentConfig } from "../config/deployment";
+import type { ObjectStore } from "../storage/object-store";
+import type { Report } from "../report/schema";
+import { TempoError } from "../sources/tempo/errors";
+import { AuthConfigError } from "../sources/tempo/auth";
+import { newRunId } from "./keys";
+import type { RunCounter } from "./ledger";
+import { recordFinished, sendAlerts, storeReport, type RunLog } from "./publish";
+import { RunStore } from "./run-store";
+import { addCounts, analyseCandidates, auditWindow, discoverTempo, emptyCounts, splitBatches, tempoAuth, tempoClient, tempoSection } from "./tempo";
+import type { QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
+
+/** Batches per run at most (the batch size grows beyond this; ~200 000 traces at the default size). */
+export const MAX_BATCHES = 4_000;
+
+export interface RunDeps {
+  store: RunStore;
+  counter: RunCounter;
+  /** Sends queue messages; without it every run is analysed inline. */
+  enqueue?: (messages: QueueMessage[]) => Promise<void>;
+  /** Secrets and variables: Tempo credentials and webhook URLs are looked up here by name. */
+  secrets: Record<string, string | undefined>;
+  config: DeploymentConfig;
+  now: () => Date;
+  log: RunLog;
+  fetch?: typeof fetch;
+}
+
+export function runDeps(objects: ObjectStore, rest: Omit<RunDeps, "store">): RunDeps {
+  return { store: new RunStore(objects), ...rest };
+}
+
+export async function createRun(deps: RunDeps, audit: Pick<AuditConfig, "name">, trigger: RunTrigger, scheduledTime: Date, cron: string | null = null): Promise<RunRecord> {
+  const now = deps.now().toISOString();
+  const record: RunRecord = {
+    version: 1,
+    runId: newRunId(scheduledTime),
+    audit: audit.name,
+    trigger,
+    cron,
+    state: "queued",
+    mode: null,
+    scheduledTime: scheduledTime.toISOString(),
+    createdAt: now,
+    updatedAt: now,
+    batches: null,
+    requested: null,
+    error: null,
+    report: null,
+    alerts: null,
+  };
+  await deps.store.putRun(record);
+  return record;
+}
+
+/** One line about why a run could not go on; never a credential (Tempo messages are redacted). */
+function describeFailure(error: unknown): string {
+  if (error instanceof TempoError) return `Tempo: ${error.message}`;
+  if (error instanceof AuthConfigError) return `credentials: ${error.message}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Marks the run failed, records it in the history and alerts (audit health). Never throws. */
+export async function failRun(deps: RunDeps, runId: string, audit: AuditConfig | undefined, reason: string): Promise<void> {
+  deps.log("error", `run ${runId}${audit ? ` (audit ${audit.name})` : ""} failed: ${reason}`);
+  try {
+    const record = await deps.store.updateRun(runId, (r) => {
+      r.state = "failed";
+      r.error = reason;
+    }, deps.now());
+    await recordFinished(deps.store, record, deps.config.historyLimit);
+    if (audit) {
+      const alerts = await sendAlerts(deps.store, audit, { failure: reason }, deps.secrets, deps.log, deps.now);
+      if (alerts) await deps.store.updateRun(runId, (r) => void (r.alerts = alerts), deps.now());
+    }
+  } catch (error) {
+    deps.log("error", `run ${runId}: could not record the failure: ${describeFailure(error)}`);
+  }
+}
+
+/** Plans the run and either analyses it inline or fans it out. Failures end in a failed run record. */
+export async function executeRun(deps: RunDeps, audit: AuditConfig, runId: string): Promise<RunRecord | undefined> {
+  try {
+    const record = await deps.store.updateRun(runId, (r) => void (r.state = "planning"), deps.now());
+    const startedAtMs = deps.now().getTime();
+    const config = resolveAuditRules(audit);
+    const source = audit.source;
+    const window = auditWindow(source, new Date(record.scheduledTime));
+    const client = tempoClient(source, deps.secrets, deps.fetch);
+    const { candidates, discovery } = await discoverTempo(client, source, window);
+    // The run's ledger lives in one Durable Object value: keep it to MAX_BATCHES batch IDs.
+    const batches = splitBatches(candidates, Math.max(audit.fanOut.batchSize, Math.ceil(candidates.length / MAX_BATCHES)));
+    const plan: RunPlan = {
+      version: 1,
+      runId,
+      audit,
+      window: { start: window.start.toISOString(), end: window.end.toISOString() },
+      ingestionDelayMs: new Date(record.scheduledTime).getTime() - window.end.getTime(),
+      discovery,
+      batches: batches.map((b, i) => ({ id: `b${String(i + 1).padStart(5, "0")}`, size: b.length })),
+      startedAtMs,
+    };
+    await deps.store.putPlan(plan);
+    const fanOut = deps.enqueue !== undefined && batches.length > 0 && candidates.length > audit.fanOut.inlineMaxTraces;
+    if (!fanOut) {
+      await deps.store.updateRun(runId, (r) => {
+        r.state = "running";
+        r.mode = "inline";
+        r.requested = candidates.length;
+        r.batches = { total: 1, done: 0 };
+      }, deps.now());
+      const analyzer = new Analyzer(config);
+      const { counts, failures } = await analyseCandidates(client, candidates, source.concurrency, analyzer);
+      const report = analyzer.finish(deps.now());
+      report.source = tempoSection(plan, client, tempoAuth(source, deps.secrets), counts, failures, deps.now().getTime());
+      return await publishRun(deps, plan, report, (r) => void (r.batches = { total: 1, done: 1 }));
+    }
+    await deps.counter.start(runId, plan.batches.map((b) => b.id));
+    await deps.store.updateRun(runId, (r) => {
+      r.state = "running";
+      r.mode = "fan-out";
+      r.requested = candidates.length;
+      r.batches = { total: batches.length, done: 0 };
+    }, deps.now());
+    await deps.enqueue!(batches.map((b, i) => ({ v: 1, kind: "batch", runId, batchId: plan.batches[i]!.id, candidates: b })));
+    deps.log("info", `run ${runId} (audit ${audit.name}): ${candidates.length} traces fanned out in ${batches.length} batches`);
+    return await deps.store.getRun(runId);
+  } catch (error) {
+    await failRun(deps, runId, audit, describeFailure(error));
+    return deps.store.getRun(runId);
+  }
+}
+
+async function publishRun(deps: RunDeps, plan: RunPlan, report: Report, extra: (r: RunRecord) => void = () => {}): Promise<RunRecord> {
+  const runId = plan.runId;
+  const before = await deps.store.updateRun(runId, (r) => void (r.state = "merging"), deps.now());
+  const ref = await storeReport(deps.store, before, report);
+  const record = await deps.store.updateRun(runId, (r) => {
+    r.state = "done";
+    r.report = ref;
+    extra(r);
+  }, deps.now());
+  await recordFinished(deps.store, record, deps.config.historyLimit);
+  deps.log("info", `run ${runId} (audit ${plan.audit.name}) done: ${ref.traces} traces, ${ref.findings} findings, report ${ref.base}.json`);
+  const reportUrl = deps.config.publicUrl ? `${deps.config.publicUrl.replace(/\/+$/, "")}/api/reports/${runId}.html` : undefined;
+  const alerts = await sendAlerts(deps.store, plan.audit, { report, ...(reportUrl ? { reportUrl } : {}) }, deps.secrets, deps.log, deps.now);
+  return alerts ? deps.store.updateRun(runId, (r) => void (r.alerts = alerts), deps.now()) : record;
+}
+
+export type BatchOutcome = "processed" | "duplicate" | "finalized" | "orphaned";
+
+/**
+ * Handles one batch message. Throws only for transient problems (storage, counter), so that the
+ * queue retries the message; Tempo failures of single traces are part of the batch's result.
+ */
+export async function processBatch(deps: RunDeps, message: Extract<QueueMessage, { kind: "batch" }>): Promise<BatchOutcome> {
+  const { runId, batchId } = message;
+  if (await deps.counter.isCompleted(runId, batchId)) {
+    deps.log("info", `run ${runId}: batch ${batchId} was already counted; re-delivery ignored`);
+    return "duplicate";
+  }
+  const plan = await deps.store.getPlan(runId);
+  if (!plan) {
+    deps.log("warn", `run ${runId}: batch ${batchId} has no plan (run deleted?); dropped`);
+    return "orphaned";
+  }
+  const analyzer = new Analyzer(resolveAuditRules(plan.audit));
+  const client = tempoClient(plan.audit.source, deps.secrets, deps.fetch);
+  const { counts, failures } = await analyseCandidates(client, message.candidates, plan.audit.source.concurrency, analyzer);
+  // Stored before counting: a crash in between re-delivers the batch, which rewrites the same key.
+  await deps.store.putPart({ version: 1, runId, batchId, snapshot: analyzer.snapshot(), counts, failures });
+  const result = await deps.counter.complete(runId, batchId);
+  if (!result.counted && !result.finalize) {
+    deps.log("info", `run ${runId}: batch ${batchId} was already counted; re-delivery ignored`);
+    return "duplicate";
+  }
+  if (!result.finalize) return "processed";
+  await finalizeRun(deps, plan);
+  return "finalized";
+}
+
+/** Merges every batch's part into the report. Throws (so the queue retries) when a part is missing. */
+export async function finalizeRun(deps: RunDeps, plan: RunPlan): Promise<RunRecord> {
+  const analyzer = new Analyzer(resolveAuditRules(plan.audit));
+  const counts = emptyCounts();
+  const failures: { traceId: string; reason: string }[] = [];
+  for (const batch of plan.batches) {
+    const part = await deps.store.getPart(plan.runId, batch.id);
+    if (!part) throw new Error(`run ${plan.runId}: part ${batch.id} is counted but not stored`);
+    analyzer.merge(part.snapshot);
+    addCounts(counts, part.counts);
+    failures.push(...part.failures);
+  }
+  const report = analyzer.finish(deps.now());
+  const client = tempoClient(plan.audit.source, deps.secrets, deps.fetch);
+  report.source = tempoSection(plan, client, tempoAuth(plan.audit.source, deps.secrets), counts, failures, deps.now().getTime());
+  const record = await publishRun(deps, plan, report, (r) => void (r.batches = { total: plan.batches.length, done: plan.batches.length }));
+  await deps.counter.finalized(plan.runId);
+  return record;
+}
+
+/** Live progress for the status API: the record, with the counter's batch count while running. */
+export async function runStatus(deps: Pick<RunDeps, "store" | "counter">, runId: string): Promise<RunRecord | undefined> {
+  const record = await deps.store.getRun(runId);
+  if (record && record.state === "running" && record.mode === "fan-out" && deps.counter.progress) {
+    const progress = await deps.counter.progress(runId);
+    if (progress) record.batches = progress;
+  }
+  return record;
+}
