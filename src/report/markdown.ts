@@ -3,6 +3,7 @@
 import type { Report, ReportFinding, TempoQuerySource } from "./schema";
 import { mdCode, mdText } from "./markdown-escape";
 import { coverageMarkdown } from "../analysis/propagation/markdown";
+import { deltaMarkdown } from "./diff-markdown";
 
 type Severity = ReportFinding["severity"];
 const SEVERITY_ICON: Record<Severity, string> = { error: "🔴 error", warning: "🟠 warning", info: "🔵 info" };
@@ -135,6 +136,7 @@ export function renderMarkdown(report: Report): string {
     `| ${s.files} | ${s.traces} | ${s.spans} | ${s.services} | ${s.partialTraces} | ${s.inputErrors.length} | ${count(report.findings, "error")} | ${count(report.findings, "warning")} | ${count(report.findings, "info")} |`,
     "",
     ...tempoSource(report),
+    ...deltaMarkdown(report.delta),
     ...ruleTable(report),
     ...serviceTable(report),
     ...scoreTable(report),
