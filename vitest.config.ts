@@ -32,6 +32,8 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          // Node side: a Tempo-compatible server on 127.0.0.1 for the scheduled-audit tests.
+          globalSetup: ["./test/workers/global-setup.ts"],
           testTimeout: 30_000,
         },
       },

@@ -89,9 +89,9 @@ const app = createApp((c) => {
     counter: new DurableObjectRunCounter(env.RUN_COORDINATOR),
     apiToken: env.API_TOKEN || undefined,
     config: () => loadConfig(env),
-    startAudit: async (audit) => {
+    startAudit: async (audit, at) => {
       const deps = depsFor(env, loadConfig(env));
-      const record = await createRun(deps, audit, "api", new Date());
+      const record = await createRun(deps, audit, "api", at ?? new Date());
       // Planning can outlast an HTTP request (waitUntil ends 30 s after the response): hand it to
       // the queue, which gives a consumer 15 minutes. Without a queue, run it after the response.
       if (env.AUDIT_QUEUE) await env.AUDIT_QUEUE.send({ v: 1, kind: "start", runId: record.runId } satisfies QueueMessage, { contentType: "json" });

@@ -114,8 +114,15 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
     } catch {
       return apiError(400, "bad_request", 'expected a JSON body like {"audit": "<name>"}');
     }
-    const name = (body as { audit?: unknown } | null)?.audit;
+    const { audit: name, at } = (body ?? {}) as { audit?: unknown; at?: unknown };
     if (typeof name !== "string") return apiError(400, "bad_request", 'expected a JSON body like {"audit": "<name>"}');
+    // `at`: audit the window that ended then (re-run a missed cron, look at an incident).
+    let atDate: Date | undefined;
+    if (at !== undefined) {
+      atDate = typeof at === "string" && /^\d{4}-\d\d-\d\dT/.test(at) ? new Date(at) : new Date(Number.NaN);
+      if (Number.isNaN(atDate.getTime())) return apiError(400, "bad_request", '"at" must be an ISO-8601 time like 2026-01-01T10:00:00Z');
+      if (atDate.getTime() > Date.now() + 60_000) return apiError(400, "bad_request", '"at" is in the future');
+    }
     let config;
     try {
       config = services.config();
@@ -124,7 +131,7 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
     }
     const audit = findAudit(config, name);
     if (!audit) return apiError(404, "unknown_audit", `no audit named ${JSON.stringify(name)} (configured: ${config.audits.map((a) => a.name).join(", ")})`);
-    const record = await services.startAudit(audit);
+    const record = await services.startAudit(audit, atDate);
     return c.json({ runId: record.runId, audit: record.audit, state: record.state, status: `/api/audits/${record.runId}` }, 202);
   });
 

@@ -11,6 +11,9 @@ export interface AppServices {
   apiToken: string | undefined;
   /** The validated deployment config; throws DeploymentConfigError when it is invalid. */
   config(): DeploymentConfig;
-  /** Creates the run record and starts the audit in the background; returns the queued record. */
-  startAudit(audit: AuditConfig): Promise<RunRecord>;
+  /**
+   * Creates the run record and starts the audit in the background; returns the queued record.
+   * `at` is when the audited window ends (before the ingestion delay); default now.
+   */
+  startAudit(audit: AuditConfig, at?: Date): Promise<RunRecord>;
 }
