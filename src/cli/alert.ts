@@ -1,0 +1,87 @@
+// `tracelint alert REPORT.json` / `tracelint alert --failed REASON`: sends the chat/webhook alerts
+// configured in the config file's "alerts" section for a saved report (or for a failed audit), and
+// retries what earlier runs could not deliver. Meant to follow `tracelint audit` in a Kubernetes
+// CronJob; the state file keeps the outbox and the previous run between invocations.
+import { parseArgs } from "node:util";
+import { AlertsConfigSchema, runAlerts, type AlertsConfig } from "../alerts/index";
+import { builtinRules } from "../../rules/index";
+import { FileAlertStateStore } from "./alert-state-file";
+import { loadConfig } from "./config-file";
+import { UsageError } from "./inputs";
+import type { CliIO } from "./io";
+import { readReportFile } from "./report-file";
+
+export const ALERT_USAGE = `Usage: tracelint alert REPORT.json [options]
+       tracelint alert --failed REASON [options]
+
+Sends the alerts configured in the config file's "alerts" section (Slack, Teams, Discord, Google
+Chat, signed webhooks) for a saved report, and first retries alerts earlier runs could not deliver.
+With onlyNewOrWorsened (the default) only findings that are new or worse than the previous run
+recorded in the state file are sent.
+
+Options:
+  --config FILE      config file with an "alerts" section (default: ./tracelint.config.json)
+  --state FILE       alert state: outbox, delivered alert IDs, previous run
+                     (default: .tracelint/alert-state.json)
+  --report-url URL   link to the full report in every alert (overrides alerts.reportUrl)
+  --failed REASON    the audit itself failed: send "audit failed" alerts (no report needed)
+  --attempts N       delivery attempts per alert in this run, with backoff (default 4)
+
+Webhook URLs and signing secrets come from the environment variables named in the config
+(urlEnv, secretEnv). Exit codes: 0 nothing left to deliver, 1 some alerts are still pending
+(kept for the next run), 2 usage or configuration error.`;
+
+export const DEFAULT_ALERT_STATE = ".tracelint/alert-state.json";
+
+function alertsConfigOf(raw: Record<string, unknown>, source: string): AlertsConfig {
+  if (raw.alerts === undefined) throw new UsageError(`${source} has no "alerts" section (see docs/alerts.md)`);
+  const parsed = AlertsConfigSchema.safeParse(raw.alerts);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`${source}: alerts.${issue.path.join(".")}: ${issue.message}`);
+  }
+  if (parsed.data.destinations.length === 0) throw new UsageError(`${source}: alerts.destinations is empty`);
+  return parsed.data;
+}
+
+export async function alertCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      state: { type: "string" },
+      "report-url": { type: "string" },
+      failed: { type: "string" },
+      attempts: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(`${ALERT_USAGE}\n`);
+    return 0;
+  }
+  if (values.failed === undefined && positionals.length !== 1) throw new UsageError("alert needs exactly one REPORT.json (or --failed REASON)");
+  if (values.failed !== undefined && positionals.length > 0) throw new UsageError("give either REPORT.json or --failed REASON, not both");
+  const attempts = values.attempts === undefined ? undefined : Number(values.attempts);
+  if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)) {
+    throw new UsageError(`--attempts must be a whole number from 1 to 10 (got ${JSON.stringify(values.attempts)})`);
+  }
+  const config = await loadConfig(values.config, builtinRules);
+  const alerts = alertsConfigOf(config.raw as Record<string, unknown>, values.config ?? "tracelint.config.json");
+  const report = positionals[0] !== undefined ? await readReportFile(positionals[0]) : undefined;
+  const result = await runAlerts({
+    config: alerts,
+    store: new FileAlertStateStore(values.state ?? DEFAULT_ALERT_STATE),
+    ...(report ? { report } : {}),
+    ...(values.failed !== undefined ? { failure: values.failed } : {}),
+    ...(values["report-url"] ? { reportUrl: values["report-url"] } : {}),
+    env: io.env,
+    ...(attempts !== undefined ? { delivery: { maxAttempts: attempts } } : {}),
+    log: (_level, message) => io.stderr(`tracelint: ${message}`),
+  });
+  io.stderr(
+    `tracelint: ${result.queued.length} alert(s) queued this run, ${result.delivered.length} delivered, ${result.pending} pending for the next run`,
+  );
+  return result.pending > 0 ? 1 : 0;
+}
