@@ -19,6 +19,7 @@ Usage:
   tracelint report FILE.json [options]  re-render a saved report as html, md or json (see tracelint report --help)
   tracelint diff OLD.json NEW.json      what changed between two runs (see tracelint diff --help)
   tracelint rules                       list the built-in rules
+  tracelint serve [options]             the API and scheduled audits as a server (see tracelint serve --help)
   tracelint --version
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or no input could be read.`;
@@ -67,6 +68,8 @@ export const COMMANDS: Record<string, Command> = {
   // --blocks / --otlp-archive read object storage instead of Tempo's query API.
   audit: (argv, io) => (isStorageAudit(argv) ? auditStorageCommand(argv, io) : auditCommand(argv, io)),
   rules: rulesCommand,
+  // Loaded on demand: the server pulls in @hono/node-server and the S3 client.
+  serve: async (argv, io) => (await import("./serve")).serveCommand(argv, io),
   report: reportCommand,
   diff: diffCommand,
 };

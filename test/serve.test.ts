@@ -1,0 +1,145 @@
+// `tracelint serve` on Node: the same API over real HTTP with reports in a directory, an audit
+// started by POST against the Tempo-compatible server on 127.0.0.1 (the demo estate, recorded with
+// the real SDK), the in-process cron scheduler on a fake clock, and the CLI's argument handling.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDemoSpans } from "../scripts/demo";
+import { CronScheduler, startServe, type RunningServer, type Timers } from "../src/cli/serve";
+import { FsObjectStore } from "../src/cli/fs-object-store";
+import { startTempoServer, type RunningTempoServer } from "../src/cli/tempo-server";
+import { parseDeploymentConfig, type AuditConfig } from "../src/config/deployment";
+import { deltaToEndAt, shiftSpans } from "../src/tempo-server/index";
+import { runCli } from "./support/cli";
+
+const NOW = new Date("2026-03-02T10:00:00Z");
+const TOKEN = "serve-test-token";
+let tempo: RunningTempoServer;
+let server: RunningServer;
+let dir: string;
+
+beforeAll(async () => {
+  const recorded = await loadDemoSpans();
+  const spans = shiftSpans(recorded, deltaToEndAt(recorded, BigInt(NOW.getTime() - 10 * 60_000) * 1_000_000n));
+  tempo = await startTempoServer({ spans, now: () => NOW.getTime() });
+  dir = await mkdtemp(join(tmpdir(), "tracelint-serve-"));
+  const config = parseDeploymentConfig({ audits: [{ name: "estate", source: { kind: "tempo", url: tempo.url, since: "1h", perService: 20, traces: 50 } }] });
+  server = await startServe({ config, store: new FsObjectStore(dir), env: { API_TOKEN: TOKEN }, host: "127.0.0.1", port: 0, scheduler: false, log: () => {} });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await tempo?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+describe("tracelint serve over HTTP", () => {
+  it("healthz is open, the API needs the token", async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true, service: "tracelint", version: "0.1.0" });
+    const denied = await fetch(`${server.url}/api/reports`);
+    expect(denied.status).toBe(401);
+    expect(await denied.json()).toEqual({ error: { code: "unauthorized", message: "missing bearer token (Authorization: Bearer <token>)" } });
+    expect((await fetch(`${server.url}/api/reports`, { headers: { Authorization: "Bearer wrong" } })).status).toBe(401);
+  });
+
+  it("POST /api/audits runs the audit; the report lands in the directory and is served in every format", async () => {
+    const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify({ audit: "estate", at: NOW.toISOString() }) });
+    expect(res.status).toBe(202);
+    const { runId, status } = (await res.json()) as { runId: string; status: string };
+    await server.idle();
+    const record = (await (await fetch(`${server.url}${status}`, { headers: auth })).json()) as { state: string; report: { base: string; traces: number } };
+    expect(record).toMatchObject({ state: "done", report: { base: `reports/estate/2026/03/02/${runId}`, traces: 42 } });
+    const onDisk = JSON.parse(await readFile(join(dir, `${record.report.base}.json`), "utf8")) as { summary: { traces: number; spans: number } };
+    expect(onDisk.summary).toMatchObject({ traces: 42, spans: 208 });
+    expect(JSON.parse(await readFile(join(dir, "reports/estate/latest.json"), "utf8"))).toMatchObject({ runId, state: "done" });
+    const md = await fetch(`${server.url}/api/reports/${runId}.md`, { headers: auth });
+    expect(await md.text()).toContain("propagation-gap");
+    const list = (await (await fetch(`${server.url}/api/reports`, { headers: auth })).json()) as { reports: { runId: string }[] };
+    expect(list.reports.map((r) => r.runId)).toEqual([runId]);
+    const page = await (await fetch(`${server.url}/`, { headers: auth })).text();
+    expect(page).toContain(`/api/reports/${runId}.html`);
+  });
+});
+
+/** A clock that only moves when told, with timers fired in time order. */
+function fakeTimers(start: Date): Timers & { advance(ms: number): Promise<void> } {
+  let now = start.getTime();
+  let timers: { at: number; fn: () => void; id: number }[] = [];
+  let nextId = 0;
+  return {
+    now: () => new Date(now),
+    setTimer: (fn, ms) => {
+      const id = nextId++;
+      timers.push({ at: now + ms, fn, id });
+      return id;
+    },
+    clearTimer: (id) => {
+      timers = timers.filter((t) => t.id !== id);
+    },
+    advance: async (ms) => {
+      const end = now + ms;
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        const due = timers[0];
+        if (!due || due.at > end) break;
+        timers.shift();
+        now = due.at;
+        due.fn();
+        await new Promise((r) => setImmediate(r));
+      }
+      now = end;
+    },
+  };
+}
+
+describe("in-process cron scheduler", () => {
+  const audit = (name: string, cron: string) => ({ name, cron }) as AuditConfig;
+
+  it("fires each audit at its cron times with the scheduled time, and skips a fire while the previous run is still going", async () => {
+    const timers = fakeTimers(new Date("2026-03-06T05:58:30Z")); // a Friday
+    const fired: string[] = [];
+    const logs: string[] = [];
+    let release: () => void = () => {};
+    const scheduler = new CronScheduler(
+      [audit("quarter", "*/15 * * * *"), audit("weekday", "0 6 * * mon-fri")],
+      async (a, at) => {
+        fired.push(`${a.name} ${at.toISOString()}`);
+        if (a.name === "quarter" && fired.length === 1) await new Promise<void>((r) => (release = r));
+      },
+      (level, message) => logs.push(`${level} ${message}`),
+      timers,
+    );
+    expect(scheduler.next()).toEqual({ quarter: "2026-03-06T06:00:00.000Z", weekday: "2026-03-06T06:00:00.000Z" });
+    scheduler.start();
+    await timers.advance(90_000); // 06:00
+    await timers.advance(15 * 60_000); // 06:15: the first quarter run is still going
+    release();
+    await new Promise((r) => setImmediate(r));
+    await timers.advance(15 * 60_000); // 06:30
+    await timers.advance(3 * 86_400_000); // through the weekend to Monday 06:00 and beyond
+    scheduler.stop();
+    expect(fired.slice(0, 3)).toEqual(["quarter 2026-03-06T06:00:00.000Z", "weekday 2026-03-06T06:00:00.000Z", "quarter 2026-03-06T06:30:00.000Z"]);
+    expect(logs).toContain("warn audit quarter: skipped the 2026-03-06T06:15:00.000Z run, the previous one is still running");
+    const weekday = fired.filter((f) => f.startsWith("weekday"));
+    expect(weekday).toEqual(["weekday 2026-03-06T06:00:00.000Z", "weekday 2026-03-09T06:00:00.000Z"]);
+  });
+});
+
+describe("tracelint serve CLI", () => {
+  it("--help prints the usage; a bad config is a usage error naming the path", async () => {
+    const help = await runCli(["serve", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: tracelint serve");
+    const file = join(dir, "bad.json");
+    await writeFile(file, JSON.stringify({ audits: [{ name: "x", cron: "0 6 * * 1", source: { kind: "tempo", url: "http://127.0.0.1:1" } }] }));
+    const bad = await runCli(["serve", "--config", file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`tracelint: ${file}: audits.0.cron: day-of-week: use names (sun, mon, … sat), not "1"`);
+    const unset = await runCli(["serve"], {});
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain("tracelint: TRACELINT_CONFIG is not set");
+  });
+});
