@@ -78,6 +78,13 @@ describe("deployment config", () => {
     expect(parsed.audits[0]!.fanOut).toEqual({ inlineMaxTraces: 200, batchSize: 50 });
   });
 
+  it("the Kubernetes example's ConfigMap holds a valid config", async () => {
+    const yaml = await readFile(new URL("../docs/examples/k8s/deployment.yaml", import.meta.url), "utf8");
+    const block = /deployment\.json: \|\n([\s\S]*?)\n---/.exec(yaml)![1]!;
+    const parsed = parseDeploymentConfig(block.split("\n").map((l) => l.slice(4)).join("\n"), "deployment.yaml");
+    expect(parsed.audits.map((a) => `${a.name} ${a.cron}`)).toEqual(["prod */30 * * * *", "prod-daily 0 6 * * mon-fri"]);
+  });
+
   it("accepts a [vars] table (an object) as well as a JSON string", () => {
     expect(parseDeploymentConfig({ audits: [{ name: "a", source: tempo }] }).audits[0]!.name).toBe("a");
   });
