@@ -1,7 +1,9 @@
 // `tracelint serve` on Node: the same API over real HTTP with reports in a directory, an audit
 // started by POST against the Tempo-compatible server on 127.0.0.1 (the demo estate, recorded with
 // the real SDK), the in-process cron scheduler on a fake clock, and the CLI's argument handling.
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,19 +20,42 @@ const TOKEN = "serve-test-token";
 let tempo: RunningTempoServer;
 let server: RunningServer;
 let dir: string;
+let receiver: Server;
+/** Alerts received by the webhook, with whether the run's report was already stored then. */
+const received: { body: { alertKind: string; reportUrl: string | null }; reportStored: boolean }[] = [];
 
 beforeAll(async () => {
   const recorded = await loadDemoSpans();
   const spans = shiftSpans(recorded, deltaToEndAt(recorded, BigInt(NOW.getTime() - 10 * 60_000) * 1_000_000n));
   tempo = await startTempoServer({ spans, now: () => NOW.getTime() });
   dir = await mkdtemp(join(tmpdir(), "tracelint-serve-"));
-  const config = parseDeploymentConfig({ audits: [{ name: "estate", source: { kind: "tempo", url: tempo.url, since: "1h", perService: 20, traces: 50 } }] });
+  receiver = createServer((req, res) => {
+    let text = "";
+    req.on("data", (d: Buffer) => (text += d.toString()));
+    req.on("end", () => {
+      const body = JSON.parse(text) as { alertKind: string; reportUrl: string | null };
+      const runId = /\/api\/reports\/(.+)\.html$/.exec(body.reportUrl ?? "")?.[1] ?? "";
+      received.push({ body, reportStored: existsSync(join(dir, "reports/alerting/2026/03/02", `${runId}.json`)) && existsSync(join(dir, "reports/alerting/latest.json")) });
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+  const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+  const source = { kind: "tempo", url: tempo.url, since: "1h", perService: 20, traces: 50 };
+  const config = parseDeploymentConfig({
+    publicUrl: "https://tracelint.test",
+    audits: [
+      { name: "estate", source },
+      { name: "alerting", source, alerts: { destinations: [{ name: "hook", type: "generic", url: hook }] } },
+    ],
+  });
   server = await startServe({ config, store: new FsObjectStore(dir), env: { API_TOKEN: TOKEN }, host: "127.0.0.1", port: 0, scheduler: false, log: () => {} });
 });
 
 afterAll(async () => {
   await server?.close();
   await tempo?.close();
+  await new Promise((r) => receiver?.close(r));
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -57,10 +82,21 @@ describe("tracelint serve over HTTP", () => {
     expect(JSON.parse(await readFile(join(dir, "reports/estate/latest.json"), "utf8"))).toMatchObject({ runId, state: "done" });
     const md = await fetch(`${server.url}/api/reports/${runId}.md`, { headers: auth });
     expect(await md.text()).toContain("propagation-gap");
-    const list = (await (await fetch(`${server.url}/api/reports`, { headers: auth })).json()) as { reports: { runId: string }[] };
+    const list = (await (await fetch(`${server.url}/api/reports?audit=estate`, { headers: auth })).json()) as { reports: { runId: string }[] };
     expect(list.reports.map((r) => r.runId)).toEqual([runId]);
     const page = await (await fetch(`${server.url}/`, { headers: auth })).text();
     expect(page).toContain(`/api/reports/${runId}.html`);
+  });
+
+  it("alerts go out after the report, latest pointer and history are stored, and link to the report", async () => {
+    const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify({ audit: "alerting", at: NOW.toISOString() }) });
+    const { runId, status } = (await res.json()) as { runId: string; status: string };
+    await server.idle();
+    expect(received.map((r) => r.body.alertKind)).toEqual(["findings"]);
+    expect(received[0]!.body.reportUrl).toBe(`https://tracelint.test/api/reports/${runId}.html`);
+    expect(received[0]!.reportStored).toBe(true);
+    const record = (await (await fetch(`${server.url}${status}`, { headers: auth })).json()) as { alerts: unknown };
+    expect(record.alerts).toEqual({ queued: 1, delivered: 1, failed: 0, pending: 0 });
   });
 });
 
