@@ -9,6 +9,7 @@ import { UsageError } from "./inputs";
 import { processIO, type CliIO } from "./io";
 import { reportCommand } from "./report";
 import { diffCommand } from "./diff";
+import { alertCommand } from "./alert";
 
 const USAGE = `tracelint ${TOOL_VERSION}: trace-quality analyzer for OpenTelemetry traces and Grafana Tempo
 
@@ -18,6 +19,7 @@ Usage:
   tracelint audit --blocks s3://B/P      audit Tempo's Parquet blocks, or --otlp-archive s3://B/P (see --blocks x --help)
   tracelint report FILE.json [options]  re-render a saved report as html, md or json (see tracelint report --help)
   tracelint diff OLD.json NEW.json      what changed between two runs (see tracelint diff --help)
+  tracelint alert REPORT.json           send the configured chat/webhook alerts (see tracelint alert --help)
   tracelint rules                       list the built-in rules
   tracelint serve [options]             the API and scheduled audits as a server (see tracelint serve --help)
   tracelint --version
@@ -72,6 +74,7 @@ export const COMMANDS: Record<string, Command> = {
   serve: async (argv, io) => (await import("./serve")).serveCommand(argv, io),
   report: reportCommand,
   diff: diffCommand,
+  alert: alertCommand,
 };
 
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
