@@ -18,7 +18,7 @@ import { decodeInput } from "../src/decode/index";
 import { encodeOtlpJson, encodeTracesDataProto } from "../src/encode/index";
 import { Analyzer } from "../src/engine/analyzer";
 import { resolveConfig } from "../src/engine/config";
-import type { Span } from "../src/model/span";
+import { SpanKind, type Span } from "../src/model/span";
 import { Trace } from "../src/model/trace";
 import { checkInputs, type NamedInput } from "../src/pipeline/check";
 
@@ -51,17 +51,46 @@ async function templates(): Promise<Span[][]> {
   return [...byTrace.values()];
 }
 
+// Real estates repeat most attribute values (methods, routes, statuses, service names, DB
+// statements) but also carry per-request unique ones. Clones of three templates would repeat every
+// value, and per-value caches would make the numbers look better than real data would, so each
+// clone gets its own order ID and SKU in `url.path`/`url.full`, and its SERVER spans get a client
+// address and port, a request ID and a user ID. Span names stay templated (`GET /orders/{id}`),
+// so the healthy estate stays finding-free (checked in main).
+const USER_AGENTS = ["Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0", "okhttp/4.12.0", "python-requests/2.32.3"];
+
 function makeCloner(seed: number) {
   const random = seededRandom(seed);
+  const int = (from: number, to: number) => from + Math.floor(random() * (to - from + 1));
   const hex = (bytes: number) => {
     let out = "";
     for (let i = 0; i < bytes; i++) out += Math.floor(random() * 256).toString(16).padStart(2, "0");
     return out;
   };
+  /** Attributes of one clone: the template's, with this trace's unique values. */
+  const uniqueAttributes = (span: Span, values: { orderId: string; sku: string; userId: string }): Span["attributes"] => {
+    const isServer = span.kind === SpanKind.SERVER;
+    const hasUrl = span.attributes.has("url.path") || span.attributes.has("url.full");
+    if (!isServer && !hasUrl) return span.attributes;
+    const attributes = new Map(span.attributes);
+    for (const key of ["url.path", "url.full"]) {
+      const value = attributes.get(key);
+      if (typeof value === "string") attributes.set(key, value.replace(/\/\d+(?=$|[/?])/g, `/${values.orderId}`).replace(/sku-\d+/g, values.sku));
+    }
+    if (isServer) {
+      attributes.set("client.address", `10.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`);
+      attributes.set("client.port", int(1024, 65535));
+      attributes.set("user_agent.original", USER_AGENTS[int(0, USER_AGENTS.length - 1)]!);
+      attributes.set("app.request.id", `req-${hex(8)}`);
+      attributes.set("enduser.id", values.userId);
+    }
+    return attributes;
+  };
   /** A copy of `template` as a new trace starting `offsetNs` later. */
   return (template: readonly Span[], offsetNs: bigint): Span[] => {
     const traceId = hex(16);
     const ids = new Map(template.map((s) => [s.spanId, hex(8)]));
+    const values = { orderId: String(int(1_000_000, 9_999_999)), sku: `sku-${int(10_000, 99_999)}`, userId: `user-${int(1, 2_000_000)}` };
     return template.map((s) => ({
       ...s,
       traceId,
@@ -69,6 +98,7 @@ function makeCloner(seed: number) {
       parentSpanId: s.parentSpanId === "" ? "" : ids.get(s.parentSpanId) ?? s.parentSpanId,
       startTimeUnixNano: s.startTimeUnixNano + offsetNs,
       endTimeUnixNano: s.endTimeUnixNano + offsetNs,
+      attributes: uniqueAttributes(s, values),
     }));
   };
 }
@@ -123,6 +153,8 @@ async function fullCheck(files: Uint8Array[]): Promise<Phase & { findings: numbe
     const inputs: NamedInput[] = files.map((bytes, i) => ({ name: `f${i}`, read: async () => bytes }));
     const report = await checkInputs(inputs, resolveConfig({}, builtinRules), { onProgress: sample });
     findings = report.findings.length;
+    // The estate is healthy: a finding means the clones' unique values tripped a rule.
+    if (findings > 0) throw new Error(`healthy estate has findings: ${report.findings.map((f) => `${f.ruleId} ${f.subject ?? ""}`).join("; ")}`);
     if (report.summary.inputErrors.length > 0) throw new Error(`input errors: ${JSON.stringify(report.summary.inputErrors)}`);
     return report.summary.spans;
   });
