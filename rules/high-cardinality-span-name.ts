@@ -2,9 +2,10 @@
 // distinct names and fold them into templates; report each template that absorbs many names.
 import { z } from "zod";
 import { DistinctCounter, type DistinctCounterState } from "../src/analysis/sketch/distinct-counter";
-import { hash64 } from "../src/analysis/sketch/hash";
+import { hash64, hashHex, type Hash64 } from "../src/analysis/sketch/hash";
 import { DEFAULT_DRAIN_OPTIONS, Drain } from "../src/analysis/templates/drain";
 import { hasPlaceholder, renderTemplate, templateTokens } from "../src/analysis/templates/tokenize";
+import { Memo } from "../src/engine/memo";
 import { defineRule } from "../src/engine/rule";
 import { SPAN_KIND_NAMES, type SpanKind } from "../src/model/span";
 import { redactText } from "../src/pii/redact";
@@ -18,8 +19,19 @@ const TEMPLATE_EXACT_CAP = 128;
 const TEMPLATE_HLL_PRECISION = 10;
 /** (service, kind) pairs tracked; spans of further pairs are not counted. */
 const MAX_KEYS = 2_000;
-/** Name → tokens cache, cleared when full (names repeat a lot across spans). */
+/**
+ * Name → (tokens, hash, masked example) memo, cleared when full (names repeat a lot across spans;
+ * all three are pure functions of the name, see src/engine/memo.ts).
+ */
 const TOKEN_CACHE_SIZE = 10_000;
+
+interface NameFacts {
+  tokens: string[];
+  hash: Hash64;
+  hex: string;
+  /** PII-masked name, computed when first quoted as an example. */
+  redacted?: string;
+}
 
 const OptionsSchema = z.object({
   minDistinctNames: z
@@ -112,7 +124,9 @@ no values) is not reported however many names it has. Defaults and their calibra
   create(context) {
     const options = context.options;
     const keys = new Map<string, KeyState>();
-    const tokenCache = new Map<string, string[]>();
+    /** kind → service → state: the same states as `keys`, found without building the id string. */
+    const byKind = new Map<SpanKind, Map<string, KeyState>>();
+    const names = new Memo<NameFacts>(TOKEN_CACHE_SIZE);
     const drainOptions = { ...DEFAULT_DRAIN_OPTIONS, maxClusters: options.maxTemplatesPerKey };
 
     const mergeStats = (into: TemplateStats, from: TemplateStats): void => {
@@ -126,8 +140,9 @@ no values) is not reported however many names it has. Defaults and their calibra
       if (examples.length < options.maxExamples && !examples.includes(example)) examples.push(example);
     };
     const keyState = (service: string, kind: SpanKind): KeyState | undefined => {
-      const id = `${kind}\u0000${service}`;
-      let state = keys.get(id);
+      let byService = byKind.get(kind);
+      if (!byService) byKind.set(kind, (byService = new Map()));
+      let state = byService.get(service);
       if (!state && keys.size < MAX_KEYS) {
         state = {
           service,
@@ -136,18 +151,14 @@ no values) is not reported however many names it has. Defaults and their calibra
           overflowSpans: 0,
           drain: new Drain<TemplateStats>(drainOptions, mergeStats),
         };
-        keys.set(id, state);
+        keys.set(`${kind}\u0000${service}`, state);
+        byService.set(service, state);
       }
       return state;
     };
-    const tokensOf = (name: string): string[] => {
-      let tokens = tokenCache.get(name);
-      if (!tokens) {
-        if (tokenCache.size >= TOKEN_CACHE_SIZE) tokenCache.clear();
-        tokens = templateTokens(name);
-        tokenCache.set(name, tokens);
-      }
-      return tokens;
+    const factsOf = (name: string): NameFacts => {
+      const hash = hash64(name);
+      return { tokens: templateTokens(name), hash, hex: hashHex(hash) };
     };
     const newStats = (): TemplateStats => ({ spans: 0, traces: 0, names: new DistinctCounter(templateCounterOptions), examples: [] });
 
@@ -157,17 +168,17 @@ no values) is not reported however many names it has. Defaults and their calibra
         for (const span of trace.spans) {
           const state = keyState(span.service, span.kind);
           if (!state) continue;
-          const hash = hash64(span.name);
-          state.distinct.addHash(hash);
-          const cluster = state.drain.add(tokensOf(span.name), newStats);
+          const facts = names.get(span.name, factsOf);
+          state.distinct.addHash(facts.hash, facts.hex);
+          const cluster = state.drain.add(facts.tokens, newStats);
           if (!cluster) {
             state.overflowSpans++;
             continue;
           }
           const stats = cluster.payload;
           stats.spans++;
-          stats.names.addHash(hash);
-          if (stats.examples.length < options.maxExamples) addExample(stats.examples, redactText(span.name));
+          stats.names.addHash(facts.hash, facts.hex);
+          if (stats.examples.length < options.maxExamples) addExample(stats.examples, (facts.redacted ??= redactText(span.name)));
           stats.example ??= { traceId: trace.traceId, spanId: span.spanId };
           touched.add(stats);
         }

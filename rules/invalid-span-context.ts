@@ -40,10 +40,17 @@ const PROBLEMS = {
   },
 } satisfies Record<string, ContextProblem>;
 
-function problemsOf(span: Span): ContextProblem[] {
+function traceIdProblemOf(traceId: string): ContextProblem | undefined {
+  if (isAllZeroId(traceId)) return PROBLEMS.zeroTraceId;
+  if (!isValidTraceId(traceId)) return PROBLEMS.malformedTraceId;
+  return undefined;
+}
+
+/** `traceIdProblem` is the verdict on the trace's own ID, reused for the spans that carry it. */
+function problemsOf(span: Span, traceId: string, traceIdProblem: ContextProblem | undefined): ContextProblem[] {
   const found: ContextProblem[] = [];
-  if (isAllZeroId(span.traceId)) found.push(PROBLEMS.zeroTraceId);
-  else if (!isValidTraceId(span.traceId)) found.push(PROBLEMS.malformedTraceId);
+  const problem = span.traceId === traceId ? traceIdProblem : traceIdProblemOf(span.traceId);
+  if (problem) found.push(problem);
   if (isAllZeroId(span.spanId)) found.push(PROBLEMS.zeroSpanId);
   else if (!isValidSpanId(span.spanId)) found.push(PROBLEMS.malformedSpanId);
   if (span.parentSpanId !== "") {
@@ -86,8 +93,9 @@ expects (OTLP/JSON wants hex); send an empty parent ID for root spans.
   create(context) {
     return {
       trace(trace) {
+        const traceIdProblem = traceIdProblemOf(trace.traceId);
         for (const span of trace.spans) {
-          for (const problem of problemsOf(span)) {
+          for (const problem of problemsOf(span, trace.traceId, traceIdProblem)) {
             context.report({
               service: span.service,
               category: problem.category,

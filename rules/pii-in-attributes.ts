@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Memo2 } from "../src/engine/memo";
 import { defineRule } from "../src/engine/rule";
 import type { Resource, Span } from "../src/model/span";
 import { PiiScanner, type PiiHit } from "../src/pii/attributes";
@@ -93,30 +94,41 @@ key or prefixed subject), \`ipAddressKeys\`, \`secretKeys\` (extra key names), \
       return hits;
     };
     const hitsOfSpan = (span: Span): PiiHit[] => {
-      const hits: PiiHit[] = [...hitsOfResource(span.resource)];
+      const resourceHits = hitsOfResource(span.resource);
+      const hits: PiiHit[] = resourceHits.length === 0 ? [] : [...resourceHits];
+      // forEach, not for-of destructuring: no [key, value] pair allocated per attribute.
       scanner.scanText("span.name", span.name, hits);
-      for (const [key, value] of span.attributes) scanner.scanAttribute("", key, value, hits);
+      span.attributes.forEach((value, key) => scanner.scanAttribute("", key, value, hits));
       for (const event of span.events) {
         scanner.scanText("event.name", event.name, hits);
-        for (const [key, value] of event.attributes) scanner.scanAttribute("event.", key, value, hits);
+        event.attributes.forEach((value, key) => scanner.scanAttribute("event.", key, value, hits));
       }
-      for (const link of span.links) for (const [key, value] of link.attributes) scanner.scanAttribute("link.", key, value, hits);
+      for (const link of span.links) link.attributes.forEach((value, key) => scanner.scanAttribute("link.", key, value, hits));
       if (span.status.message !== "") scanner.scanText("status.message", span.status.message, hits);
       return hits;
+    };
+    // Message and fix depend only on (subject, category); a leaky attribute repeats on every span.
+    const wording = new Memo2<{ message: string; fix: string }>();
+    const wordingOf = (subject: string, category: string) => {
+      const builtin = (PII_CATEGORIES as readonly string[]).includes(category) || category === SECRET_KEY_CATEGORY;
+      return {
+        message: `${where(subject)} ${WHAT[category] ?? `values matching the \`${category}\` detector`}; mask or drop them before export.`,
+        fix: piiFix(subject, builtin ? category : "custom"),
+      };
     };
     return {
       trace(trace) {
         for (const span of trace.spans) {
           for (const hit of hitsOfSpan(span)) {
-            const builtin = (PII_CATEGORIES as readonly string[]).includes(hit.category) || hit.category === SECRET_KEY_CATEGORY;
+            const { message, fix } = wording.get(hit.subject, hit.category, wordingOf);
             context.report({
               service: span.service,
               subject: hit.subject,
               category: hit.category,
-              message: `${where(hit.subject)} ${WHAT[hit.category] ?? `values matching the \`${hit.category}\` detector`}; mask or drop them before export.`,
+              message,
               ...(hit.category === "ip-address" ? { severity: "info" as const } : {}),
               example: { traceId: span.traceId, spanId: span.spanId, evidence: hit.evidence },
-              fix: piiFix(hit.subject, builtin ? hit.category : "custom"),
+              fix,
             });
           }
         }

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { hasUrlQuery, httpMethodOf, nameTarget, stripUrlQuery } from "../src/analysis/templates/http";
 import { looksLikeSql, maskSqlLiterals, sqlSemconvName } from "../src/analysis/templates/sql";
 import { deriveTemplate, templateTokens } from "../src/analysis/templates/tokenize";
+import { Memo } from "../src/engine/memo";
 import { defineRule, type RuleContext } from "../src/engine/rule";
 import { SpanKind, stringAttribute, type Span } from "../src/model/span";
 import type { Trace } from "../src/model/trace";
@@ -17,17 +18,58 @@ const OptionsSchema = z.object({
 });
 type Options = z.infer<typeof OptionsSchema>;
 
-function checkHttpServer(context: RuleContext<Options>, trace: Trace, span: Span): void {
+/** What a SERVER span's name says as a URL: a pure function of the name, memoised per name. */
+interface NameUrl {
+  query: boolean;
+  path: string;
+  pathTemplate: string;
+}
+
+/** `undefined` when the name (after the method) is not a URL path or URL. */
+function nameUrlOf(name: string): NameUrl | undefined {
+  const target = nameTarget(name);
+  if (!target.startsWith("/") && !/^[a-z]+:\/\//i.test(target)) return undefined;
+  const path = stripUrlQuery(target);
+  return { query: hasUrlQuery(target), path, pathTemplate: deriveTemplate(path) };
+}
+
+/** The verdict of `checkSql` for a name, memoised per name (it reads nothing else). */
+interface SqlVerdict {
+  subject: string;
+  literals: number;
+  suggested: string | undefined;
+}
+
+function sqlVerdictOf(name: string): SqlVerdict | undefined {
+  if (!looksLikeSql(name)) return undefined;
+  const masked = maskSqlLiterals(name);
+  if (masked.literals === 0) return undefined;
+  // Literals are gone; redactText is a second net for values the SQL masker cannot see.
+  return { subject: redactText(masked.text), literals: masked.literals, suggested: sqlSemconvName(name) };
+}
+
+/** Per-rule memos of the name-only work (see src/engine/memo.ts for the bound and policy). */
+interface NameMemos {
+  url: Memo<NameUrl | undefined>;
+  sql: Memo<SqlVerdict | undefined>;
+}
+
+/** `name === \`${method} ${route}\`` without building the string (the healthy case, once per span). */
+function isMethodRoute(name: string, method: string, route: string): boolean {
+  return name.length === method.length + 1 + route.length && name.startsWith(method) && name.charCodeAt(method.length) === 32 && name.endsWith(route);
+}
+
+function checkHttpServer(context: RuleContext<Options>, trace: Trace, span: Span, memos: NameMemos): void {
   if (span.kind !== SpanKind.SERVER) return;
   const method = httpMethodOf(span);
   if (!method) return;
-  const target = nameTarget(span.name);
-  if (!target.startsWith("/") && !/^[a-z]+:\/\//i.test(target)) return;
-  const query = hasUrlQuery(target);
-  const path = stripUrlQuery(target);
-  const pathTemplate = deriveTemplate(path);
-  const carriesValues = pathTemplate !== path;
   const route = stringAttribute(span.attributes, "http.route");
+  // Named `{method} {http.route}` as semconv asks: never reported, whatever the rest says.
+  if (route !== undefined && route !== "" && isMethodRoute(span.name, method, route)) return;
+  const url = memos.url.get(span.name, nameUrlOf);
+  if (!url) return;
+  const { query, path, pathTemplate } = url;
+  const carriesValues = pathTemplate !== path;
   const urlPath = stringAttribute(span.attributes, "url.path") ?? stringAttribute(span.attributes, "http.target")?.split("?")[0];
 
   let subject: string;
@@ -56,19 +98,16 @@ function checkHttpServer(context: RuleContext<Options>, trace: Trace, span: Span
   });
 }
 
-function checkSql(context: RuleContext<Options>, trace: Trace, span: Span): void {
-  if (!looksLikeSql(span.name)) return;
-  const masked = maskSqlLiterals(span.name);
-  if (masked.literals === 0) return;
-  // Literals are gone; redactText is a second net for values the SQL masker cannot see.
-  const subject = redactText(masked.text);
-  const suggested = sqlSemconvName(span.name);
+function checkSql(context: RuleContext<Options>, trace: Trace, span: Span, memos: NameMemos): void {
+  const verdict = memos.sql.get(span.name, sqlVerdictOf);
+  if (!verdict) return;
+  const { subject, suggested, literals } = verdict;
   context.report({
     service: span.service,
     subject,
     category: "db-sql-literals",
     message:
-      `DB span named with a SQL statement containing ${masked.literals} literal value(s); ` +
+      `DB span named with a SQL statement containing ${literals} literal value(s); ` +
       `name it ${suggested ? `"${suggested}" ` : ""}({db.operation.name} {db.collection.name}) and keep the parameterised statement in db.query.text.`,
     example: { traceId: trace.traceId, spanId: span.spanId, evidence: subject },
     fix: sqlNameFix(span.service, suggested),
@@ -105,11 +144,12 @@ semconv DB span name).
     options: OptionsSchema,
   },
   create(context) {
+    const memos: NameMemos = { url: new Memo(), sql: new Memo() };
     return {
       trace(trace) {
         for (const span of trace.spans) {
-          if (context.options.http) checkHttpServer(context, trace, span);
-          if (context.options.sql) checkSql(context, trace, span);
+          if (context.options.http) checkHttpServer(context, trace, span, memos);
+          if (context.options.sql) checkSql(context, trace, span, memos);
         }
       },
     };

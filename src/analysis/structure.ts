@@ -9,6 +9,10 @@ import type { Trace } from "../model/trace";
  * parent is a malformed span context, not a cycle, and is left out here.
  */
 export function findParentCycles(trace: Trace): Span[][] {
+  // Almost no trace has a cycle. Whether one exists does not depend on the walk order (each span
+  // has one parent, so every cycle is found from any of its members), so check in input order
+  // first and sort only when there is something to order.
+  if (!hasParentCycle(trace)) return [];
   const rank = new Map<Span, number>(trace.spansByStart.map((span, i) => [span, i]));
   const state = new Map<Span, "walking" | "done">();
   const cycles: Span[][] = [];
@@ -29,6 +33,24 @@ export function findParentCycles(trace: Trace): Span[][] {
     for (const span of path) state.set(span, "done");
   }
   return cycles.sort((a, b) => rank.get(a[0]!)! - rank.get(b[0]!)!);
+}
+
+/** True when some parent walk of length ≥ 2 returns to its start (same walk as below, input order). */
+function hasParentCycle(trace: Trace): boolean {
+  const state = new Map<Span, boolean>(); // true = on the current walk, false = done
+  for (const start of trace.spans) {
+    if (state.has(start)) continue;
+    const path: Span[] = [];
+    let current: Span | undefined = start;
+    while (current && !state.has(current)) {
+      state.set(current, true);
+      path.push(current);
+      current = trace.parentOf(current);
+    }
+    if (current && state.get(current) === true && path.length - path.indexOf(current) > 1) return true;
+    for (const span of path) state.set(span, false);
+  }
+  return false;
 }
 
 function rotateToEarliest(cycle: Span[], rank: ReadonlyMap<Span, number>): Span[] {

@@ -46,8 +46,13 @@ export class Trace {
   /** Span ID → the earliest-starting span with that ID (ties: input order). */
   get spanById(): ReadonlyMap<string, Span> {
     if (!this.#byId) {
+      // One pass in input order, replacing only on a strictly earlier start: the same choice as
+      // walking `spansByStart` (a stable sort), without sorting every trace.
       const map = new Map<string, Span>();
-      for (const span of this.spansByStart) if (!map.has(span.spanId)) map.set(span.spanId, span);
+      for (const span of this.spans) {
+        const seen = map.get(span.spanId);
+        if (seen === undefined || span.startTimeUnixNano < seen.startTimeUnixNano) map.set(span.spanId, span);
+      }
       this.#byId = map;
     }
     return this.#byId;
@@ -70,23 +75,34 @@ export class Trace {
 
   /** Spans without a parent (empty or all-zero parent ID), sorted by start time. */
   get roots(): readonly Span[] {
-    return (this.#roots ??= this.spansByStart.filter((s) => isRootParent(s.parentSpanId)));
+    return (this.#roots ??= this.#sortedSubset((s) => isRootParent(s.parentSpanId)));
   }
 
   /** Spans whose parent ID is set but names no span of this trace, sorted by start time. */
   get topSpans(): readonly Span[] {
     if (!this.#topSpans) {
       const byId = this.spanById;
-      this.#topSpans = this.spansByStart.filter(
-        (s) => !isRootParent(s.parentSpanId) && !byId.has(s.parentSpanId),
-      );
+      this.#topSpans = this.#sortedSubset((s) => !isRootParent(s.parentSpanId) && !byId.has(s.parentSpanId));
     }
     return this.#topSpans;
   }
 
   /** The earliest-starting span (the trace's "owner" when it has no root). */
   get earliestSpan(): Span | undefined {
-    return this.spansByStart[0];
+    if (this.#byStart) return this.#byStart[0];
+    // First of the minimal start times in input order, as the stable sort would put first.
+    let earliest: Span | undefined;
+    for (const span of this.spans) if (earliest === undefined || span.startTimeUnixNano < earliest.startTimeUnixNano) earliest = span;
+    return earliest;
+  }
+
+  /**
+   * The spans matching `keep`, in start order (ties: input order). Filtering first and sorting the
+   * few survivors (a stable sort) gives the same list as filtering `spansByStart`.
+   */
+  #sortedSubset(keep: (span: Span) => boolean): Span[] {
+    if (this.#byStart) return this.#byStart.filter(keep);
+    return this.spans.filter(keep).sort(compareStart);
   }
 
   parentOf(span: Span): Span | undefined {

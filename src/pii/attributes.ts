@@ -5,7 +5,8 @@ import type { AttributeValue } from "../model/span";
 import { SECRET_KEY_CATEGORY, type Detector } from "./detectors";
 import { isRedactedPlaceholder, isSecretKey } from "./keys";
 import { maskOpaque } from "./mask";
-import { findPii } from "./scan";
+import { findPii, MIN_SCAN_LENGTH } from "./scan";
+import { Memo2 } from "../engine/memo";
 
 export interface PiiHit {
   /** Attribute key with its location prefix (`resource.`, `event.`, `link.`), or `span.name`, … */
@@ -49,40 +50,127 @@ function stringsOf(value: AttributeValue, out: string[]): void {
   else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") out.push(item);
 }
 
+/** One category found in a value, with masked evidence (what a scan of that value contributes). */
+interface Found {
+  category: string;
+  evidence: string;
+}
+
+/** Per (prefix, key): what the key implies, and the memoised scans of string values under it. */
+interface KeyFacts {
+  subject: string;
+  secretKey: boolean;
+  ipExpected: boolean;
+  values: Map<string, readonly Found[]>;
+}
+
+const NOTHING_FOUND: readonly Found[] = [];
+
+/**
+ * Scan results kept per scanner (see src/engine/memo.ts for the policy): string values under one
+ * (prefix, key), and free texts under one subject, up to this many entries in all; past the cap
+ * every memo is cleared. A scan is a pure function of (prefix, key, value) for a given config, so
+ * memoised and fresh scans give identical hits.
+ */
+const SCAN_MEMO_ENTRIES = 20_000;
+
 export class PiiScanner {
   readonly #config: ScanConfig;
   readonly #allowed: (key: string, subject: string, category: string) => boolean;
+  /** prefix → key → facts and memoised value scans. */
+  readonly #keys = new Map<string, Map<string, KeyFacts>>();
+  readonly #texts = new Memo2<readonly Found[]>(SCAN_MEMO_ENTRIES);
+  #memoEntries = 0;
+  /**
+   * Detectors for keys where an IP address is expected (its matches are dropped there): without
+   * the IP detector when it is the last one, since then its matches cannot block any other's.
+   */
+  readonly #detectorsForIpKeys: readonly Detector[];
 
   constructor(config: ScanConfig) {
     this.#config = config;
     this.#allowed = allowPredicate(config.allow);
+    const last = config.detectors[config.detectors.length - 1];
+    this.#detectorsForIpKeys = last?.category === "ip-address" ? config.detectors.slice(0, -1) : config.detectors;
   }
 
   /** Scans free text that has no key (span name, event name, status message). */
   scanText(subject: string, text: string, hits: PiiHit[]): void {
+    // Strings this short cannot hold any detected value (findPii's own limit): skip the memo too.
+    if (text.length < MIN_SCAN_LENGTH) return;
+    const found = this.#texts.get(subject, text, () => this.#scanText(subject, text));
+    for (const f of found) addHit(hits, subject, f);
+  }
+
+  #scanText(subject: string, text: string): readonly Found[] {
+    const found: Found[] = [];
     for (const m of findPii(text, this.#config.detectors)) {
       if (!this.#config.enabled(m.category) || this.#allowed(subject, subject, m.category)) continue;
-      if (!hits.some((h) => h.subject === subject && h.category === m.category)) {
-        hits.push({ subject, category: m.category, evidence: m.masked });
-      }
+      if (!found.some((f) => f.category === m.category)) found.push({ category: m.category, evidence: m.masked });
     }
+    return found.length === 0 ? NOTHING_FOUND : found;
   }
 
   /** Scans one attribute; `prefix` is "", "resource.", "event." or "link.". */
   scanAttribute(prefix: string, key: string, value: AttributeValue, hits: PiiHit[], depth = 0): void {
+    if (typeof value === "string") {
+      // The common case: one string value, memoised per (prefix, key, value).
+      const facts = this.#factsOf(prefix, key);
+      let found = facts.values.get(value);
+      if (found === undefined) {
+        found = this.#scanTexts(facts, key, [value]);
+        if (this.#memoEntries >= SCAN_MEMO_ENTRIES) this.#clearMemo();
+        this.#factsOf(prefix, key).values.set(value, found);
+        this.#memoEntries++;
+      }
+      for (const f of found) addHit(hits, facts.subject, f);
+      return;
+    }
     if (value instanceof Map) {
       if (depth < MAX_DEPTH) for (const [k, v] of value) this.scanAttribute(prefix, `${key}.${k}`, v, hits, depth + 1);
       return;
     }
+    if (!Array.isArray(value)) return; // numbers, booleans, bytes, null: no text to scan
     const texts: string[] = [];
     stringsOf(value, texts);
     if (texts.length === 0) return;
-    const subject = `${prefix}${key}`;
-    const secretKey = isSecretKey(key, this.#config.extraSecretKeys);
-    const ipExpected = this.#config.ipExpectedKeys.has(key) || /version/i.test(key);
+    const facts = this.#factsOf(prefix, key);
+    for (const f of this.#scanTexts(facts, key, texts)) addHit(hits, facts.subject, f);
+  }
+
+  #factsOf(prefix: string, key: string): KeyFacts {
+    let byKey = this.#keys.get(prefix);
+    if (!byKey) this.#keys.set(prefix, (byKey = new Map()));
+    let facts = byKey.get(key);
+    if (!facts) {
+      if (this.#memoEntries >= SCAN_MEMO_ENTRIES) {
+        this.#clearMemo();
+        this.#keys.set(prefix, (byKey = new Map()));
+      }
+      facts = {
+        subject: `${prefix}${key}`,
+        secretKey: isSecretKey(key, this.#config.extraSecretKeys),
+        ipExpected: this.#config.ipExpectedKeys.has(key) || /version/i.test(key),
+        values: new Map(),
+      };
+      byKey.set(key, facts);
+      this.#memoEntries++;
+    }
+    return facts;
+  }
+
+  #clearMemo(): void {
+    this.#keys.clear();
+    this.#memoEntries = 0;
+  }
+
+  /** Categories found in the string(s) of one attribute, first evidence per category. */
+  #scanTexts(facts: KeyFacts, key: string, texts: readonly string[]): readonly Found[] {
+    const { subject, secretKey, ipExpected } = facts;
     const found = new Map<string, string>();
+    const detectors = ipExpected ? this.#detectorsForIpKeys : this.#config.detectors;
     for (const text of texts) {
-      for (const m of findPii(text, this.#config.detectors)) {
+      for (const m of findPii(text, detectors)) {
         if (m.category === "ip-address" && ipExpected) continue;
         if (!this.#config.enabled(m.category) || this.#allowed(key, subject, m.category)) continue;
         if (!found.has(m.category)) found.set(m.category, m.masked);
@@ -94,8 +182,13 @@ export class PiiScanner {
       const leaked = texts.find((t) => !isRedactedPlaceholder(t));
       if (leaked !== undefined) found.set(SECRET_KEY_CATEGORY, maskOpaque(leaked));
     }
-    for (const [category, evidence] of found) {
-      if (!hits.some((h) => h.subject === subject && h.category === category)) hits.push({ subject, category, evidence });
-    }
+    if (found.size === 0) return NOTHING_FOUND;
+    return [...found].map(([category, evidence]) => ({ category, evidence }));
+  }
+}
+
+function addHit(hits: PiiHit[], subject: string, found: Found): void {
+  if (!hits.some((h) => h.subject === subject && h.category === found.category)) {
+    hits.push({ subject, category: found.category, evidence: found.evidence });
   }
 }

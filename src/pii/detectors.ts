@@ -28,9 +28,42 @@ export interface Detector {
   pattern: RegExp;
   /** Cheap pre-check: when the text does not contain this, the pattern cannot match (speed only). */
   hint?: string | RegExp;
+  /**
+   * Cheaper pre-check on the text's character profile (one pass per text, shared by every
+   * detector): false when no match of the pattern can be accepted (speed only). Each one restates
+   * what the pattern and `accept` demand literally; test/pii-prefilter.test.ts checks that scans
+   * with and without these give the same matches.
+   */
+  requires?(profile: TextProfile): boolean;
   /** Returns the accepted text (possibly shortened), or undefined to reject the candidate. */
   accept?(match: RegExpExecArray): string | undefined;
   mask(value: string): string;
+}
+
+/** What one pass over a text finds: its digits and the punctuation detectors key on. */
+export interface TextProfile {
+  digits: number;
+  at: boolean;
+  equals: boolean;
+  colon: boolean;
+  plus: boolean;
+  dot: boolean;
+  dash: boolean;
+}
+
+export function profileOf(text: string): TextProfile {
+  const p: TextProfile = { digits: 0, at: false, equals: false, colon: false, plus: false, dot: false, dash: false };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) p.digits++;
+    else if (c === 64) p.at = true;
+    else if (c === 61) p.equals = true;
+    else if (c === 58) p.colon = true;
+    else if (c === 43) p.plus = true;
+    else if (c === 46) p.dot = true;
+    else if (c === 45) p.dash = true;
+  }
+  return p;
 }
 
 const FILE_EXTENSIONS = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "cjs", "ts", "map", "json", "html", "txt"]);
@@ -44,6 +77,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "url-credentials",
     hint: "://",
+    requires: (p) => p.colon && p.at,
     // scheme://user:password@host — a non-empty password is required (`ssh://git@host` is fine).
     pattern: /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s/?#@:]+:[^\s/?#@]+@[^\s/?#@]+/g,
     accept: same,
@@ -52,6 +86,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "bearer-token",
     hint: /bearer/i,
+    requires: (p) => p.digits >= 1,
     pattern: /\bBearer\s+[A-Za-z0-9\-._~+/]{16,}=*/gi,
     // Prose such as "Bearer authentication required" has no digits.
     accept: (m) => (/\d/.test(m[0]) ? m[0] : undefined),
@@ -60,6 +95,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "jwt",
     hint: "eyJ",
+    requires: (p) => p.dot,
     pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*){2}(?:(?:\.[A-Za-z0-9_-]*){2})?(?![\w-])/g,
     accept: (m) => (jwtValid(m[0]) ? m[0] : undefined),
     mask: mask.maskJwt,
@@ -76,6 +112,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "secret-param",
     hint: "=",
+    requires: (p) => p.equals,
     // password=… / token=… in URLs, form bodies, connection strings and SQL literals.
     pattern:
       /(?<![\w.-])(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key|sig)\s*=\s*(?:'[^']*'|"[^"]*"|[^\s&;,'")]+)/gi,
@@ -89,6 +126,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "iban",
     hint: /[A-Z]{2}\d{2}/,
+    requires: (p) => p.digits >= 2,
     pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g,
     accept: acceptIban,
     mask: mask.maskIban,
@@ -96,6 +134,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "credit-card",
     hint: /\d[ -]?\d[ -]?\d[ -]?\d/,
+    requires: (p) => p.digits >= 13,
     pattern: /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w.])/g,
     accept: (m) => {
       const separators = new Set(m[0].replace(/\d/g, ""));
@@ -107,6 +146,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "us-ssn",
     hint: /\d-\d/,
+    requires: (p) => p.digits >= 9 && p.dash,
     pattern: /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g,
     accept: (m) => (ssnValid(m[1]!, m[2]!, m[3]!) ? m[0] : undefined),
     mask: mask.maskSsn,
@@ -114,6 +154,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "email",
     hint: "@",
+    requires: (p) => p.at && p.dot,
     pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g,
     // `icon@2x.png` is a file name; `ssh://git@host` and `git@host:org/repo` are URL user names.
     accept: (m) => {
@@ -126,6 +167,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "phone",
     hint: "+",
+    requires: (p) => p.plus && p.digits >= 8,
     // E.164 (`+14155552671`) or international format (`+44 20 7946 0958`, `+1 (415) 555-2671`);
     // a leading `+` and country code are required, so bare digit runs never match.
     pattern: /(?<![\w+])\+[1-9](?:[ .-]?\(?\d{1,4}\)?){2,8}(?![\w])/g,
@@ -138,6 +180,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "ip-address",
     hint: /\d\.\d|:/,
+    // IPv6 needs a colon; IPv4 four digits and dots.
+    requires: (p) => p.colon || (p.dot && p.digits >= 4),
     pattern: /(?<![\w.:-])(?:(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)(?![\w.-]|:[0-9A-Fa-f]*:)/g,
     accept: acceptIp,
     mask: mask.maskIp,

@@ -1,6 +1,6 @@
 // Finds sensitive values in one string: runs every detector, keeps validated matches, and resolves
 // overlaps in favour of the more specific detector (earlier in the list).
-import type { Detector } from "./detectors";
+import { profileOf, type Detector, type TextProfile } from "./detectors";
 
 export interface PiiMatch {
   category: string;
@@ -11,12 +11,14 @@ export interface PiiMatch {
 }
 
 /** Strings shorter than this cannot hold any detected value (shortest: a 7-char IPv4). */
-const MIN_LENGTH = 7;
+export const MIN_SCAN_LENGTH = 7;
 
 export function findPii(text: string, detectors: readonly Detector[]): PiiMatch[] {
-  if (text.length < MIN_LENGTH) return [];
+  if (text.length < MIN_SCAN_LENGTH) return [];
   const accepted: PiiMatch[] = [];
+  let profile: TextProfile | undefined;
   for (const detector of detectors) {
+    if (detector.requires && !detector.requires((profile ??= profileOf(text)))) continue;
     const hint = detector.hint;
     if (hint !== undefined && (typeof hint === "string" ? !text.includes(hint) : !hint.test(text))) continue;
     const pattern = detector.pattern;

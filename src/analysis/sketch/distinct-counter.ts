@@ -26,9 +26,10 @@ export class DistinctCounter {
     this.addHash(hash64(value));
   }
 
-  addHash(hash: Hash64): void {
+  /** `hex` (= hashHex(hash)) may be passed when the caller has it already (memoised per name). */
+  addHash(hash: Hash64, hex?: string): void {
     if (this.#exact) {
-      this.#exact.add(hashHex(hash));
+      this.#exact.add(hex ?? hashHex(hash));
       if (this.#exact.size > this.#options.exactCap) this.#toSketch();
     } else {
       this.#sketch!.add(hash);

@@ -32,6 +32,8 @@ export class Drain<P> {
   readonly #mergePayload: (into: P, from: P) => void;
   readonly #groups = new Map<string, Cluster<P>[]>();
   readonly #clusters: Cluster<P>[] = [];
+  /** Group key per token array: callers pass the same (memoised, never mutated) arrays again and again. */
+  readonly #groupKeys = new WeakMap<readonly string[], string>();
 
   constructor(options: DrainOptions, mergePayload: (into: P, from: P) => void) {
     this.#options = options;
@@ -83,8 +85,13 @@ export class Drain<P> {
   }
 
   #groupKey(tokens: readonly string[]): string {
-    const head = tokens.slice(0, this.#options.prefixDepth).map((t) => (isDataLike(t) ? "*" : t));
-    return JSON.stringify([tokens.length, ...head]);
+    let key = this.#groupKeys.get(tokens);
+    if (key === undefined) {
+      const head = tokens.slice(0, this.#options.prefixDepth).map((t) => (isDataLike(t) ? "*" : t));
+      key = JSON.stringify([tokens.length, ...head]);
+      this.#groupKeys.set(tokens, key);
+    }
+    return key;
   }
 
   #bestMatch(tokens: readonly string[]): Cluster<P> | undefined {
