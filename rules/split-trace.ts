@@ -28,9 +28,11 @@ unpaired root, so each root pairs at most once.
 
 A split pair proves the call reached B and B started a new trace: either A did not send the
 context or B did not read it. The evidence: the example's evidence says whether B's root span carries
-the remote-parent flag (unset means B's SDK saw no incoming context). Memory is bounded: at most
-\`maxPendingCalls\` unpropagated calls and \`maxCandidateRoots\` roots (the earliest of each) take
-part in matching.
+the remote-parent flag (unset means B's SDK saw no incoming context). Memory is bounded, so the pair count is a
+lower bound on busy estates: per time bucket (\`bucketMs\`), the earliest \`maxPendingCallsPerBucket\`
+unpropagated CLIENT calls per (caller, target) and the earliest \`maxRootsPerBucket\` roots per (service,
+kind, \`http.route\` or method) take part in matching, and at most \`maxPendingCalls\` calls and
+\`maxCandidateRoots\` roots in all (the earliest of each); see \`docs/propagation.md\`.
 
 **Fix.** As for \`propagation-gap\`: make A inject and B extract W3C trace context on this hop (or
 link batch consumers to the producer span), and check proxies in between forward the headers.

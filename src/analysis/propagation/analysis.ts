@@ -13,7 +13,7 @@ export const PropagationOptionsSchema = z
       .nonnegative()
       .default(50)
       .describe("How far outside a call's [start, end] window a callee's root span may start and still pair as a split trace."),
-    bucketMs: z.number().positive().default(1000).describe("Time-bucket width of the (callee service, time bucket) root index."),
+    bucketMs: z.number().positive().default(1000).describe("Time-bucket width of the (callee, time bucket) indexes of candidate roots and pending calls."),
     maxPendingCalls: z
       .number()
       .int()
@@ -26,6 +26,18 @@ export const PropagationOptionsSchema = z
       .positive()
       .default(50_000)
       .describe("Root SERVER/CONSUMER spans kept as split-trace candidates (the earliest are kept)."),
+    maxPendingCallsPerBucket: z
+      .number()
+      .int()
+      .positive()
+      .default(16)
+      .describe("Unpropagated CLIENT calls kept per (caller, target, time bucket) (the earliest are kept); PRODUCER calls only count toward maxPendingCalls."),
+    maxRootsPerBucket: z
+      .number()
+      .int()
+      .positive()
+      .default(16)
+      .describe("Split-trace candidate roots kept per (service, span kind, http.route or method, time bucket) (the earliest are kept)."),
   })
   .strict();
 export type PropagationOptions = z.infer<typeof PropagationOptionsSchema>;

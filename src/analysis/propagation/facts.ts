@@ -1,6 +1,5 @@
-// The compact facts the propagation analysis keeps between traces. Everything here is plain data so
-// that a snapshot is JSON: times travel as decimal strings because nanosecond bigints do not fit a
-// JSON number.
+// The compact facts the propagation analysis keeps between traces, and their snapshot form
+// (tuples over a string table, so that a snapshot is small JSON).
 
 /** What a CLIENT/PRODUCER span says about its destination (resolved to a service only at the end). */
 export interface CallTarget {
@@ -54,25 +53,83 @@ export interface RootCandidate {
   remoteFlag: "local" | "remote" | "absent";
 }
 
-export interface SerializedPendingCall extends Omit<PendingCall, "start" | "end"> {
-  start: string;
-  end: string;
-}
-export interface SerializedRootCandidate extends Omit<RootCandidate, "start"> {
-  start: string;
+/**
+ * Strings that repeat across many facts (services, hosts, methods, routes, paths) are stored once
+ * per snapshot; facts refer to them by index (-1 for null). Keeps a snapshot of thousands of
+ * pending calls and roots compact (it travels between Worker invocations).
+ */
+export class StringTable {
+  readonly strings: string[] = [];
+  readonly #index = new Map<string, number>();
+
+  id(value: string | null): number {
+    if (value === null) return -1;
+    let id = this.#index.get(value);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(value);
+      this.#index.set(value, id);
+    }
+    return id;
+  }
 }
 
-export function serializePending(call: PendingCall): SerializedPendingCall {
-  return { ...call, start: call.start.toString(), end: call.end.toString() };
+function stringAt(strings: readonly string[], id: number): string | null {
+  return id < 0 ? null : (strings[id] ?? null);
 }
-export function deserializePending(call: SerializedPendingCall): PendingCall {
-  return { ...call, start: BigInt(call.start), end: BigInt(call.end) };
+
+/**
+ * A pending call as a tuple: [from, kind (0 client, 1 producer), peerService, host, port,
+ * destination, traceId, spanId, start ns, end − start ns, method, path]; strings are table indexes.
+ * Times travel as decimal strings because nanosecond bigints do not fit a JSON number.
+ */
+export type SerializedPendingCall = [number, 0 | 1, number, number, number | null, number, string, string, string, string, number, number];
+/** A root as a tuple: [service, kind (0 server, 1 consumer), traceId, spanId, start ns, method, path, route, remote flag (0 local, 1 remote, 2 absent)]. */
+export type SerializedRootCandidate = [number, 0 | 1, string, string, string, number, number, number, 0 | 1 | 2];
+
+const REMOTE_FLAGS = ["local", "remote", "absent"] as const;
+
+export function serializePending(call: PendingCall, table: StringTable): SerializedPendingCall {
+  const t = call.target;
+  return [
+    table.id(call.from), call.kind === "producer" ? 1 : 0, table.id(t.peerService), table.id(t.host), t.port, table.id(t.destination),
+    call.traceId, call.spanId, call.start.toString(), (call.end - call.start).toString(), table.id(call.method), table.id(call.path),
+  ];
 }
-export function serializeRoot(root: RootCandidate): SerializedRootCandidate {
-  return { ...root, start: root.start.toString() };
+export function deserializePending(tuple: SerializedPendingCall, strings: readonly string[]): PendingCall {
+  const [from, kind, peerService, host, port, destination, traceId, spanId, start, duration, method, path] = tuple;
+  const startNs = BigInt(start);
+  return {
+    from: stringAt(strings, from) ?? "",
+    kind: kind === 1 ? "producer" : "client",
+    target: { peerService: stringAt(strings, peerService), host: stringAt(strings, host), port, destination: stringAt(strings, destination) },
+    traceId,
+    spanId,
+    start: startNs,
+    end: startNs + BigInt(duration),
+    method: stringAt(strings, method),
+    path: stringAt(strings, path),
+  };
 }
-export function deserializeRoot(root: SerializedRootCandidate): RootCandidate {
-  return { ...root, start: BigInt(root.start) };
+export function serializeRoot(root: RootCandidate, table: StringTable): SerializedRootCandidate {
+  return [
+    table.id(root.service), root.kind === "consumer" ? 1 : 0, root.traceId, root.spanId, root.start.toString(),
+    table.id(root.method), table.id(root.path), table.id(root.route), REMOTE_FLAGS.indexOf(root.remoteFlag) as 0 | 1 | 2,
+  ];
+}
+export function deserializeRoot(tuple: SerializedRootCandidate, strings: readonly string[]): RootCandidate {
+  const [service, kind, traceId, spanId, start, method, path, route, remoteFlag] = tuple;
+  return {
+    service: stringAt(strings, service) ?? "",
+    kind: kind === 1 ? "consumer" : "server",
+    traceId,
+    spanId,
+    start: BigInt(start),
+    method: stringAt(strings, method),
+    path: stringAt(strings, path),
+    route: stringAt(strings, route),
+    remoteFlag: REMOTE_FLAGS[remoteFlag] ?? "absent",
+  };
 }
 
 /** Canonical order (start, trace, span): caps keep the earliest, whatever order shards arrive in. */

@@ -15,7 +15,7 @@ import {
   peerServiceOf,
   serverPathOf,
 } from "./attributes";
-import { EarliestList } from "./earliest-list";
+import { BucketedEarliest } from "./bucketed-earliest";
 import {
   aggregateKey,
   compareByStart,
@@ -23,6 +23,7 @@ import {
   deserializeRoot,
   serializePending,
   serializeRoot,
+  StringTable,
   type CallAggregate,
   type CallKind,
   type CallTarget,
@@ -35,8 +36,14 @@ import {
 export interface PropagationLimits {
   /** Unpropagated calls kept individually (for links and split matching); the earliest are kept. */
   maxPendingCalls: number;
+  /** Unpropagated CLIENT calls kept per (caller, target, time bucket); the earliest are kept. */
+  maxPendingCallsPerBucket: number;
   /** Root SERVER/CONSUMER spans kept as split-trace candidates; the earliest are kept. */
   maxCandidateRoots: number;
+  /** Roots kept per (service, kind, route, time bucket); the earliest are kept. */
+  maxRootsPerBucket: number;
+  /** Time-bucket width of both indexes. */
+  bucketMs: number;
 }
 
 /** Caps on the learned maps and aggregates; past them new keys are counted as dropped. */
@@ -49,7 +56,7 @@ export const LIMITS = {
 } as const;
 
 export interface PropagationSnapshot {
-  version: 1;
+  version: 2;
   services: string[];
   /** [address key, service, times learned] */
   addresses: [string, string, number][];
@@ -60,6 +67,8 @@ export interface PropagationSnapshot {
   calls: CallAggregate[];
   /** Database CLIENT spans per service (never calls, always external). */
   databaseCalls: [string, number][];
+  /** Strings that `pending` and `roots` refer to by index. */
+  strings: string[];
   pending: SerializedPendingCall[];
   roots: SerializedRootCandidate[];
   dropped: DroppedCounts;
@@ -98,13 +107,30 @@ export class PropagationState {
   readonly consumerLinks = new Map<string, Set<string>>();
   readonly calls = new Map<string, CallAggregate>();
   readonly databaseCalls = new Map<string, number>();
-  readonly pending: EarliestList<PendingCall>;
-  readonly roots: EarliestList<RootCandidate>;
+  readonly pending: BucketedEarliest<PendingCall>;
+  readonly roots: BucketedEarliest<RootCandidate>;
   readonly dropped = { calls: 0, learned: 0 };
 
   constructor(limits: PropagationLimits) {
-    this.pending = new EarliestList<PendingCall>(limits.maxPendingCalls, compareByStart);
-    this.roots = new EarliestList<RootCandidate>(limits.maxCandidateRoots, compareByStart);
+    const bucketNs = BigInt(Math.max(1, Math.round(limits.bucketMs * 1_000_000)));
+    const bucket = (start: bigint) => (start / bucketNs).toString();
+    // Pending CLIENT calls are indexed by what names their callee before resolution (the target)
+    // and capped per bucket; PRODUCER calls are not, because a consumer's link to any one of them
+    // is what makes it count as propagated (coverage), so each is kept up to the total cap.
+    this.pending = new BucketedEarliest<PendingCall>({
+      perBucket: (call) => (call.kind === "producer" ? Infinity : limits.maxPendingCallsPerBucket),
+      total: limits.maxPendingCalls,
+      compare: compareByStart,
+      slotOf: (c) => `${c.from}\u0000${c.kind}\u0000${c.target.peerService ?? ""}\u0000${c.target.host ?? ""}\u0000${c.target.port ?? ""}\u0000${c.target.destination ?? ""}\u0000${bucket(c.start)}`,
+    });
+    // Roots per callee service and route (method when there is none): a busy front-door route
+    // cannot crowd out the route a broken caller calls.
+    this.roots = new BucketedEarliest<RootCandidate>({
+      perBucket: () => limits.maxRootsPerBucket,
+      total: limits.maxCandidateRoots,
+      compare: compareByStart,
+      slotOf: (r) => `${r.service}\u0000${r.kind}\u0000${r.route ?? r.method ?? ""}\u0000${bucket(r.start)}`,
+    });
   }
 
   addTrace(trace: Trace): void {
@@ -225,20 +251,27 @@ export class PropagationState {
 
   snapshot(): PropagationSnapshot {
     return {
-      version: 1,
+      version: 2,
       services: [...this.services],
       addresses: flatten(this.addresses),
       destinations: flatten(this.destinations),
       consumerLinks: [...this.consumerLinks].map(([key, services]) => [key, [...services]]),
       calls: [...this.calls.values()].map((c) => ({ ...c })),
       databaseCalls: [...this.databaseCalls],
-      pending: this.pending.items().map(serializePending),
-      roots: this.roots.items().map(serializeRoot),
+      ...this.#serializedCandidates(),
       dropped: this.droppedCounts(),
     };
   }
 
+  #serializedCandidates(): Pick<PropagationSnapshot, "strings" | "pending" | "roots"> {
+    const table = new StringTable();
+    const pending = this.pending.items().map((call) => serializePending(call, table));
+    const roots = this.roots.items().map((root) => serializeRoot(root, table));
+    return { strings: table.strings, pending, roots };
+  }
+
   merge(snapshot: PropagationSnapshot): void {
+    if (snapshot.version !== 2) throw new Error(`propagation state version ${String(snapshot.version)} is from another tracelint version; re-run the audit`);
     for (const service of snapshot.services) this.#noteService(service);
     for (const [key, service, count] of snapshot.addresses) {
       if (!bump(this.addresses, key, service, count, LIMITS.addressKeys)) this.dropped.learned++;
@@ -249,8 +282,8 @@ export class PropagationState {
     for (const [key, services] of snapshot.consumerLinks) for (const s of services) this.#addConsumerLink(key, s);
     for (const call of snapshot.calls) this.#countCall(call, call.count);
     for (const [service, count] of snapshot.databaseCalls) this.databaseCalls.set(service, (this.databaseCalls.get(service) ?? 0) + count);
-    for (const call of snapshot.pending) this.pending.add(deserializePending(call));
-    for (const root of snapshot.roots) this.roots.add(deserializeRoot(root));
+    for (const call of snapshot.pending) this.pending.add(deserializePending(call, snapshot.strings));
+    for (const root of snapshot.roots) this.roots.add(deserializeRoot(root, snapshot.strings));
     this.pending.addDropped(snapshot.dropped.pendingCalls);
     this.roots.addDropped(snapshot.dropped.candidateRoots);
     this.dropped.calls += snapshot.dropped.calls;
