@@ -46,10 +46,20 @@ function traceIdProblemOf(traceId: string): ContextProblem | undefined {
   return undefined;
 }
 
+const NO_PROBLEMS: readonly ContextProblem[] = [];
+
 /** `traceIdProblem` is the verdict on the trace's own ID, reused for the spans that carry it. */
-function problemsOf(span: Span, traceId: string, traceIdProblem: ContextProblem | undefined): ContextProblem[] {
-  const found: ContextProblem[] = [];
+function problemsOf(span: Span, traceId: string, traceIdProblem: ContextProblem | undefined): readonly ContextProblem[] {
   const problem = span.traceId === traceId ? traceIdProblem : traceIdProblemOf(span.traceId);
+  // The usual span: valid IDs, a parent other than itself. Checked first so that it allocates nothing.
+  if (
+    problem === undefined &&
+    isValidSpanId(span.spanId) &&
+    (span.parentSpanId === "" || (isValidSpanId(span.parentSpanId) && span.parentSpanId !== span.spanId))
+  ) {
+    return NO_PROBLEMS;
+  }
+  const found: ContextProblem[] = [];
   if (problem) found.push(problem);
   if (isAllZeroId(span.spanId)) found.push(PROBLEMS.zeroSpanId);
   else if (!isValidSpanId(span.spanId)) found.push(PROBLEMS.malformedSpanId);

@@ -37,18 +37,19 @@ export function findParentCycles(trace: Trace): Span[][] {
 
 /** True when some parent walk of length ≥ 2 returns to its start (same walk as below, input order). */
 function hasParentCycle(trace: Trace): boolean {
-  const state = new Map<Span, boolean>(); // true = on the current walk, false = done
+  // Each span is marked with the number of the walk that reached it first; meeting a span of the
+  // current walk again closes a cycle, of length 1 only when that span is its own parent.
+  const walkOf = new Map<Span, number>();
+  let walk = 0;
   for (const start of trace.spans) {
-    if (state.has(start)) continue;
-    const path: Span[] = [];
+    if (walkOf.has(start)) continue;
+    walk++;
     let current: Span | undefined = start;
-    while (current && !state.has(current)) {
-      state.set(current, true);
-      path.push(current);
+    while (current && !walkOf.has(current)) {
+      walkOf.set(current, walk);
       current = trace.parentOf(current);
     }
-    if (current && state.get(current) === true && path.length - path.indexOf(current) > 1) return true;
-    for (const span of path) state.set(span, false);
+    if (current && walkOf.get(current) === walk && trace.parentOf(current) !== current) return true;
   }
   return false;
 }
@@ -62,7 +63,9 @@ function rotateToEarliest(cycle: Span[], rank: ReadonlyMap<Span, number>): Span[
 export type TimestampProblem = "zero-start-time" | "zero-end-time" | "end-before-start";
 
 /** What is wrong with a span's timestamps; empty when they are usable. */
-export function timestampProblems(span: Span): TimestampProblem[] {
+export function timestampProblems(span: Span): readonly TimestampProblem[] {
+  // Almost every span is fine: answer without allocating.
+  if (hasUsableTimestamps(span)) return NO_PROBLEMS;
   const problems: TimestampProblem[] = [];
   if (span.startTimeUnixNano === 0n) problems.push("zero-start-time");
   if (span.endTimeUnixNano === 0n) problems.push("zero-end-time");
@@ -71,8 +74,11 @@ export function timestampProblems(span: Span): TimestampProblem[] {
   return problems;
 }
 
+const NO_PROBLEMS: readonly TimestampProblem[] = [];
+
+/** No zero start or end and end ≥ start: exactly when `timestampProblems` is empty. */
 export function hasUsableTimestamps(span: Span): boolean {
-  return timestampProblems(span).length === 0;
+  return span.startTimeUnixNano !== 0n && span.endTimeUnixNano !== 0n && span.endTimeUnixNano >= span.startTimeUnixNano;
 }
 
 /** The span a trace-level finding is attributed to: the earliest root, else the earliest span. */

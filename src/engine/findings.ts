@@ -38,19 +38,23 @@ export class FindingStore {
   readonly #findings = new Map<string, Finding>();
   /** Keys already counted for the trace being checked (per-trace distinct counting). */
   #seenThisTrace: Set<string> | undefined;
+  #inTrace = false;
 
   beginTrace(): void {
-    this.#seenThisTrace = new Set();
+    this.#inTrace = true;
   }
 
   endTrace(): void {
+    this.#inTrace = false;
     this.#seenThisTrace = undefined;
   }
 
   add(report: AddReport): void {
     const key = keyOf(report.ruleId, report.service, report.subject, report.category);
     let traceIncrement = report.traceCount;
-    if (this.#seenThisTrace) {
+    if (this.#inTrace) {
+      // Created on the first report of a trace: most traces report nothing.
+      this.#seenThisTrace ??= new Set();
       traceIncrement = this.#seenThisTrace.has(key) ? 0 : 1;
       this.#seenThisTrace.add(key);
     }

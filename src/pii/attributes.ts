@@ -116,6 +116,8 @@ export class PiiScanner {
     if (typeof value === "string") {
       // The common case: one string value, memoised per (prefix, key, value).
       const facts = this.#factsOf(prefix, key);
+      // Too short for any detector (findPii's own limit) and no secret-named key: nothing to find.
+      if (value.length < MIN_SCAN_LENGTH && !facts.secretKey) return;
       let found = facts.values.get(value);
       if (found === undefined) {
         found = this.#scanTexts(facts, key, [value]);

@@ -139,7 +139,16 @@ export function compareByStart(a: { start: bigint; traceId: string; spanId: stri
   return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
 }
 
+/** Length-prefixed, so distinct fields always give distinct keys (cheaper than JSON.stringify per call). */
+function field(value: string | number | null): string {
+  if (value === null) return "~";
+  const text = String(value);
+  return `${text.length}:${text}`;
+}
+
 export function aggregateKey(a: Omit<CallAggregate, "count">): string {
   const t = a.target;
-  return JSON.stringify([a.from, a.kind, t.peerService, t.host, t.port, t.destination, a.propagatedTo]);
+  let key = `${a.kind}|${field(a.from)}${field(t.peerService)}${field(t.host)}${field(t.port)}${field(t.destination)}${a.propagatedTo.length}`;
+  for (const service of a.propagatedTo) key += field(service);
+  return key;
 }
