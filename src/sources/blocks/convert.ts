@@ -96,7 +96,10 @@ export function parseJsonAnyValue(text: string): AttributeValue {
  */
 export function attributeValue(attr: Row): AttributeValue {
   const lists: unknown[][] = [attr.Value, attr.ValueInt, attr.ValueDouble, attr.ValueBool].filter(Array.isArray) as unknown[][];
-  if (lists.length > 0) {
+  // An empty repeated leaf (vParquet5 has no LIST wrapper) comes back as null, not []: recognise the
+  // list layouts by their other columns so empty arrays and ValueUnsupported are not lost.
+  const listLayout = "IsArray" in attr || "ValueUnsupported" in attr || "ValueType" in attr || "ValueDropped" in attr;
+  if (lists.length > 0 || listLayout) {
     const filled = lists.find((l) => l.length > 0);
     const isArray = attr.IsArray === true;
     if (filled) {
@@ -127,11 +130,13 @@ export function addWellKnown(from: Row, columns: readonly (readonly [string, str
   for (const [field, key] of columns) {
     const v = from[field];
     if (v === null || v === undefined) continue;
+    // ServiceName is a plain string column: Tempo adds service.name only when it is not empty.
+    if (field === "ServiceName" && v === "") continue;
     into.set(key, typeof v === "bigint" ? int64(v) : (v as AttributeValue));
   }
 }
 
-/** Appends dedicated columns; vParquet5 stores them as repeated values. */
+/** Appends dedicated columns; vParquet5 stores them as repeated values (one value → scalar, as Tempo reads it). */
 export function addDedicated(struct: unknown, slots: readonly DedicatedSlot[], into: Map<string, AttributeValue>): void {
   if (!struct || typeof struct !== "object" || slots.length === 0) return;
   const s = struct as Row;
@@ -141,7 +146,7 @@ export function addDedicated(struct: unknown, slots: readonly DedicatedSlot[], i
     if (Array.isArray(v)) {
       if (v.length === 0) continue;
       const values = v.map((x) => (typeof x === "bigint" ? int64(x) : (x as AttributeValue)));
-      into.set(slot.key, slot.array || values.length > 1 ? values : values[0]!);
+      into.set(slot.key, values.length > 1 ? values : values[0]!);
     } else into.set(slot.key, typeof v === "bigint" ? int64(v) : (v as AttributeValue));
   }
 }
@@ -188,9 +193,10 @@ export function rowToSpans(row: Row, shape: FormatShape, mapping: DedicatedMappi
   const spans: Span[] = [];
   for (const rs of rows(row.rs)) {
     const res = (rs.Resource ?? {}) as Row;
+    // Tempo's order: generic attributes, dedicated columns (meta order), then well-known columns.
     const resourceAttrs = attributeList(res.Attrs);
-    addWellKnown(res, shape.resourceWellKnown, resourceAttrs);
     addDedicated(res.DedicatedAttributes, mapping.resource, resourceAttrs);
+    addWellKnown(res, shape.resourceWellKnown, resourceAttrs);
     const resource: Resource = { attributes: resourceAttrs, droppedAttributesCount: num(res.DroppedAttributesCount) };
     const service = serviceNameOf(resource);
     for (const ss of rows(rs.ss)) {
@@ -204,8 +210,8 @@ export function rowToSpans(row: Row, shape: FormatShape, mapping: DedicatedMappi
       for (const sp of rows(ss.Spans)) {
         const start = u64(sp.StartTimeUnixNano);
         const attributes = attributeList(sp.Attrs);
-        addWellKnown(sp, shape.spanWellKnown, attributes);
         addDedicated(sp.DedicatedAttributes, mapping.span, attributes);
+        addWellKnown(sp, shape.spanWellKnown, attributes);
         spans.push({
           traceId,
           spanId: hexId(sp.SpanID),

@@ -7,8 +7,6 @@ export interface DedicatedSlot {
   /** Field of the DedicatedAttributes struct, e.g. "String01", "Int02". */
   field: string;
   key: string;
-  /** vParquet5 `array` option: keep the repeated values as an array even when there is one. */
-  array: boolean;
 }
 
 export type DedicatedMapping = Record<DedicatedScope, DedicatedSlot[]>;
@@ -16,7 +14,11 @@ export type DedicatedMapping = Record<DedicatedScope, DedicatedSlot[]>;
 export interface DedicatedLimits {
   strings: number;
   ints: number;
-  /** vParquet4 ignores entries that carry options; vParquet5 understands them. */
+  /**
+   * vParquet4 ignores entries that carry options; vParquet5 maps them like any other entry (the
+   * `blob` option only changes the column's compression; `array` is ignored by every released
+   * Tempo since #6199, 2.10.0: one stored value reads back as a scalar, several as an array).
+   */
   allowOptions: boolean;
 }
 
@@ -36,7 +38,7 @@ export function dedicatedMapping(columns: readonly DedicatedColumn[], limits: De
     const max = column.type === "int" ? limits.ints : limits.strings;
     if (n > max) continue;
     const field = `${column.type === "int" ? "Int" : "String"}${String(n).padStart(2, "0")}`;
-    mapping[column.scope].push({ field, key: column.name, array: column.options.includes("array") });
+    mapping[column.scope].push({ field, key: column.name });
   }
   return mapping;
 }
