@@ -50,6 +50,8 @@ export interface DurableObjectStateLike {
 export interface Env {
   /** Reports, run records, partial states and alert state. */
   REPORTS: R2BucketLike;
+  /** Trace bucket of object-storage audits (Tempo blocks, awss3exporter archives) whose `binding` names it. */
+  TRACES?: R2BucketLike;
   /** Batches of a fanned-out run (and `start` messages from POST /api/audits). */
   AUDIT_QUEUE?: QueueLike<unknown>;
   /** One RunCoordinator per run: the atomic batch counter. */

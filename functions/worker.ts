@@ -1,5 +1,5 @@
-// Cloudflare Worker entrypoint: a thin adapter that binds R2, Queues and the Durable Object to the
-// runtime-neutral core. `fetch` is the Hono API, `scheduled` starts the audits whose cron fired,
+// Cloudflare Worker entrypoint: a thin adapter that binds R2 (reports, and the trace bucket of
+// object-storage audits), Queues and the Durable Object to the runtime-neutral core. `fetch` is the Hono API, `scheduled` starts the audits whose cron fired,
 // `queue` runs planned audits and batches (and turns dead-lettered batches into failed runs).
 import { createApp } from "../src/app/app";
 import type { AppServices } from "../src/app/services";
@@ -7,7 +7,8 @@ import { auditsForCron, findAudit, parseDeploymentConfig, type DeploymentConfig 
 import { createRun, executeRun, failRun, processBatch, type RunDeps } from "../src/runs/runner";
 import { RunStore } from "../src/runs/run-store";
 import type { QueueMessage } from "../src/runs/types";
-import { R2BindingObjectStore } from "../src/storage/r2-binding";
+import { R2BindingObjectStore, type R2BucketLike } from "../src/storage/r2-binding";
+import { s3TraceStore, TraceStoreConfigError, type TraceStoreFor } from "../src/runs/object-stores";
 import type { Env, ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } from "./platform";
 import { DurableObjectRunCounter, RunCoordinator } from "./run-coordinator";
 
@@ -50,9 +51,22 @@ function enqueueVia(env: Env): RunDeps["enqueue"] {
   };
 }
 
+/** An audit's trace bucket: the R2 binding it names, else the S3 API with credentials from secrets. */
+function traceStoreVia(env: Env): TraceStoreFor {
+  return (source) => {
+    if (source.binding === undefined) return s3TraceStore(source, secretsOf(env));
+    const bucket = env[source.binding] as R2BucketLike | undefined;
+    if (!bucket || typeof (bucket as { get?: unknown }).get !== "function") {
+      throw new TraceStoreConfigError(`the audit reads R2 binding ${source.binding}, but the Worker has no such bucket binding (add [[r2_buckets]] binding = "${source.binding}" to wrangler.toml)`);
+    }
+    return new R2BindingObjectStore(bucket, source.binding);
+  };
+}
+
 function depsFor(env: Env, config: DeploymentConfig): RunDeps {
   const enqueue = enqueueVia(env);
   return {
+    traceStore: traceStoreVia(env),
     store: new RunStore(new R2BindingObjectStore(env.REPORTS, "REPORTS")),
     counter: new DurableObjectRunCounter(env.RUN_COORDINATOR),
     ...(enqueue ? { enqueue } : {}),
@@ -126,7 +140,10 @@ async function scheduled(controller: ScheduledControllerLike, env: Env, _ctx: Ex
 
 function isQueueMessage(body: unknown): body is QueueMessage {
   const m = body as QueueMessage | null;
-  return typeof m === "object" && m !== null && m.v === 1 && typeof m.runId === "string" && (m.kind === "start" || (m.kind === "batch" && Array.isArray(m.candidates)));
+  if (typeof m !== "object" || m === null || m.v !== 1 || typeof m.runId !== "string") return false;
+  if (m.kind === "start") return true;
+  if (m.kind === "batch") return typeof m.batchId === "string" && Array.isArray(m.candidates);
+  return m.kind === "partition" && typeof m.batchId === "string";
 }
 
 async function handleMessage(body: QueueMessage, env: Env, deadLettered: boolean): Promise<void> {
@@ -144,7 +161,7 @@ async function handleMessage(body: QueueMessage, env: Env, deadLettered: boolean
   const deps = depsFor(env, config);
   if (deadLettered) {
     const plan = await deps.store.getPlan(body.runId);
-    const what = body.kind === "batch" ? `batch ${body.batchId}` : "planning";
+    const what = body.kind === "start" ? "planning" : `batch ${body.batchId}`;
     await failRun(deps, body.runId, plan?.audit, `${what} failed after every retry (dead-lettered)`);
     return;
   }

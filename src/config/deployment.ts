@@ -1,5 +1,6 @@
 // The deployment config for scheduled audits (Worker and `tracelint serve`): several named audits,
-// each with its cron, its Tempo source, its rules and its alert destinations. It arrives as JSON in
+// each with its cron, its source (the Tempo query API, Tempo's blocks in object storage, or an
+// awss3exporter archive), its rules and its alert destinations. It arrives as JSON in
 // one variable (`TRACELINT_CONFIG` in wrangler.toml `[vars]`, or a file for `serve`); credentials
 // never appear in it — it names the secrets (environment variables) that hold them.
 import { z } from "zod";
@@ -55,16 +56,81 @@ export const TempoSourceConfigSchema = z
   .strict();
 export type TempoSourceConfig = z.infer<typeof TempoSourceConfigSchema>;
 
+/** Where an object-storage source's bucket is and how to reach it (Worker: R2 binding or S3 API; serve: S3 API). */
+const bucketFields = {
+  bucket: z
+    .string()
+    .regex(/^(s3|r2):\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "expected s3://BUCKET[/PREFIX]")
+    .describe("s3://bucket/prefix. On the Worker with `binding`, only the prefix is used (the binding is the bucket)."),
+  binding: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional()
+    .describe("Worker only: the R2 bucket binding to read through (e.g. TRACES in wrangler.toml). Without it, the S3 API."),
+  s3: z
+    .object({ endpoint: z.string().url().optional(), region: z.string().optional(), pathStyle: z.boolean().default(false) })
+    .strict()
+    .default({ pathStyle: false })
+    .describe("S3 API settings (R2: endpoint https://<account>.r2.cloudflarestorage.com, region auto)."),
+  /** Which secrets hold the S3 credentials; default the AWS_* names. */
+  credentials: z
+    .object({ accessKeyIdEnv: envName.optional(), secretAccessKeyEnv: envName.optional(), sessionTokenEnv: envName.optional() })
+    .strict()
+    .default({}),
+  since: durationString.default("1h").describe("Window length, ending at the scheduled time minus ingestionDelay."),
+  ingestionDelay: durationString.default("5m"),
+};
+
+export const BlocksSourceConfigSchema = z
+  .object({
+    kind: z.literal("blocks"),
+    ...bucketFields,
+    tenant: z.string().min(1).describe('Tempo tenant folder ("single-tenant" without multitenancy).'),
+    sample: z
+      .object({ fraction: z.number().gt(0).max(1), unit: z.enum(["traces", "row-groups"]).default("traces") })
+      .strict()
+      .optional()
+      .describe("Audit a deterministic fraction of traces (or row groups) instead of every trace."),
+    useTenantIndex: z.boolean().default(true).describe("Read index.json.gz (one GET) instead of listing meta.json files."),
+  })
+  .strict();
+export type BlocksSourceConfig = z.infer<typeof BlocksSourceConfigSchema>;
+
+export const OtlpArchiveSourceConfigSchema = z
+  .object({
+    kind: z.literal("otlp-archive"),
+    ...bucketFields,
+    partitionFormat: z.string().optional().describe("awss3exporter s3_partition_format (default year=%Y/month=%m/day=%d/hour=%H/minute=%M)."),
+    timeZone: z.string().optional().describe("awss3exporter s3_partition_timezone (IANA name; the Worker's Local is UTC)."),
+    margin: durationString.default("15m").describe("Upload-time partitions read either side of the window."),
+  })
+  .strict();
+export type OtlpArchiveSourceConfig = z.infer<typeof OtlpArchiveSourceConfigSchema>;
+
+export type ObjectSourceConfig = BlocksSourceConfig | OtlpArchiveSourceConfig;
+export type SourceConfig = TempoSourceConfig | ObjectSourceConfig;
+
 export const AuditConfigSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and dashes (it becomes part of R2 keys)"),
     cron: cronString.optional().describe("When to run (UTC); without it the audit only runs on POST /api/audits."),
-    source: TempoSourceConfigSchema,
+    source: z.discriminatedUnion("kind", [TempoSourceConfigSchema, BlocksSourceConfigSchema, OtlpArchiveSourceConfigSchema]),
     rules: z.record(z.string(), z.unknown()).default({}).describe("Same as `rules` in tracelint.config.json."),
     fanOut: z
       .object({
-        inlineMaxTraces: z.number().int().min(0).default(200).describe("Audits sampling at most this many traces run inside the cron invocation."),
-        batchSize: z.number().int().min(1).max(500).default(50).describe("Traces per queue message when fanned out."),
+        inlineMaxTraces: z
+          .number()
+          .int()
+          .min(0)
+          .default(200)
+          .describe("Audits of at most this many traces (Tempo: sampled; blocks: meta.json totalObjects; archives: objects) run inside the cron invocation."),
+        batchSize: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(50)
+          .describe("Per queue message when fanned out: Tempo trace IDs (at most 500), or about this many block traces / archive objects per trace-ID partition."),
       })
       .strict()
       .default({ inlineMaxTraces: 200, batchSize: 50 }),
@@ -86,6 +152,9 @@ export const DeploymentConfigSchema = z
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.audits.forEach((audit, i) => {
+      if (audit.source.kind === "tempo" && audit.fanOut.batchSize > 500) {
+        ctx.addIssue({ code: "custom", path: ["audits", i, "fanOut", "batchSize"], message: "at most 500 trace IDs per batch for a Tempo source (queue messages are limited to 128 KB)" });
+      }
       if (seen.has(audit.name)) ctx.addIssue({ code: "custom", path: ["audits", i, "name"], message: `duplicate audit name ${JSON.stringify(audit.name)}` });
       seen.add(audit.name);
     });

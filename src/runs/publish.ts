@@ -1,18 +1,45 @@
 // Stores a finished run's report (JSON, Markdown, HTML) under its date-partitioned key, then the
 // `latest` pointer and the history index, and only then sends alerts, so that every alert links
-// to a report that exists.
+// to a report that exists. Before storing, the report gets its run-over-run `delta` against the
+// previous run of the same audit (the report `latest` points at), so all three formats carry it.
 import { runAlerts } from "../alerts/run";
 import { ObjectStoreAlertStateStore } from "../alerts/outbox";
 import type { AuditConfig } from "../config/deployment";
+import { diffReports } from "../report/diff";
 import { renderHtml } from "../report/html/index";
 import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
 import type { Report } from "../report/schema";
-import { alertStateKey, reportBase } from "./keys";
+import { alertStateKey, latestKey, reportBase } from "./keys";
 import type { RunStore } from "./run-store";
 import type { IndexEntry, ReportRef, RunRecord } from "./types";
 
 export type RunLog = (level: "info" | "warn" | "error", message: string) => void;
+
+/**
+ * The report of the previous done run of this audit: the one `latest` points at, when it is older
+ * than this run (a slow run finishing after a newer one is not compared with its successor).
+ * Missing or unreadable: no baseline, never a failed run.
+ */
+export async function previousReport(store: RunStore, record: RunRecord, log?: RunLog): Promise<Report | undefined> {
+  try {
+    const latest = await store.latest(record.audit);
+    if (!latest?.report || latest.runId >= record.runId) return undefined;
+    const previous = await store.getJson<Report>(`${latest.report.base}.json`);
+    if (!previous) log?.("warn", `audit ${record.audit}: previous report ${latest.report.base}.json is missing; no run-over-run delta`);
+    return previous;
+  } catch (error) {
+    log?.("warn", `audit ${record.audit}: cannot read the previous report (${latestKey(record.audit)}): ${(error as Error).message}; no run-over-run delta`);
+    return undefined;
+  }
+}
+
+/** Attaches `delta` (changes since the previous run of the same audit) when there is one. */
+export async function attachDelta(store: RunStore, record: RunRecord, report: Report, log?: RunLog): Promise<Report> {
+  const previous = await previousReport(store, record, log);
+  if (previous) report.delta = diffReports(previous, report);
+  return report;
+}
 
 export async function storeReport(store: RunStore, record: RunRecord, report: Report): Promise<ReportRef> {
   const base = reportBase(record.audit, record.runId, new Date(record.scheduledTime));

@@ -1,27 +1,33 @@
 // An audit run from trigger to report, the same on the Worker and on `tracelint serve`:
 //
 //   createRun   → run record `queued`
-//   executeRun  → plan (Tempo searches); small samples are analysed right here ("inline"); larger
-//                 ones are split into batches, pinned in `runs/<id>/plan.json` and sent to the queue
-//   processBatch→ one queue message: fetch + analyse its traces, store the mergeable partial state
+//   executeRun  → plan (Tempo searches, or the block/object list of an object-storage source);
+//                 small audits are analysed right here ("inline"); larger ones are split into
+//                 batches (trace IDs; trace-ID partitions for object storage, see partition.ts),
+//                 pinned in `runs/<id>/plan.json` and sent to the queue
+//   processBatch→ one queue message: fetch/read + analyse its traces, store the mergeable partial state
 //                 under the run (keyed by batch ID), then count the batch in the RunCounter
-//   finalizeRun → the consumer the counter elects merges every part, stores the report, the
-//                 `latest` pointer and history, then sends alerts
+//   finalizeRun → the consumer the counter elects merges every part, compares with the previous
+//                 run (delta), stores the report, the `latest` pointer and history, then sends alerts
 //
 // A re-delivered batch is skipped when already counted, and if it races its first delivery its
 // part is overwritten (same key) and the counter counts it once, so nothing is counted twice.
 import { Analyzer } from "../engine/analyzer";
-import { resolveAuditRules, type AuditConfig, type DeploymentConfig } from "../config/deployment";
+import { resolveAuditRules, type AuditConfig, type DeploymentConfig, type ObjectSourceConfig, type TempoSourceConfig } from "../config/deployment";
+import type { ResolvedConfig } from "../engine/config";
 import type { ObjectStore } from "../storage/object-store";
 import type { Report } from "../report/schema";
 import { TempoError } from "../sources/tempo/errors";
 import { AuthConfigError } from "../sources/tempo/auth";
 import { newRunId } from "./keys";
 import type { RunCounter } from "./ledger";
-import { recordFinished, sendAlerts, storeReport, type RunLog } from "./publish";
+import { attachDelta, recordFinished, sendAlerts, storeReport, type RunLog } from "./publish";
 import { RunStore } from "./run-store";
+import { analysePartition, objectSection, objectWindow, planArchive, planBlocks } from "./objects";
+import { releaseStore, s3TraceStore, TraceStoreConfigError, type TraceStoreFor } from "./object-stores";
+import { WHOLE_ID_SPACE } from "./partition";
 import { addCounts, analyseCandidates, auditWindow, discoverTempo, emptyCounts, splitBatches, tempoAuth, tempoClient, tempoSection } from "./tempo";
-import type { QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
+import type { ObjectPartResult, ObjectPlan, QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
 
 /** Batches per run at most (the batch size grows beyond this; ~200 000 traces at the default size). */
 export const MAX_BATCHES = 4_000;
@@ -37,6 +43,16 @@ export interface RunDeps {
   now: () => Date;
   log: RunLog;
   fetch?: typeof fetch;
+  /** The bucket of an object-storage source (default: the S3 API with credentials from `secrets`). */
+  traceStore?: TraceStoreFor;
+}
+
+function traceStoreOf(deps: RunDeps, source: ObjectSourceConfig) {
+  return deps.traceStore ? deps.traceStore(source) : s3TraceStore(source, deps.secrets);
+}
+
+function batchIdOf(index: number): string {
+  return `b${String(index + 1).padStart(5, "0")}`;
 }
 
 export function runDeps(objects: ObjectStore, rest: Omit<RunDeps, "store">): RunDeps {
@@ -70,6 +86,7 @@ export async function createRun(deps: RunDeps, audit: Pick<AuditConfig, "name">,
 function describeFailure(error: unknown): string {
   if (error instanceof TempoError) return `Tempo: ${error.message}`;
   if (error instanceof AuthConfigError) return `credentials: ${error.message}`;
+  if (error instanceof TraceStoreConfigError) return `bucket: ${error.message}`;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
@@ -98,55 +115,114 @@ export async function executeRun(deps: RunDeps, audit: AuditConfig, runId: strin
     const startedAtMs = deps.now().getTime();
     const config = resolveAuditRules(audit);
     const source = audit.source;
-    const window = auditWindow(source, new Date(record.scheduledTime));
-    const client = tempoClient(source, deps.secrets, deps.fetch);
-    const { candidates, discovery } = await discoverTempo(client, source, window);
-    // The run's ledger lives in one Durable Object value: keep it to MAX_BATCHES batch IDs.
-    const batches = splitBatches(candidates, Math.max(audit.fanOut.batchSize, Math.ceil(candidates.length / MAX_BATCHES)));
-    const plan: RunPlan = {
-      version: 1,
-      runId,
-      audit,
-      window: { start: window.start.toISOString(), end: window.end.toISOString() },
-      ingestionDelayMs: new Date(record.scheduledTime).getTime() - window.end.getTime(),
-      discovery,
-      batches: batches.map((b, i) => ({ id: `b${String(i + 1).padStart(5, "0")}`, size: b.length })),
-      startedAtMs,
-    };
-    await deps.store.putPlan(plan);
-    const fanOut = deps.enqueue !== undefined && batches.length > 0 && candidates.length > audit.fanOut.inlineMaxTraces;
-    if (!fanOut) {
-      await deps.store.updateRun(runId, (r) => {
-        r.state = "running";
-        r.mode = "inline";
-        r.requested = candidates.length;
-        r.batches = { total: 1, done: 0 };
-      }, deps.now());
-      const analyzer = new Analyzer(config);
-      const { counts, failures } = await analyseCandidates(client, candidates, source.concurrency, analyzer);
-      const report = analyzer.finish(deps.now());
-      report.source = tempoSection(plan, client, tempoAuth(source, deps.secrets), counts, failures, deps.now().getTime());
-      return await publishRun(deps, plan, report, (r) => void (r.batches = { total: 1, done: 1 }));
-    }
-    await deps.counter.start(runId, plan.batches.map((b) => b.id));
-    await deps.store.updateRun(runId, (r) => {
-      r.state = "running";
-      r.mode = "fan-out";
-      r.requested = candidates.length;
-      r.batches = { total: batches.length, done: 0 };
-    }, deps.now());
-    await deps.enqueue!(batches.map((b, i) => ({ v: 1, kind: "batch", runId, batchId: plan.batches[i]!.id, candidates: b })));
-    deps.log("info", `run ${runId} (audit ${audit.name}): ${candidates.length} traces fanned out in ${batches.length} batches`);
-    return await deps.store.getRun(runId);
+    if (source.kind === "tempo") return await executeTempoRun(deps, audit, source, config, record, startedAtMs);
+    return await executeObjectRun(deps, audit, source, config, record, startedAtMs);
   } catch (error) {
     await failRun(deps, runId, audit, describeFailure(error));
     return deps.store.getRun(runId);
   }
 }
 
+async function executeTempoRun(deps: RunDeps, audit: AuditConfig, source: TempoSourceConfig, config: ResolvedConfig, record: RunRecord, startedAtMs: number): Promise<RunRecord | undefined> {
+  const runId = record.runId;
+  const window = auditWindow(source, new Date(record.scheduledTime));
+  const client = tempoClient(source, deps.secrets, deps.fetch);
+  const { candidates, discovery } = await discoverTempo(client, source, window);
+  // The run's ledger lives in one Durable Object value: keep it to MAX_BATCHES batch IDs.
+  const batches = splitBatches(candidates, Math.max(audit.fanOut.batchSize, Math.ceil(candidates.length / MAX_BATCHES)));
+  const plan: RunPlan = {
+    version: 1,
+    runId,
+    audit,
+    window: { start: window.start.toISOString(), end: window.end.toISOString() },
+    ingestionDelayMs: new Date(record.scheduledTime).getTime() - window.end.getTime(),
+    discovery,
+    batches: batches.map((b, i) => ({ id: batchIdOf(i), size: b.length })),
+    startedAtMs,
+  };
+  await deps.store.putPlan(plan);
+  const fanOut = deps.enqueue !== undefined && batches.length > 0 && candidates.length > audit.fanOut.inlineMaxTraces;
+  if (!fanOut) {
+    await deps.store.updateRun(runId, (r) => {
+      r.state = "running";
+      r.mode = "inline";
+      r.requested = candidates.length;
+      r.batches = { total: 1, done: 0 };
+    }, deps.now());
+    const analyzer = new Analyzer(config);
+    const { counts, failures } = await analyseCandidates(client, candidates, source.concurrency, analyzer);
+    const report = analyzer.finish(deps.now());
+    report.source = tempoSection(plan, client, tempoAuth(source, deps.secrets), counts, failures, deps.now().getTime());
+    return await publishRun(deps, plan, report, (r) => void (r.batches = { total: 1, done: 1 }));
+  }
+  await startFanOut(deps, plan, candidates.length, batches.map((b, i) => ({ v: 1, kind: "batch", runId, batchId: plan.batches[i]!.id, candidates: b })));
+  deps.log("info", `run ${runId} (audit ${audit.name}): ${candidates.length} traces fanned out in ${batches.length} batches`);
+  return await deps.store.getRun(runId);
+}
+
+/**
+ * Object storage: the plan is the block (or object) list and one trace-ID partition per batch.
+ * Inline is the same analysis with one partition covering every trace ID.
+ */
+async function executeObjectRun(deps: RunDeps, audit: AuditConfig, source: ObjectSourceConfig, config: ResolvedConfig, record: RunRecord, startedAtMs: number): Promise<RunRecord | undefined> {
+  const runId = record.runId;
+  const window = objectWindow(source, new Date(record.scheduledTime));
+  const store = traceStoreOf(deps, source);
+  try {
+    const canFanOut = deps.enqueue !== undefined;
+    const options = { batchSize: audit.fanOut.batchSize, maxPartitions: MAX_BATCHES, split: (traces: number) => canFanOut && traces > audit.fanOut.inlineMaxTraces };
+    const planned = source.kind === "blocks" ? await planBlocks(store, source, window, options) : await planArchive(store, source, window, options);
+    const ids = planned.partitions.map((_, i) => batchIdOf(i));
+    const objects: ObjectPlan = { ...planned, partitions: Object.fromEntries(ids.map((id, i) => [id, planned.partitions[i]!])) };
+    const perBatch = Math.ceil(planned.estimatedTraces / ids.length);
+    const plan: RunPlan = {
+      version: 1,
+      runId,
+      audit,
+      window: { start: window.start.toISOString(), end: window.end.toISOString() },
+      ingestionDelayMs: new Date(record.scheduledTime).getTime() - window.end.getTime(),
+      objects,
+      batches: ids.map((id) => ({ id, size: perBatch })),
+      startedAtMs,
+    };
+    await deps.store.putPlan(plan);
+    if (ids.length > 1) {
+      await startFanOut(deps, plan, planned.estimatedTraces, ids.map((batchId) => ({ v: 1, kind: "partition", runId, batchId })));
+      deps.log("info", `run ${runId} (audit ${audit.name}): ${objects.blocks.length + objects.archiveObjects.length} objects, about ${planned.estimatedTraces} traces, fanned out in ${ids.length} trace-ID partitions`);
+      return await deps.store.getRun(runId);
+    }
+    await deps.store.updateRun(runId, (r) => {
+      r.state = "running";
+      r.mode = "inline";
+      r.requested = planned.estimatedTraces;
+      r.batches = { total: 1, done: 0 };
+    }, deps.now());
+    const analyzer = new Analyzer(config);
+    const part = await analysePartition(store, source, objects, window, WHOLE_ID_SPACE, analyzer);
+    const section = objectSection(source, objects, plan.window, [part], analyzer);
+    const report = analyzer.finish(deps.now());
+    report.source = section;
+    return await publishRun(deps, plan, report, (r) => void (r.batches = { total: 1, done: 1 }));
+  } finally {
+    releaseStore(store);
+  }
+}
+
+async function startFanOut(deps: RunDeps, plan: RunPlan, requested: number, messages: QueueMessage[]): Promise<void> {
+  await deps.counter.start(plan.runId, plan.batches.map((b) => b.id));
+  await deps.store.updateRun(plan.runId, (r) => {
+    r.state = "running";
+    r.mode = "fan-out";
+    r.requested = requested;
+    r.batches = { total: plan.batches.length, done: 0 };
+  }, deps.now());
+  await deps.enqueue!(messages);
+}
+
 async function publishRun(deps: RunDeps, plan: RunPlan, report: Report, extra: (r: RunRecord) => void = () => {}): Promise<RunRecord> {
   const runId = plan.runId;
   const before = await deps.store.updateRun(runId, (r) => void (r.state = "merging"), deps.now());
+  await attachDelta(deps.store, before, report, deps.log);
   const ref = await storeReport(deps.store, before, report);
   const record = await deps.store.updateRun(runId, (r) => {
     r.state = "done";
@@ -166,7 +242,7 @@ export type BatchOutcome = "processed" | "duplicate" | "finalized" | "orphaned";
  * Handles one batch message. Throws only for transient problems (storage, counter), so that the
  * queue retries the message; Tempo failures of single traces are part of the batch's result.
  */
-export async function processBatch(deps: RunDeps, message: Extract<QueueMessage, { kind: "batch" }>): Promise<BatchOutcome> {
+export async function processBatch(deps: RunDeps, message: Extract<QueueMessage, { kind: "batch" | "partition" }>): Promise<BatchOutcome> {
   const { runId, batchId } = message;
   if (await deps.counter.isCompleted(runId, batchId)) {
     deps.log("info", `run ${runId}: batch ${batchId} was already counted; re-delivery ignored`);
@@ -178,10 +254,31 @@ export async function processBatch(deps: RunDeps, message: Extract<QueueMessage,
     return "orphaned";
   }
   const analyzer = new Analyzer(resolveAuditRules(plan.audit));
-  const client = tempoClient(plan.audit.source, deps.secrets, deps.fetch);
-  const { counts, failures } = await analyseCandidates(client, message.candidates, plan.audit.source.concurrency, analyzer);
-  // Stored before counting: a crash in between re-delivers the batch, which rewrites the same key.
-  await deps.store.putPart({ version: 1, runId, batchId, snapshot: analyzer.snapshot(), counts, failures });
+  const source = plan.audit.source;
+  if (message.kind === "partition") {
+    const partition = plan.objects?.partitions[batchId];
+    if (source.kind === "tempo" || !plan.objects || !partition) {
+      deps.log("warn", `run ${runId}: batch ${batchId} is not a planned object partition; dropped`);
+      return "orphaned";
+    }
+    const store = traceStoreOf(deps, source);
+    let objects: ObjectPartResult;
+    try {
+      objects = await analysePartition(store, source, plan.objects, windowOf(plan), partition, analyzer);
+    } finally {
+      releaseStore(store);
+    }
+    // Stored before counting: a crash in between re-delivers the batch, which rewrites the same key.
+    await deps.store.putPart({ version: 1, runId, batchId, snapshot: analyzer.snapshot(), counts: emptyCounts(), failures: [], objects });
+  } else {
+    if (source.kind !== "tempo") {
+      deps.log("warn", `run ${runId}: batch ${batchId} carries trace IDs but the audit reads object storage; dropped`);
+      return "orphaned";
+    }
+    const client = tempoClient(source, deps.secrets, deps.fetch);
+    const { counts, failures } = await analyseCandidates(client, message.candidates, source.concurrency, analyzer);
+    await deps.store.putPart({ version: 1, runId, batchId, snapshot: analyzer.snapshot(), counts, failures });
+  }
   const result = await deps.counter.complete(runId, batchId);
   if (!result.counted && !result.finalize) {
     deps.log("info", `run ${runId}: batch ${batchId} was already counted; re-delivery ignored`);
@@ -197,19 +294,33 @@ export async function finalizeRun(deps: RunDeps, plan: RunPlan): Promise<RunReco
   const analyzer = new Analyzer(resolveAuditRules(plan.audit));
   const counts = emptyCounts();
   const failures: { traceId: string; reason: string }[] = [];
+  const objectParts: ObjectPartResult[] = [];
   for (const batch of plan.batches) {
     const part = await deps.store.getPart(plan.runId, batch.id);
     if (!part) throw new Error(`run ${plan.runId}: part ${batch.id} is counted but not stored`);
     analyzer.merge(part.snapshot);
     addCounts(counts, part.counts);
     failures.push(...part.failures);
+    if (part.objects) objectParts.push(part.objects);
   }
-  const report = analyzer.finish(deps.now());
-  const client = tempoClient(plan.audit.source, deps.secrets, deps.fetch);
-  report.source = tempoSection(plan, client, tempoAuth(plan.audit.source, deps.secrets), counts, failures, deps.now().getTime());
+  const source = plan.audit.source;
+  let report;
+  if (source.kind === "tempo") {
+    report = analyzer.finish(deps.now());
+    const client = tempoClient(source, deps.secrets, deps.fetch);
+    report.source = tempoSection(plan, client, tempoAuth(source, deps.secrets), counts, failures, deps.now().getTime());
+  } else {
+    const section = objectSection(source, plan.objects!, plan.window, objectParts, analyzer);
+    report = analyzer.finish(deps.now());
+    report.source = section;
+  }
   const record = await publishRun(deps, plan, report, (r) => void (r.batches = { total: plan.batches.length, done: plan.batches.length }));
   await deps.counter.finalized(plan.runId);
   return record;
+}
+
+function windowOf(plan: RunPlan): { start: Date; end: Date } {
+  return { start: new Date(plan.window.start), end: new Date(plan.window.end) };
 }
 
 /** Live progress for the status API: the record, with the counter's batch count while running. */

@@ -44,7 +44,7 @@ export function auditWindow(source: TempoSourceConfig, scheduledTime: Date): Tim
 
 export interface TempoDiscovery {
   candidates: CandidateRef[];
-  discovery: RunPlan["discovery"];
+  discovery: NonNullable<RunPlan["discovery"]>;
 }
 
 /** Runs the sampling plan (searches only; no trace is fetched yet). */
@@ -150,7 +150,8 @@ export function tempoSection(
   failures: { traceId: string; reason: string }[],
   finishedAtMs: number,
 ): TempoQuerySource {
-  const s = plan.audit.source;
+  const s = plan.audit.source as TempoSourceConfig;
+  const discovery = plan.discovery ?? { servicesDiscovered: 0, servicesSampled: [], searches: { run: 0, failed: 0, incomplete: 0 } };
   return {
     kind: "tempo",
     url: client.displayUrl,
@@ -162,10 +163,10 @@ export function tempoSection(
       windowSample: s.traces,
       query: s.query ?? null,
       slices: s.slices,
-      servicesDiscovered: plan.discovery.servicesDiscovered,
-      servicesSampled: plan.discovery.servicesSampled,
+      servicesDiscovered: discovery.servicesDiscovered,
+      servicesSampled: discovery.servicesSampled,
     },
-    searches: { ...plan.discovery.searches },
+    searches: { ...discovery.searches },
     traces: { ...counts },
     failures: failures.slice(0, MAX_LISTED_FAILURES),
     durationMs: Math.max(0, finishedAtMs - plan.startedAtMs),

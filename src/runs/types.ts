@@ -2,6 +2,7 @@
 // batches. Everything here is plain JSON (stored in R2/S3/a directory, sent through Queues).
 import type { AnalyzerSnapshot } from "../engine/analyzer";
 import type { AuditConfig } from "../config/deployment";
+import type { TracePartition } from "./partition";
 
 export type RunState = "queued" | "planning" | "running" | "merging" | "done" | "failed";
 export type RunTrigger = "cron" | "api";
@@ -57,13 +58,61 @@ export interface RunPlan {
   audit: AuditConfig;
   window: { start: string; end: string };
   ingestionDelayMs: number;
-  discovery: {
+  /** Tempo sources: what the sampling plan searched and found. */
+  discovery?: {
     servicesDiscovered: number;
     servicesSampled: string[];
     searches: { run: number; failed: number; incomplete: number };
   };
+  /** Object-storage sources: the blocks or objects every batch reads, and each batch's partition. */
+  objects?: ObjectPlan;
   batches: BatchRef[];
   startedAtMs: number;
+}
+
+/** A Tempo block as planned: enough to read it again in any batch without listing the bucket. */
+export interface PlannedBlock {
+  folder: string;
+  /** BlockMeta with times as ISO strings (plain JSON). */
+  meta: { format: string; blockId: string; tenantId: string; startTime: string; endTime: string; totalObjects: number; size?: number; footerSize?: number; compactionLevel: number; dedicatedColumns: unknown[] };
+  /** Max trace ID of each row group, from the block's `index` file; absent when it has none. */
+  rowGroupMaxIds?: string[];
+}
+
+export interface PlannedArchiveObject {
+  key: string;
+  size: number;
+  marshaler: "otlp_json" | "otlp_proto";
+  gzipName: boolean;
+}
+
+export interface ObjectPlan {
+  kind: "tempo-blocks" | "otlp-archive";
+  blocks: PlannedBlock[];
+  archiveObjects: PlannedArchiveObject[];
+  /** Batch ID → its trace-ID partition (inline: the whole ID space). */
+  partitions: Record<string, TracePartition>;
+  /** Estimated traces (block metas' totalObjects; archives: objects), for the inline/fan-out choice. */
+  estimatedTraces: number;
+  discovery?: "tenant-index" | "listing";
+  compactedBlocks?: number;
+  outsideWindow?: number;
+  nonTraceObjects?: number;
+  /** Bytes and list requests spent on planning (tenant index, metas, block indexes, listings). */
+  bytesRead: number;
+  listRequests: number;
+  /** Problems found while planning (unreadable meta, index), recorded once in the report. */
+  problems: { key: string; message: string }[];
+}
+
+/** What one batch read from object storage; merged per key across batches. */
+export interface ObjectPartResult {
+  objects: { key: string; status: "read" | "failed" | "skipped"; bytes: number; requests: number; format?: string; message?: string; rowGroups?: { total: number; read: number }; traces?: number; spans?: number }[];
+  failures: { key: string; message: string }[];
+  /** Non-fatal decode problems of objects read (recorded once per object, not once per batch). */
+  inputErrors: { key: string; message: string }[];
+  tracesOutsideWindow: number;
+  duplicateSpans: number;
 }
 
 export interface FetchCounts {
@@ -82,13 +131,17 @@ export interface RunPart {
   snapshot: AnalyzerSnapshot;
   counts: FetchCounts;
   failures: { traceId: string; reason: string }[];
+  /** Object-storage sources. */
+  objects?: ObjectPartResult;
 }
 
 export type QueueMessage =
   /** Plan and run an audit (POST /api/audits on the Worker: planning may outlast an HTTP request). */
   | { v: 1; kind: "start"; runId: string }
   /** Analyse these traces and store the partial state. */
-  | { v: 1; kind: "batch"; runId: string; batchId: string; candidates: CandidateRef[] };
+  | { v: 1; kind: "batch"; runId: string; batchId: string; candidates: CandidateRef[] }
+  /** Read the planned objects and analyse the traces of this batch's trace-ID partition (in plan.json). */
+  | { v: 1; kind: "partition"; runId: string; batchId: string };
 
 export interface IndexEntry {
   runId: string;

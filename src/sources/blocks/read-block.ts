@@ -30,6 +30,8 @@ export interface RowGroupEvent {
 
 export interface BlockReadOptions {
   sample?: SampleSpec;
+  /** Row groups to read (e.g. those overlapping a trace-ID partition); `total` is the footer's count. */
+  keepRowGroup?: (index: number, total: number) => boolean;
   onRowGroup?: (event: RowGroupEvent) => void;
   /** Every ranged read (for tests that check what was fetched). */
   onRead?: (read: RangeRead) => void;
@@ -71,7 +73,7 @@ export async function* readBlockTraces(
     const bytes = group.columns
       .filter((c) => columns.includes(c.meta_data?.path_in_schema[0] ?? ""))
       .reduce((sum, c) => sum + Number(c.meta_data?.total_compressed_size ?? 0), 0);
-    const skipped = !keepRowGroup(options.sample, block.meta.blockId, index);
+    const skipped = !keepRowGroup(options.sample, block.meta.blockId, index) || options.keepRowGroup?.(index, metadata.row_groups.length) === false;
     options.onRowGroup?.({ index, rows: rowCount, bytes, skipped });
     if (!skipped) {
       const rows = (await parquetReadObjects({

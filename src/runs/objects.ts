@@ -1,0 +1,327 @@
+// Object-storage sources in scheduled runs (Tempo's Parquet blocks, awss3exporter archives), split
+// the way a fanned-out run needs them: plan once (which blocks or objects, which trace-ID partition
+// each batch gets: see partition.ts), then analyse any partition in any invocation, and describe
+// the whole run in the report's `source` section from the plan and the batches' results.
+// An inline run is the same code with one partition covering every trace ID.
+import type { Analyzer } from "../engine/analyzer";
+import { TraceAssembler } from "../engine/assemble";
+import type { BlocksSourceConfig, ObjectSourceConfig, OtlpArchiveSourceConfig } from "../config/deployment";
+import { decodeInput, DecodeError } from "../decode/index";
+import type { Span } from "../model/span";
+import { traceIdFromBytes } from "../model/ids";
+import { Trace } from "../model/trace";
+import type { ObjectStorageSource } from "../report/schema";
+import { mergeBlocks, type BlockStream } from "../sources/blocks/combine";
+import { discoverBlocks, type DiscoveredBlock } from "../sources/blocks/discovery";
+import { readerForFormat, SUPPORTED_FORMATS } from "../sources/blocks/formats";
+import type { BlockMeta, DedicatedColumn } from "../sources/blocks/meta";
+import { readBlockTraces, type BlockReadState } from "../sources/blocks/read-block";
+import type { SampleSpec } from "../sources/blocks/sample";
+import { listArchiveObjects } from "../sources/otlp-archive/discover";
+import { parseDuration, resolveWindow, type TimeWindow } from "../sources/tempo/time";
+import { MeteredObjectStore } from "../storage/metered";
+import { ObjectNotFoundError, type ObjectStore } from "../storage/object-store";
+import { parseBucketUrl } from "../storage/url";
+import { hashPartitions, inPartition, planPartitions, rowGroupOverlaps, WHOLE_ID_SPACE, type BoundaryPoint, type TracePartition } from "./partition";
+import type { ObjectPartResult, ObjectPlan, PlannedBlock } from "./types";
+
+const MAX_LISTED = 1_000;
+const utf8 = new TextDecoder();
+
+export function objectWindow(source: ObjectSourceConfig, scheduledTime: Date): TimeWindow {
+  return resolveWindow({ now: scheduledTime, ingestionDelayMs: parseDuration(source.ingestionDelay), sinceMs: parseDuration(source.since) });
+}
+
+function sampleOf(source: BlocksSourceConfig): SampleSpec | undefined {
+  return source.sample ? { fraction: source.sample.fraction, unit: source.sample.unit } : undefined;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function plannedBlock(block: DiscoveredBlock): PlannedBlock {
+  const m = block.meta;
+  return {
+    folder: block.folder,
+    meta: {
+      format: m.format,
+      blockId: m.blockId,
+      tenantId: m.tenantId,
+      startTime: m.startTime.toISOString(),
+      endTime: m.endTime.toISOString(),
+      totalObjects: m.totalObjects,
+      ...(m.size ? { size: m.size } : {}),
+      ...(m.footerSize ? { footerSize: m.footerSize } : {}),
+      compactionLevel: m.compactionLevel,
+      dedicatedColumns: m.dedicatedColumns,
+    },
+  };
+}
+
+function discoveredBlock(block: PlannedBlock): DiscoveredBlock {
+  const m = block.meta;
+  const meta: BlockMeta = {
+    format: m.format,
+    blockId: m.blockId,
+    tenantId: m.tenantId,
+    startTime: new Date(m.startTime),
+    endTime: new Date(m.endTime),
+    totalObjects: m.totalObjects,
+    ...(m.size ? { size: m.size } : {}),
+    ...(m.footerSize ? { footerSize: m.footerSize } : {}),
+    compactionLevel: m.compactionLevel,
+    dedicatedColumns: m.dedicatedColumns as DedicatedColumn[],
+  };
+  return { folder: block.folder, meta };
+}
+
+/** The block's `index`: base64 max trace ID per row group (tempo.md §4.4). Absent or odd: undefined. */
+async function readRowGroupIndex(store: ObjectStore, folder: string): Promise<string[] | undefined> {
+  try {
+    const { body } = await store.get(`${folder}/index`);
+    const json = JSON.parse(utf8.decode(body)) as { rowGroups?: unknown };
+    if (!Array.isArray(json.rowGroups) || !json.rowGroups.every((r) => typeof r === "string")) return undefined;
+    const ids = (json.rowGroups as string[]).map((b64) => traceIdFromBytes(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+    // Must be ascending to describe row-group ranges; anything else is not trusted.
+    return ids.every((id, i) => i === 0 || ids[i - 1]! <= id) ? ids : undefined;
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    return undefined; // the index only saves reads; a broken one costs bytes, not correctness
+  }
+}
+
+export interface PlanOptions {
+  batchSize: number;
+  maxPartitions: number;
+  /** Partitions wanted at all (false: one partition, the inline run). */
+  split: (estimatedTraces: number) => boolean;
+}
+
+/** Finds the blocks in the window, reads their row-group indexes and cuts the trace-ID space. */
+export async function planBlocks(store: ObjectStore, source: BlocksSourceConfig, window: TimeWindow, options: PlanOptions): Promise<Omit<ObjectPlan, "partitions"> & { partitions: TracePartition[] }> {
+  const metered = new MeteredObjectStore(store);
+  const { prefix } = parseBucketUrl(source.bucket);
+  const discovery = await discoverBlocks(metered, { prefix, tenant: source.tenant, window, useTenantIndex: source.useTenantIndex });
+  const blocks = discovery.blocks.map(plannedBlock);
+  const fraction = source.sample?.fraction ?? 1;
+  const estimatedTraces = Math.ceil(blocks.reduce((sum, b) => sum + b.meta.totalObjects, 0) * fraction);
+  let partitions = [WHOLE_ID_SPACE];
+  if (options.split(estimatedTraces)) {
+    const points: BoundaryPoint[] = [];
+    let unplaced = 0;
+    for (const block of blocks) {
+      if (readerForFormat(block.meta.format)) {
+        const maxIds = await readRowGroupIndex(metered, block.folder);
+        if (maxIds && maxIds.length > 0) block.rowGroupMaxIds = maxIds;
+      }
+      const traces = block.meta.totalObjects * fraction;
+      if (!block.rowGroupMaxIds) unplaced += traces;
+      else for (const maxId of block.rowGroupMaxIds) points.push({ maxId, traces: traces / block.rowGroupMaxIds.length });
+    }
+    partitions = planPartitions(points, unplaced, options.batchSize, options.maxPartitions);
+  }
+  return {
+    kind: "tempo-blocks",
+    blocks,
+    archiveObjects: [],
+    partitions,
+    estimatedTraces,
+    discovery: discovery.via,
+    compactedBlocks: discovery.compacted,
+    outsideWindow: discovery.outsideWindow,
+    bytesRead: metered.totalBytes,
+    listRequests: metered.listRequests,
+    problems: discovery.problems,
+  };
+}
+
+/**
+ * Lists the archive objects in the window. Objects are not sorted by trace ID, so partitions are
+ * hash slots: each batch reads every object but keeps only its slot's spans (see the docs).
+ */
+export async function planArchive(store: ObjectStore, source: OtlpArchiveSourceConfig, window: TimeWindow, options: PlanOptions): Promise<Omit<ObjectPlan, "partitions"> & { partitions: TracePartition[] }> {
+  const metered = new MeteredObjectStore(store);
+  const { prefix } = parseBucketUrl(source.bucket);
+  const listing = await listArchiveObjects(metered, prefix, window, {
+    ...(source.partitionFormat ? { format: source.partitionFormat } : {}),
+    ...(source.timeZone ? { timeZone: source.timeZone } : {}),
+    marginMs: parseDuration(source.margin),
+  });
+  const archiveObjects = listing.objects.map((o) => ({ key: o.key, size: o.size, marshaler: o.marshaler, gzipName: o.gzipName }));
+  const estimatedTraces = archiveObjects.length;
+  const partitions = options.split(estimatedTraces) ? hashPartitions(Math.min(options.maxPartitions, Math.ceil(estimatedTraces / Math.max(1, options.batchSize)))) : [WHOLE_ID_SPACE];
+  return {
+    kind: "otlp-archive",
+    blocks: [],
+    archiveObjects,
+    partitions,
+    estimatedTraces,
+    nonTraceObjects: listing.ignored,
+    bytesRead: metered.totalBytes,
+    listRequests: metered.listRequests,
+    problems: [],
+  };
+}
+
+function overlapsWindow(spans: readonly Span[], window: TimeWindow): boolean {
+  const start = BigInt(window.start.getTime()) * 1_000_000n;
+  const end = BigInt(window.end.getTime()) * 1_000_000n;
+  return spans.some((s) => s.startTimeUnixNano <= end && s.endTimeUnixNano >= start);
+}
+
+function emptyPart(): ObjectPartResult {
+  return { objects: [], failures: [], inputErrors: [], tracesOutsideWindow: 0, duplicateSpans: 0 };
+}
+
+/** Reads the planned blocks' row groups that overlap the partition; feeds its whole traces to the analyzer. */
+async function analyseBlocks(store: ObjectStore, plan: ObjectPlan, source: BlocksSourceConfig, window: TimeWindow, partition: TracePartition, analyzer: Analyzer): Promise<ObjectPartResult> {
+  const metered = new MeteredObjectStore(store);
+  const part = emptyPart();
+  const reads: (ObjectPartResult["objects"][number] & { state?: BlockReadState })[] = [];
+  const streams: BlockStream[] = [];
+  const sample = sampleOf(source);
+  for (const planned of plan.blocks) {
+    const block = discoveredBlock(planned);
+    const key = `${block.folder}/data.parquet`;
+    const reader = readerForFormat(block.meta.format);
+    if (!reader) {
+      const msg = `unsupported block format ${JSON.stringify(block.meta.format)} (supported: ${SUPPORTED_FORMATS.join(", ")})`;
+      reads.push({ key, status: "skipped", bytes: 0, requests: 0, format: block.meta.format, message: msg });
+      part.failures.push({ key, message: msg });
+      continue;
+    }
+    const maxIds = planned.rowGroupMaxIds;
+    const state: BlockReadState = { rowGroups: maxIds?.length ?? 0, rowGroupsRead: 0, traces: 0, spans: 0 };
+    reads.push({ key, status: "read", bytes: 0, requests: 0, format: block.meta.format, state });
+    // Not one row group of this block can hold the partition's IDs: not even its footer is read.
+    if (maxIds && !maxIds.some((_, i) => rowGroupOverlaps(maxIds, i, maxIds.length, partition))) continue;
+    const keepRowGroup = (index: number, total: number) => rowGroupOverlaps(maxIds, index, total, partition);
+    streams.push({ name: key, traces: readBlockTraces(metered, block, reader, { ...(sample ? { sample } : {}), keepRowGroup }, state)[Symbol.asyncIterator]() });
+  }
+  const merged = mergeBlocks(streams, {
+    onBlockError: (name, error) => {
+      const read = reads.find((r) => r.key === name);
+      if (read) {
+        read.status = "failed";
+        read.message = message(error);
+      }
+      part.failures.push({ key: name, message: message(error) });
+    },
+    onUnsorted: (name) => part.inputErrors.push({ key: name, message: "rows are not sorted by TraceID; traces split across blocks may not be combined" }),
+  });
+  for await (const trace of merged) {
+    if (!inPartition(trace.traceId, partition)) continue;
+    part.duplicateSpans += trace.duplicates;
+    if (!overlapsWindow(trace.spans, window)) {
+      part.tracesOutsideWindow++;
+      continue;
+    }
+    analyzer.addTrace(new Trace(trace.traceId, trace.spans));
+  }
+  part.objects = reads.map(({ state, ...r }) => {
+    const tally = metered.tally(r.key);
+    return { ...r, bytes: tally.bytes, requests: tally.requests, ...(state ? { rowGroups: { total: state.rowGroups, read: state.rowGroupsRead }, traces: state.traces, spans: state.spans } : {}) };
+  });
+  return part;
+}
+
+/** Reads every planned archive object, keeping the spans of the partition's traces. */
+async function analyseArchive(store: ObjectStore, plan: ObjectPlan, window: TimeWindow, partition: TracePartition, analyzer: Analyzer): Promise<ObjectPartResult> {
+  const metered = new MeteredObjectStore(store);
+  const part = emptyPart();
+  const assembler = new TraceAssembler();
+  for (const object of plan.archiveObjects) {
+    const read: ObjectPartResult["objects"][number] = { key: object.key, status: "read", bytes: 0, requests: 0 };
+    try {
+      const { body } = await metered.get(object.key);
+      const decoded = await decodeInput(body, { name: object.key, ...(object.marshaler === "otlp_proto" ? { contentType: "application/x-protobuf" } : {}) });
+      for (const m of decoded.errors) part.inputErrors.push({ key: object.key, message: m });
+      const spans = partition.slots === 1 && partition.after === null && partition.upTo === null ? decoded.spans : decoded.spans.filter((s) => inPartition(s.traceId, partition));
+      assembler.add(spans, decoded.partial?.reason);
+      read.spans = spans.length;
+    } catch (error) {
+      const msg = error instanceof DecodeError ? error.message.replace(`${object.key}: `, "") : `cannot read: ${message(error)}`;
+      read.status = "failed";
+      read.message = msg;
+      part.failures.push({ key: object.key, message: msg });
+    }
+    const tally = metered.tally(object.key);
+    read.bytes = tally.bytes;
+    read.requests = tally.requests;
+    part.objects.push(read);
+  }
+  for (const trace of assembler.drain()) {
+    if (!overlapsWindow(trace.spans, window)) {
+      part.tracesOutsideWindow++;
+      continue;
+    }
+    analyzer.addTrace(trace);
+  }
+  return part;
+}
+
+/** Analyses one partition of a planned object-storage run. Input errors are left to `objectSection`. */
+export function analysePartition(store: ObjectStore, source: ObjectSourceConfig, plan: ObjectPlan, window: TimeWindow, partition: TracePartition, analyzer: Analyzer): Promise<ObjectPartResult> {
+  return source.kind === "blocks" ? analyseBlocks(store, plan, source, window, partition, analyzer) : analyseArchive(store, plan, window, partition, analyzer);
+}
+
+function dedupe(list: readonly { key: string; message: string }[], byKeyOnly: boolean): { key: string; message: string }[] {
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const id = byKeyOnly ? e.key : `${e.key}\u0000${e.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/**
+ * Merges the batches' reads into the report's `source` section and records, once each, the inputs
+ * and input errors (a block read by five batches is one input; its failure one error).
+ */
+export function objectSection(source: ObjectSourceConfig, plan: ObjectPlan, window: { start: string; end: string }, parts: readonly ObjectPartResult[], analyzer: Analyzer): ObjectStorageSource {
+  const byKey = new Map<string, ObjectPartResult["objects"][number]>();
+  for (const part of parts) {
+    for (const o of part.objects) {
+      const seen = byKey.get(o.key);
+      if (!seen) {
+        byKey.set(o.key, { ...o, ...(o.rowGroups ? { rowGroups: { ...o.rowGroups } } : {}) });
+        continue;
+      }
+      seen.bytes += o.bytes;
+      seen.requests += o.requests;
+      if (o.status === "failed" && seen.status !== "failed") {
+        seen.status = "failed";
+        if (o.message !== undefined) seen.message = o.message;
+      }
+      if (seen.rowGroups && o.rowGroups) seen.rowGroups = { total: Math.max(seen.rowGroups.total, o.rowGroups.total), read: seen.rowGroups.read + o.rowGroups.read };
+      if (o.traces !== undefined) seen.traces = (seen.traces ?? 0) + o.traces;
+      if (o.spans !== undefined) seen.spans = (seen.spans ?? 0) + o.spans;
+    }
+  }
+  const objects = [...byKey.values()];
+  const failures = dedupe([...plan.problems, ...parts.flatMap((p) => p.failures)], true);
+  for (const o of objects) if (o.status !== "skipped") analyzer.noteInput();
+  for (const f of failures) analyzer.recordInputError(f.key, f.message);
+  for (const e of dedupe(parts.flatMap((p) => p.inputErrors), false)) analyzer.recordInputError(e.key, e.message);
+  const sum = (f: (p: ObjectPartResult) => number) => parts.reduce((total, p) => total + f(p), 0);
+  const blocks = source.kind === "blocks";
+  return {
+    kind: plan.kind,
+    location: source.bucket,
+    ...(blocks ? { tenant: source.tenant } : {}),
+    window,
+    ...(plan.discovery ? { discovery: plan.discovery } : {}),
+    ...(blocks && source.sample ? { sample: { fraction: source.sample.fraction, unit: source.sample.unit } } : {}),
+    objectsRead: objects.filter((o) => o.status === "read").length,
+    objectsFailed: objects.filter((o) => o.status === "failed").length,
+    bytesRead: plan.bytesRead + objects.reduce((total, o) => total + o.bytes, 0),
+    listRequests: plan.listRequests,
+    skipped: blocks
+      ? { compactedBlocks: plan.compactedBlocks ?? 0, outsideWindow: plan.outsideWindow ?? 0, tracesOutsideWindow: sum((p) => p.tracesOutsideWindow), duplicateSpans: sum((p) => p.duplicateSpans) }
+      : { nonTraceObjects: plan.nonTraceObjects ?? 0, tracesOutsideWindow: sum((p) => p.tracesOutsideWindow) },
+    objects: objects.slice(0, MAX_LISTED),
+    failures: failures.slice(0, MAX_LISTED),
+  };
+}
