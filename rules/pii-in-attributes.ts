@@ -93,9 +93,11 @@ key or prefixed subject), \`ipAddressKeys\`, \`secretKeys\` (extra key names), \
       }
       return hits;
     };
+    // One array reused for every span: hits are reported before the next span is scanned.
+    const hits: PiiHit[] = [];
     const hitsOfSpan = (span: Span): PiiHit[] => {
-      const resourceHits = hitsOfResource(span.resource);
-      const hits: PiiHit[] = resourceHits.length === 0 ? [] : [...resourceHits];
+      hits.length = 0;
+      for (const hit of hitsOfResource(span.resource)) hits.push(hit);
       // forEach, not for-of destructuring: no [key, value] pair allocated per attribute.
       scanner.scanText("span.name", span.name, hits);
       span.attributes.forEach((value, key) => scanner.scanAttribute("", key, value, hits));

@@ -62,15 +62,27 @@ interface KeyFacts {
   secretKey: boolean;
   ipExpected: boolean;
   values: Map<string, readonly Found[]>;
+  /** Look-ups and hits of `values`; a key whose values do not repeat stops being memoised. */
+  lookups: number;
+  hits: number;
+  memoise: boolean;
 }
+
+/**
+ * After this many look-ups under one key, values are memoised only if at least MIN_HIT_RATE of
+ * them were hits: per-request values (IDs, URLs with IDs, client addresses) would only churn the
+ * memo; they are scanned every time, as without one.
+ */
+const MEMO_PROBATION = 256;
+const MIN_HIT_RATE = 0.2;
 
 const NOTHING_FOUND: readonly Found[] = [];
 
 /**
  * Scan results kept per scanner (see src/engine/memo.ts for the policy): string values under one
  * (prefix, key), and free texts under one subject, up to this many entries in all; past the cap
- * every memo is cleared. A scan is a pure function of (prefix, key, value) for a given config, so
- * memoised and fresh scans give identical hits.
+ * every memo is cleared (and keys get a new probation). A scan is a pure function of (prefix, key,
+ * value) for a given config, so memoised and fresh scans give identical hits.
  */
 const SCAN_MEMO_ENTRIES = 20_000;
 
@@ -118,12 +130,25 @@ export class PiiScanner {
       const facts = this.#factsOf(prefix, key);
       // Too short for any detector (findPii's own limit) and no secret-named key: nothing to find.
       if (value.length < MIN_SCAN_LENGTH && !facts.secretKey) return;
+      if (!facts.memoise) {
+        for (const f of this.#scanTexts(facts, key, [value])) addHit(hits, facts.subject, f);
+        return;
+      }
+      facts.lookups++;
       let found = facts.values.get(value);
-      if (found === undefined) {
+      if (found !== undefined) {
+        facts.hits++;
+      } else {
         found = this.#scanTexts(facts, key, [value]);
-        if (this.#memoEntries >= SCAN_MEMO_ENTRIES) this.#clearMemo();
-        this.#factsOf(prefix, key).values.set(value, found);
-        this.#memoEntries++;
+        if (facts.lookups >= MEMO_PROBATION && facts.hits < facts.lookups * MIN_HIT_RATE) {
+          facts.memoise = false;
+          this.#memoEntries -= facts.values.size;
+          facts.values.clear();
+        } else {
+          if (this.#memoEntries >= SCAN_MEMO_ENTRIES) this.#clearMemo();
+          this.#factsOf(prefix, key).values.set(value, found);
+          this.#memoEntries++;
+        }
       }
       for (const f of found) addHit(hits, facts.subject, f);
       return;
@@ -154,6 +179,9 @@ export class PiiScanner {
         secretKey: isSecretKey(key, this.#config.extraSecretKeys),
         ipExpected: this.#config.ipExpectedKeys.has(key) || /version/i.test(key),
         values: new Map(),
+        lookups: 0,
+        hits: 0,
+        memoise: true,
       };
       byKey.set(key, facts);
       this.#memoEntries++;

@@ -27,11 +27,23 @@ export interface Cluster<P> {
   payload: P;
 }
 
+/** Clusters sharing a group key; `version` changes whenever one is added or generalised. */
+interface Group<P> {
+  clusters: Cluster<P>[];
+  version: number;
+}
+
 export class Drain<P> {
   readonly #options: DrainOptions;
   readonly #mergePayload: (into: P, from: P) => void;
-  readonly #groups = new Map<string, Cluster<P>[]>();
+  readonly #groups = new Map<string, Group<P>>();
   readonly #clusters: Cluster<P>[] = [];
+  /**
+   * The cluster a token array matched, and its group's version right after: while the group is
+   * unchanged the same array matches the same cluster and generalising changes nothing, so the
+   * similarity scan is skipped. Weakly keyed by the (memoised, never mutated) array.
+   */
+  readonly #lastMatch = new WeakMap<readonly string[], { version: number; cluster: Cluster<P> }>();
   /** Group key per token array: callers pass the same (memoised, never mutated) arrays again and again. */
   readonly #groupKeys = new WeakMap<readonly string[], string>();
 
@@ -54,9 +66,13 @@ export class Drain<P> {
    * `createPayload`, or undefined when the name needs a new cluster and the cap is reached.
    */
   add(tokens: readonly string[], createPayload: () => P): Cluster<P> | undefined {
+    const group = this.#groups.get(this.#groupKey(tokens));
+    const last = this.#lastMatch.get(tokens);
+    if (group && last && last.version === group.version) return last.cluster;
     const match = this.#bestMatch(tokens);
     if (match) {
-      generalise(match.tokens, tokens);
+      if (generalise(match.tokens, tokens)) group!.version++;
+      this.#lastMatch.set(tokens, { version: group!.version, cluster: match });
       return match;
     }
     return this.#create(tokens, createPayload());
@@ -66,7 +82,7 @@ export class Drain<P> {
   addCluster(tokens: readonly string[], payload: P): boolean {
     const match = this.#bestMatch(tokens);
     if (match) {
-      generalise(match.tokens, tokens);
+      if (generalise(match.tokens, tokens)) this.#groups.get(this.#groupKey(tokens))!.version++;
       this.#mergePayload(match.payload, payload);
       return true;
     }
@@ -78,8 +94,12 @@ export class Drain<P> {
     const cluster: Cluster<P> = { tokens: [...tokens], payload };
     const key = this.#groupKey(tokens);
     const group = this.#groups.get(key);
-    if (group) group.push(cluster);
-    else this.#groups.set(key, [cluster]);
+    if (group) {
+      group.clusters.push(cluster);
+      group.version++;
+    } else {
+      this.#groups.set(key, { clusters: [cluster], version: 0 });
+    }
     this.#clusters.push(cluster);
     return cluster;
   }
@@ -99,7 +119,7 @@ export class Drain<P> {
     if (!group) return undefined;
     let best: Cluster<P> | undefined;
     let bestScore = -1;
-    for (const cluster of group) {
+    for (const cluster of group.clusters) {
       const score = similarity(cluster.tokens, tokens);
       if (score >= this.#options.similarity && score > bestScore) {
         best = cluster;
@@ -132,8 +152,14 @@ export function similarity(template: readonly string[], tokens: readonly string[
   return words === 0 ? 1 : equal / words;
 }
 
-function generalise(template: string[], tokens: readonly string[]): void {
+/** Turns positions where the tokens differ into `{*}`; true when the template changed. */
+function generalise(template: string[], tokens: readonly string[]): boolean {
+  let changed = false;
   for (let i = 0; i < template.length; i++) {
-    if (template[i] !== tokens[i]) template[i] = Placeholder.ANY;
+    if (template[i] !== tokens[i] && template[i] !== Placeholder.ANY) {
+      template[i] = Placeholder.ANY;
+      changed = true;
+    }
   }
+  return changed;
 }
