@@ -35,7 +35,7 @@ describe("tracelint audit --blocks", () => {
       { ...env(), AWS_ENDPOINT_URL_S3: undefined },
     );
     const report = JSON.parse(run.stdout);
-    expect(report.source.discovery).toBe("listing"); // index.pb.zst only: no index.json.gz
+    expect(report.source.discovery).toBe("tenant-index"); // index.pb.zst (zstd protobuf), no index.json.gz
     expect(report.source.skipped.compactedBlocks).toBe(1);
     const byFormat = Object.fromEntries(report.source.objects.map((o: { format: string }) => [o.format, o]));
     expect(byFormat.v3).toMatchObject({ status: "skipped", message: 'unsupported block format "v3" (supported: vParquet3, vParquet4, vParquet5)' });

@@ -1,9 +1,10 @@
-// Finds the blocks of a tenant in Tempo's bucket layout (tempo.md §4.1–4.3): the tenant index
-// `index.json.gz` when present (one GET), else a listing where a block exists only once its
-// `meta.json` does; `meta.compacted.json` blocks are superseded and skipped.
-import { gunzip } from "../../decode/index";
+// Finds the blocks of a tenant in Tempo's bucket layout (tempo.md §4.1–4.3): the tenant index when
+// present (one GET: `index.pb.zst` first, as Tempo reads it since 2.7, then `index.json.gz`), else a
+// listing where a block exists only once its `meta.json` does; `meta.compacted.json` blocks are
+// superseded and skipped.
 import { joinKey, ObjectNotFoundError, type ObjectStore } from "../../storage/object-store";
-import { blockMetaFromJson, parseBlockMeta, type BlockMeta } from "./meta";
+import { parseBlockMeta, type BlockMeta } from "./meta";
+import { parseTenantIndexJsonGz, parseTenantIndexPbZst, type KeepBlock, type TenantIndex } from "./tenant-index";
 
 /** Top-level objects and folders that are not tenants. */
 const NOT_TENANTS = new Set(["tempo_cluster_seed.json", "work.json", "overrides"]);
@@ -29,6 +30,8 @@ export interface Discovery {
   tenant: string;
   /** How the block list was obtained. */
   via: "tenant-index" | "listing";
+  /** Key of the tenant index used (`…/index.pb.zst` or `…/index.json.gz`), when one was. */
+  index?: string;
   /** Live blocks overlapping the window, oldest first. */
   blocks: DiscoveredBlock[];
   /** Live blocks outside the window. */
@@ -39,6 +42,12 @@ export interface Discovery {
 }
 
 const utf8 = new TextDecoder();
+
+/** Tenant-index objects in the order Tempo reads them (`tempodb/backend/tenantindex.go`). */
+const TENANT_INDEXES = [
+  { name: "index.pb.zst", parse: (body: Uint8Array, tenant: string, keep: KeepBlock) => Promise.resolve(parseTenantIndexPbZst(body, tenant, keep)) },
+  { name: "index.json.gz", parse: parseTenantIndexJsonGz },
+] as const;
 
 /** Tenant IDs under the prefix (top-level "folders" minus cluster files). */
 export async function listTenants(store: ObjectStore, prefix: string): Promise<string[]> {
@@ -66,25 +75,40 @@ export async function listTenants(store: ObjectStore, prefix: string): Promise<s
 }
 
 export function overlaps(meta: BlockMeta, window: TimeWindow): boolean {
-  // meta times are whole seconds; widen by one second so a trace at the edge is not lost.
-  return meta.startTime.getTime() <= window.end.getTime() + 1000 && meta.endTime.getTime() + 1000 >= window.start.getTime();
+  return rangeOverlaps(meta.startTime, meta.endTime, window);
 }
 
-async function fromTenantIndex(store: ObjectStore, tenantFolder: string, tenant: string): Promise<{ live: BlockMeta[]; compacted: number } | undefined> {
-  let body: Uint8Array;
-  try {
-    body = (await store.get(`${tenantFolder}/index.json.gz`)).body;
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
+function rangeOverlaps(start: Date, end: Date, window: TimeWindow): boolean {
+  // meta times are whole seconds; widen by one second so a trace at the edge is not lost.
+  return start.getTime() <= window.end.getTime() + 1000 && end.getTime() + 1000 >= window.start.getTime();
+}
+
+/**
+ * The first tenant index that exists and decodes. Only metas overlapping the window are validated
+ * and kept (a production index lists tens of thousands of blocks). A broken index is a problem
+ * for the report and the next one (or the listing) is used.
+ */
+async function fromTenantIndex(
+  store: ObjectStore,
+  tenantFolder: string,
+  tenant: string,
+  window: TimeWindow,
+  problems: BlockProblem[],
+): Promise<{ index: TenantIndex; key: string } | undefined> {
+  const keep: KeepBlock = (start, end) => rangeOverlaps(start, end, window);
+  for (const [i, { name, parse }] of TENANT_INDEXES.entries()) {
+    const key = `${tenantFolder}/${name}`;
+    const next = i + 1 < TENANT_INDEXES.length ? `reading ${TENANT_INDEXES[i + 1]!.name} instead` : "listing blocks instead";
+    try {
+      // Stored compressed, but a client may hand back the inflated body (Content-Encoding): the parsers sniff.
+      const { body } = await store.get(key);
+      return { index: await parse(body, tenant, keep), key };
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) continue;
+      problems.push({ key, message: `unreadable tenant index, ${next}: ${(error as Error).message}` });
+    }
   }
-  // Stored gzip'd, but a client may hand back the inflated body (Content-Encoding); sniff.
-  const text = utf8.decode(body[0] === 0x1f && body[1] === 0x8b ? await gunzip(body) : body);
-  const json = JSON.parse(text) as { meta?: unknown[]; compacted?: unknown[] };
-  return {
-    live: (json.meta ?? []).map((m) => blockMetaFromJson(m, tenant)),
-    compacted: (json.compacted ?? []).length,
-  };
+  return undefined;
 }
 
 async function fromListing(
@@ -119,31 +143,23 @@ export interface DiscoverOptions {
   prefix: string;
   tenant: string;
   window: TimeWindow;
-  /** Read `index.json.gz` when present (default true). It can lag new blocks by one poll (5 min). */
+  /** Read the tenant index when present (default true). It can lag new blocks by one poll (5 min). */
   useTenantIndex?: boolean;
 }
 
 export async function discoverBlocks(store: ObjectStore, options: DiscoverOptions): Promise<Discovery> {
   const tenantFolder = joinKey(options.prefix, options.tenant);
   const problems: BlockProblem[] = [];
-  let via: Discovery["via"] = "listing";
-  let found: { live: BlockMeta[]; compacted: number } | undefined;
-  if (options.useTenantIndex !== false) {
-    try {
-      found = await fromTenantIndex(store, tenantFolder, options.tenant);
-      if (found) via = "tenant-index";
-    } catch (error) {
-      problems.push({ key: `${tenantFolder}/index.json.gz`, message: `unreadable tenant index, listing blocks instead: ${(error as Error).message}` });
-    }
-  }
-  found ??= await fromListing(store, tenantFolder, options.tenant, problems);
+  const fromIndex = options.useTenantIndex !== false ? await fromTenantIndex(store, tenantFolder, options.tenant, options.window, problems) : undefined;
+  const found = fromIndex ? { live: fromIndex.index.live, compacted: fromIndex.index.compacted } : await fromListing(store, tenantFolder, options.tenant, problems);
   const inWindow = found.live.filter((m) => overlaps(m, options.window));
   inWindow.sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || (a.blockId < b.blockId ? -1 : 1));
   return {
     tenant: options.tenant,
-    via,
+    via: fromIndex ? "tenant-index" : "listing",
+    ...(fromIndex ? { index: fromIndex.key } : {}),
     blocks: inWindow.map((meta) => ({ meta, folder: joinKey(tenantFolder, meta.blockId) })),
-    outsideWindow: found.live.length - inWindow.length,
+    outsideWindow: found.live.length - inWindow.length + (fromIndex?.index.rejected ?? 0),
     compacted: found.compacted,
     problems,
   };
