@@ -19,6 +19,7 @@ import { loadConfig } from "./config-file";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
 import { exitCodeFor, parseFailOn, parseFormat, summaryLine, writeReport } from "./output";
+import { applyBaseline, BASELINE_HELP, BASELINE_OPTIONS, loadBaseline, withDelta } from "./check";
 
 export const AUDIT_STORAGE_USAGE = `Usage: tracelint audit --blocks s3://BUCKET[/PREFIX] [--tenant T] [options]
        tracelint audit --otlp-archive s3://BUCKET[/PREFIX] [options]
@@ -43,11 +44,13 @@ Options:
   --s3-region R           region (default: $AWS_REGION; use "auto" for R2)
   --config FILE           tracelint.config.json; its "s3": {"endpoint", "pathStyle", "region"} are defaults
   --format json|md, --out FILE, --fail-on LEVEL, --quiet   as for tracelint check
+${BASELINE_HELP}
 
 Credentials come from the AWS SDK's default chain only (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
 AWS_PROFILE and shared config files, SSO, instance roles), never from arguments.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, bucket unreachable, or nothing could be read.`;
+Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error, bucket unreachable,
+or nothing could be read.`;
 
 const S3ConfigSchema = z
   .object({ endpoint: z.string().optional(), pathStyle: z.boolean().optional(), region: z.string().optional() })
@@ -106,6 +109,7 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
       "fail-on": { type: "string" },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
+      ...BASELINE_OPTIONS,
     },
   });
   if (values.help) {
@@ -126,6 +130,7 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   }
   const failOn = parseFailOn(values["fail-on"]);
   const format = parseFormat(values.format, io, values.out);
+  const baseline = await loadBaseline(values.baseline, values["fail-on-new"]);
   const now = deps.now ?? new Date();
   const win = window(values, now);
   let sample: SampleSpec | undefined;
@@ -211,12 +216,12 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   } finally {
     store.destroy();
   }
-  await writeReport(report, format, values.out, io);
+  await writeReport(withDelta(report, baseline), format, values.out, io);
   if (!values.quiet) io.stderr(summaryLine(report));
   const source = report.source as { objectsRead?: number } | undefined;
   if (report.summary.traces === 0 && (source?.objectsRead ?? 0) === 0 && report.summary.inputErrors.length > 0) {
     io.stderr("tracelint: no object could be read");
     return 2;
   }
-  return exitCodeFor(report, failOn);
+  return applyBaseline(report, baseline, exitCodeFor(report, failOn), io, values.quiet ?? false);
 }

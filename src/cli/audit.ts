@@ -14,6 +14,7 @@ import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
 import { exitCodeFor, parseFailOn, parseFormat, summaryLine, writeReport } from "./output";
 import { auditProgress } from "./progress";
+import { applyBaseline, BASELINE_HELP, BASELINE_OPTIONS, loadBaseline, withDelta } from "./check";
 
 export const AUDIT_USAGE = `Usage: tracelint audit --tempo URL [options]
 
@@ -39,6 +40,7 @@ Options:
   --out FILE            write the report to FILE instead of stdout
   --fail-on LEVEL       exit 1 when a finding at or above LEVEL exists: error|warning|info|never (default: error)
   --quiet               no progress or summary on stderr
+${BASELINE_HELP}
 
 Credentials are read from the environment only, never from arguments:
   ${AUTH_ENV_VARS.token}                     bearer token
@@ -46,7 +48,7 @@ Credentials are read from the environment only, never from arguments:
   ${AUTH_ENV_VARS.headers}                   extra headers, "Name: value" separated by ; or newlines
                                   (e.g. Cloudflare Access: "CF-Access-Client-Id: …; CF-Access-Client-Secret: …")
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, Tempo unreachable, credentials
+Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error, Tempo unreachable, credentials
 refused, query rejected, or no sampled trace could be fetched.`;
 
 export interface AuditArgs {
@@ -67,6 +69,8 @@ export interface AuditArgs {
   out?: string;
   failOn?: string;
   quiet?: boolean;
+  baseline?: string;
+  failOnNew?: string;
   /** Trace-by-ID in JSON instead of protobuf (tests, proxies that mangle binary bodies). */
   jsonOnly?: boolean;
   now?: Date;
@@ -117,6 +121,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   if (!url) throw new UsageError("audit needs --tempo URL (or TEMPO_URL in the environment)");
   const failOn = parseFailOn(args.failOn);
   const format = parseFormat(args.format, io, args.out);
+  const baseline = await loadBaseline(args.baseline, args.failOnNew);
   const tenant = args.tenant ?? (io.env.TEMPO_TENANT || undefined);
   let auth;
   try {
@@ -187,7 +192,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     throw error;
   }
   progress.finish();
-  await writeReport(report, format, args.out, io);
+  await writeReport(withDelta(report, baseline), format, args.out, io);
   const section = source.section();
   if (!args.quiet) {
     io.stderr(sourceLine(section));
@@ -201,7 +206,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     io.stderr("tracelint: none of the sampled traces could be fetched");
     return 2;
   }
-  return exitCodeFor(report, failOn);
+  return applyBaseline(report, baseline, exitCodeFor(report, failOn), io, args.quiet ?? false);
 }
 
 /** Parses `tracelint audit` arguments and runs it (registered in main.ts). */
@@ -229,6 +234,7 @@ export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
       "fail-on": { type: "string" },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
+      ...BASELINE_OPTIONS,
     },
   });
   if (values.help) {
@@ -255,6 +261,8 @@ export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
     ["format", pick("format")],
     ["out", pick("out")],
     ["failOn", pick("fail-on")],
+    ["baseline", pick("baseline")],
+    ["failOnNew", pick("fail-on-new")],
   ];
   for (const [key, value] of strings) if (value !== undefined) (args as Record<string, unknown>)[key] = value;
   return runAudit(args, io);

@@ -1,10 +1,58 @@
-// `tracelint check PATH… [--config F] [--format json|md] [--out FILE] [--fail-on LEVEL]`
+// `tracelint check PATH… [--config F] [--format json|md] [--out FILE] [--fail-on LEVEL] [--baseline OLD.json [--fail-on-new LEVEL]]`
 import { builtinRules } from "../../rules/index";
 import { checkInputs } from "../pipeline/check";
 import { collectInputs, UsageError } from "./inputs";
 import { loadConfig } from "./config-file";
 import { parseFailOn, parseFormat, writeReport, exitCodeFor, summaryLine } from "./output";
 import type { CliIO } from "./io";
+import { diffReports } from "../report/diff";
+import type { Report } from "../report/schema";
+import { deltaLine, failsOnNew, parseFailOnNew, type FailOnNew } from "./diff";
+import { readReportFile } from "./report-file";
+
+/** `--baseline OLD.json` and `--fail-on-new LEVEL`, shared by check and both audit commands. */
+export const BASELINE_OPTIONS = {
+  baseline: { type: "string" },
+  "fail-on-new": { type: "string" },
+} as const;
+
+export const BASELINE_HELP = `  --baseline OLD.json   compare with an earlier report (e.g. the previous CI run): the report gets a
+                        "delta" section (new, resolved, worsened findings; score and coverage changes)
+  --fail-on-new LEVEL   with --baseline: exit 1 when a NEW or WORSENED finding at or above LEVEL exists
+                        (error|warning|info|never; default never); combine with --fail-on never to gate
+                        on regressions only`;
+
+export interface Baseline {
+  report: Report;
+  path: string;
+  failOnNew: FailOnNew;
+}
+
+/** Reads the baseline before any work, so a wrong path is a usage error, not a wasted audit. */
+export async function loadBaseline(path: string | undefined, failOnNew: string | undefined): Promise<Baseline | undefined> {
+  const level = parseFailOnNew(failOnNew);
+  if (path === undefined) {
+    if (failOnNew !== undefined) throw new UsageError("--fail-on-new needs --baseline OLD.json");
+    return undefined;
+  }
+  return { report: await readReportFile(path), path, failOnNew: level };
+}
+
+/**
+ * Attaches `delta` against the baseline (as `tracelint diff` does) and returns the exit code:
+ * the --fail-on code, or 1 when --fail-on-new finds a new or worsened finding at its level.
+ */
+export function applyBaseline(report: Report, baseline: Baseline | undefined, exitCode: number, io: CliIO, quiet: boolean): number {
+  if (!baseline || !report.delta) return exitCode;
+  if (!quiet) io.stderr(`${deltaLine(report.delta)} since ${baseline.path}`);
+  return failsOnNew(report.delta, baseline.failOnNew) ? 1 : exitCode;
+}
+
+/** The report with its delta against the baseline (the caller renders it). */
+export function withDelta(report: Report, baseline: Baseline | undefined): Report {
+  if (baseline) report.delta = diffReports(baseline.report, report);
+  return report;
+}
 
 export const CHECK_USAGE = `Usage: tracelint check PATH... [options]
 
@@ -17,8 +65,9 @@ Options:
   --out FILE          write the report to FILE instead of stdout
   --fail-on LEVEL     exit 1 when a finding at or above LEVEL exists: error|warning|info|never (default: error)
   --quiet             no summary on stderr
+${BASELINE_HELP}
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or no input could be read.`;
+Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error or no input could be read.`;
 
 export interface CheckArgs {
   paths: string[];
@@ -27,12 +76,15 @@ export interface CheckArgs {
   out?: string;
   failOn?: string;
   quiet?: boolean;
+  baseline?: string;
+  failOnNew?: string;
 }
 
 export async function runCheck(args: CheckArgs, io: CliIO): Promise<number> {
   if (args.paths.length === 0) throw new UsageError("check needs at least one PATH (a file, a directory or -)");
   const failOn = parseFailOn(args.failOn);
   const format = parseFormat(args.format, io, args.out);
+  const baseline = await loadBaseline(args.baseline, args.failOnNew);
   const config = await loadConfig(args.config, builtinRules);
   const inputs = await collectInputs(args.paths);
   if (inputs.length === 0) throw new UsageError(`no trace files found in ${args.paths.join(", ")}`);
@@ -47,11 +99,11 @@ export async function runCheck(args: CheckArgs, io: CliIO): Promise<number> {
     },
   });
   io.progress("");
-  await writeReport(report, format, args.out, io);
+  await writeReport(withDelta(report, baseline), format, args.out, io);
   if (!args.quiet) io.stderr(summaryLine(report));
   if (report.summary.traces === 0 && report.summary.inputErrors.length > 0) {
     io.stderr("tracelint: no input could be read");
     return 2;
   }
-  return exitCodeFor(report, failOn);
+  return applyBaseline(report, baseline, exitCodeFor(report, failOn), io, args.quiet ?? false);
 }

@@ -3,7 +3,7 @@
 // section filled in; Markdown and HTML render it.
 import { parseArgs } from "node:util";
 import { severityAtLeast, type Severity } from "../engine/rule";
-import { diffReports } from "../report/diff";
+import { diffReports, type DeltaSection } from "../report/diff";
 import type { CliIO } from "./io";
 import { UsageError } from "./inputs";
 import { parseFormat, writeReport } from "./output";
@@ -23,6 +23,27 @@ Options:
 
 Exit codes: 0, 1 (see --fail-on-new), 2 usage error or unreadable report.`;
 
+export type FailOnNew = Severity | "never";
+
+/** `--fail-on-new LEVEL` (diff, and check/audit with --baseline); default never. */
+export function parseFailOnNew(value: string | undefined): FailOnNew {
+  const level = value ?? "never";
+  if (!["error", "warning", "info", "never"].includes(level)) throw new UsageError(`--fail-on-new must be error, warning, info or never (got ${JSON.stringify(level)})`);
+  return level as FailOnNew;
+}
+
+/** True when a new or worsened finding is at or above `level`. */
+export function failsOnNew(delta: DeltaSection, level: FailOnNew): boolean {
+  if (level === "never") return false;
+  return [...delta.findings.new, ...delta.findings.worsened].some((d) => severityAtLeast(d.severity, level));
+}
+
+/** One stderr line summarising a delta. */
+export function deltaLine(delta: DeltaSection): string {
+  const f = delta.findings;
+  return `tracelint: ${f.new.length} new, ${f.worsened.length} worsened, ${f.resolved.length} resolved, ${f.unchanged} unchanged finding(s)`;
+}
+
 export async function diffCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -39,14 +60,11 @@ export async function diffCommand(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError("diff needs OLD.json and NEW.json");
-  const failOn = values["fail-on-new"] ?? "never";
-  if (!["error", "warning", "info", "never"].includes(failOn)) throw new UsageError(`--fail-on-new must be error, warning, info or never (got ${JSON.stringify(failOn)})`);
+  const failOn = parseFailOnNew(values["fail-on-new"]);
   const format = parseFormat(values.format, io, values.out);
   const [before, after] = [await readReportFile(positionals[0]!), await readReportFile(positionals[1]!)];
   const delta = diffReports(before, after);
   await writeReport({ ...after, delta }, format, values.out, io);
-  const f = delta.findings;
-  io.stderr(`tracelint: ${f.new.length} new, ${f.worsened.length} worsened, ${f.resolved.length} resolved, ${f.unchanged} unchanged finding(s)`);
-  if (failOn === "never") return 0;
-  return [...f.new, ...f.worsened].some((d) => severityAtLeast(d.severity, failOn as Severity)) ? 1 : 0;
+  io.stderr(deltaLine(delta));
+  return failsOnNew(delta, failOn) ? 1 : 0;
 }

@@ -4,7 +4,7 @@ import { ConfigError } from "../engine/config";
 import { TOOL_VERSION } from "../version";
 import { auditCommand } from "./audit";
 import { auditStorageCommand, isStorageAudit } from "./audit-storage";
-import { CHECK_USAGE, runCheck } from "./check";
+import { BASELINE_OPTIONS, CHECK_USAGE, runCheck } from "./check";
 import { UsageError } from "./inputs";
 import { processIO, type CliIO } from "./io";
 import { reportCommand } from "./report";
@@ -39,6 +39,7 @@ async function checkCommand(argv: string[], io: CliIO): Promise<number> {
       "fail-on": { type: "string" },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
+      ...BASELINE_OPTIONS,
     },
   });
   if (values.help) {
@@ -52,6 +53,8 @@ async function checkCommand(argv: string[], io: CliIO): Promise<number> {
       ...(values.format !== undefined ? { format: values.format } : {}),
       ...(values.out !== undefined ? { out: values.out } : {}),
       ...(values["fail-on"] !== undefined ? { failOn: values["fail-on"] } : {}),
+      ...(values.baseline !== undefined ? { baseline: values.baseline } : {}),
+      ...(values["fail-on-new"] !== undefined ? { failOnNew: values["fail-on-new"] } : {}),
       quiet: values.quiet ?? false,
     },
     io,
