@@ -3,7 +3,6 @@
 // `source` section says what was read, how many bytes, and what failed and why. An unreadable
 // object is recorded and skipped; the audit goes on.
 import { Analyzer } from "../engine/analyzer";
-import { TraceAssembler } from "../engine/assemble";
 import type { ResolvedConfig } from "../engine/config";
 import { decodeInput, DecodeError } from "../decode/index";
 import type { Span } from "../model/span";
@@ -17,6 +16,7 @@ import { readerForFormat, SUPPORTED_FORMATS } from "../sources/blocks/formats";
 import { readBlockTraces, type BlockReadState } from "../sources/blocks/read-block";
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
+import { RollingAssembler } from "../sources/otlp-archive/rolling-assembler";
 
 /** Objects listed one by one in the report; past this only the totals grow. */
 const MAX_LISTED_OBJECTS = 1_000;
@@ -148,15 +148,29 @@ export interface ArchiveAuditOptions {
   timeZone?: string;
   /** Upload time lags span time: partitions this far either side of the window are read (default 15 min). */
   marginMs?: number;
+  /**
+   * Memory bound: a trace is analysed once no later upload can be within this of its last one
+   * (default 10 min; Infinity holds the whole window). Uploads of one trace further apart split it.
+   */
+  latenessMs?: number;
+  /** Traces and spans held after each object (tests check the bound). */
+  onPending?: (pending: { traces: number; spans: number }) => void;
   now?: Date;
   onProblem?: (key: string, message: string) => void;
 }
 
+export const DEFAULT_ARCHIVE_LATENESS_MS = 10 * 60_000;
+
 export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfig, options: ArchiveAuditOptions): Promise<Report> {
   const metered = new MeteredObjectStore(store);
   const analyzer = new Analyzer(config);
-  const assembler = new TraceAssembler();
+  const assembler = new RollingAssembler(options.latenessMs ?? DEFAULT_ARCHIVE_LATENESS_MS);
   const failures: { key: string; message: string }[] = [];
+  let outside = 0;
+  const analyse = (trace: Trace) => {
+    if (overlapsWindow(trace.spans, options.window)) analyzer.addTrace(trace);
+    else outside++;
+  };
   const listing = await listArchiveObjects(metered, options.prefix, options.window, {
     ...(options.partitionFormat ? { format: options.partitionFormat } : {}),
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),
@@ -164,13 +178,14 @@ export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfi
   });
   const objects: ObjectRead[] = [];
   for (const object of listing.objects) {
+    for (const trace of assembler.completeBefore(object.partitionTime)) analyse(trace);
     analyzer.noteInput();
     const read: ObjectRead = { key: object.key, status: "read", bytes: 0, requests: 0 };
     try {
       const { body, contentEncoding } = await metered.get(object.key);
       const decoded = await decodeInput(body, { name: object.key, ...(object.marshaler === "otlp_proto" ? { contentType: "application/x-protobuf" } : {}) });
       for (const m of decoded.errors) analyzer.recordInputError(object.key, m);
-      assembler.add(decoded.spans, decoded.partial?.reason);
+      assembler.add(decoded.spans, object.partitionTime, decoded.partial?.reason);
       read.spans = decoded.spans.length;
       // Worth knowing when a `.gz` name or Content-Encoding did not match the bytes.
       if (object.gzipName && decoded.bytes.raw === decoded.bytes.decoded) read.message = `named .gz${contentEncoding ? ` (Content-Encoding: ${contentEncoding})` : ""} but the body arrived inflated`;
@@ -186,15 +201,9 @@ export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfi
     read.bytes = tally.bytes;
     read.requests = tally.requests;
     objects.push(read);
+    options.onPending?.({ traces: assembler.traceCount, spans: assembler.spanCount });
   }
-  let outside = 0;
-  for (const trace of assembler.drain()) {
-    if (!overlapsWindow(trace.spans, options.window)) {
-      outside++;
-      continue;
-    }
-    analyzer.addTrace(trace);
-  }
+  for (const trace of assembler.drain()) analyse(trace);
   const report = analyzer.finish(options.now);
   return attach(report, {
     kind: "otlp-archive",

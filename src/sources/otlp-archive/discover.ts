@@ -11,6 +11,8 @@ export interface ArchiveObject extends ObjectInfo {
   /** Marshaler the name suggests. */
   marshaler: "otlp_json" | "otlp_proto";
   gzipName: boolean;
+  /** Start of the object's upload-time minute partition (Unix ms). */
+  partitionTime: number;
 }
 
 export interface ArchiveListing {
@@ -38,17 +40,19 @@ export async function listArchiveObjects(
       for (const object of page.objects) {
         const rel = object.key.slice(base.length);
         const slash = rel.lastIndexOf("/");
-        if (slash === -1 || !plan.partitions.has(rel.slice(0, slash))) continue;
+        const partitionTime = slash === -1 ? undefined : plan.times.get(rel.slice(0, slash));
+        if (partitionTime === undefined) continue;
         const match = TRACE_OBJECT.exec(rel.slice(slash + 1));
         if (!match) {
           ignored++;
           continue;
         }
         const ext = match[1]!;
-        objects.push({ ...object, marshaler: ext === "binpb" || ext === "pb" ? "otlp_proto" : "otlp_json", gzipName: match[2] !== undefined });
+        objects.push({ ...object, marshaler: ext === "binpb" || ext === "pb" ? "otlp_proto" : "otlp_json", gzipName: match[2] !== undefined, partitionTime });
       }
     }
   }
-  objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Upload-time order (what bounded combining relies on), then key order within a partition.
+  objects.sort((a, b) => a.partitionTime - b.partitionTime || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { objects, ignored, listRequests };
 }

@@ -70,6 +70,8 @@ export interface PartitionPlan {
   listPrefixes: string[];
   /** Minute partitions inside the window; a key must start with one of them. */
   partitions: Set<string>;
+  /** Start of each minute partition (Unix ms; the first one when a local-time fall-back repeats it). */
+  times: Map<string, number>;
 }
 
 /** Every minute partition from start to end (inclusive) and the coarser prefixes to list them. */
@@ -77,13 +79,16 @@ export function planPartitions(start: Date, end: Date, options: PartitionOptions
   const format = options.format ?? DEFAULT_PARTITION_FORMAT;
   const timeZone = resolveTimeZone(options.timeZone);
   const partitions = new Set<string>();
+  const times = new Map<string, number>();
   const listPrefixes = new Set<string>();
   const listing = listingFormat(format);
   const first = Math.floor(start.getTime() / 60_000) * 60_000;
   for (let t = first; t <= end.getTime(); t += 60_000) {
     const at = new Date(t);
-    partitions.add(formatPartition(format, at, timeZone));
+    const partition = formatPartition(format, at, timeZone);
+    partitions.add(partition);
+    if (!times.has(partition)) times.set(partition, t);
     listPrefixes.add(formatPartition(listing, at, timeZone));
   }
-  return { listPrefixes: [...listPrefixes], partitions };
+  return { listPrefixes: [...listPrefixes], partitions, times };
 }
