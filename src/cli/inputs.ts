@@ -1,10 +1,12 @@
 // Turns CLI path arguments into named inputs: files, directories (recursively) and `-` for stdin.
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { NamedInput } from "../pipeline/check";
 
 /** File endings picked up when walking a directory (named files are always read). */
 const TRACE_FILE = /\.(json|jsonl|ndjson|pb|binpb|protobuf|proto\.bin|otlp)(\.gz)?$|\.gz$/i;
+/** tracelint's own config, which `check .` next to it would otherwise report as a broken input. */
+const CONFIG_FILE = "tracelint.config.json";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -23,13 +25,18 @@ async function walk(dir: string, out: string[]): Promise<void> {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await walk(path, out);
-    else if (entry.isFile() && TRACE_FILE.test(entry.name)) out.push(path);
+    else if (entry.isFile() && TRACE_FILE.test(entry.name) && entry.name !== CONFIG_FILE) out.push(path);
   }
 }
 
-/** Resolves paths to inputs; throws UsageError for paths that do not exist. */
+/**
+ * Resolves paths to inputs; throws UsageError for paths that do not exist. A file reached twice
+ * (named twice, or named and inside a named directory) is read once: reading it again would turn
+ * every span into a duplicate of itself.
+ */
 export async function collectInputs(paths: readonly string[], cwd = process.cwd()): Promise<NamedInput[]> {
   const inputs: NamedInput[] = [];
+  const seen = new Set<string>();
   for (const path of paths) {
     if (path === "-") {
       inputs.push({ name: "(stdin)", read: readStdin });
@@ -45,6 +52,9 @@ export async function collectInputs(paths: readonly string[], cwd = process.cwd(
     if (info.isDirectory()) await walk(path, files);
     else files.push(path);
     for (const file of files) {
+      const absolute = resolve(cwd, file);
+      if (seen.has(absolute)) continue;
+      seen.add(absolute);
       const name = relative(cwd, file) || file;
       inputs.push({ name, read: () => readFile(file) });
     }

@@ -1,5 +1,5 @@
 // The CLI's only contact with the terminal, injectable so tests can capture it.
-import { writeFile, mkdir } from "node:fs/promises";
+import { writeFile, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 
 export interface CliIO {
@@ -11,6 +11,30 @@ export interface CliIO {
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   env: Record<string, string | undefined>;
+}
+
+/**
+ * Creates the missing directories above a report one level at a time. `mkdir(…, {recursive: true})`
+ * never settles for a path under /proc (Node retries its ENOENT forever), which hung
+ * `--out /proc/x/report.json`; one level at a time fails with ENOENT instead.
+ */
+export async function ensureDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      await stat(d);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      missing.push(d);
+      if (dirname(d) === d) break;
+    }
+  }
+  for (const d of missing.reverse()) {
+    await mkdir(d).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
+  }
 }
 
 export function processIO(): CliIO {
@@ -30,7 +54,7 @@ export function processIO(): CliIO {
       progressShown = line !== "";
     },
     writeFile: async (path, content) => {
-      await mkdir(dirname(path), { recursive: true });
+      await ensureDirectory(dirname(path));
       await writeFile(path, content);
     },
     stdoutIsTTY: Boolean(process.stdout.isTTY),

@@ -10,13 +10,15 @@ import { processIO, type CliIO } from "./io";
 import { reportCommand } from "./report";
 import { diffCommand } from "./diff";
 import { alertCommand } from "./alert";
+import { REPORT_OPTIONS } from "./output";
 
 const USAGE = `tracelint ${TOOL_VERSION}: trace-quality analyzer for OpenTelemetry traces and Grafana Tempo
 
 Usage:
   tracelint check PATH... [options]     lint trace files (see tracelint check --help)
   tracelint audit --tempo URL [options] audit a sample of recent traces from Tempo (see tracelint audit --help)
-  tracelint audit --blocks s3://B/P      audit Tempo's Parquet blocks, or --otlp-archive s3://B/P (see --blocks x --help)
+  tracelint audit --blocks s3://B/P     audit Tempo's Parquet blocks, or --otlp-archive s3://B/P
+                                        (see tracelint audit --blocks s3://B --help)
   tracelint report FILE.json [options]  re-render a saved report as html, md or json (see tracelint report --help)
   tracelint diff OLD.json NEW.json      what changed between two runs (see tracelint diff --help)
   tracelint alert REPORT.json           send the configured chat/webhook alerts (see tracelint alert --help)
@@ -26,22 +28,21 @@ Usage:
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or no input could be read.`;
 
+const RULES_HELP = `Usage: tracelint rules
+
+Lists the built-in rules: ID, default severity, what each one finds. Configure them in
+tracelint.config.json (see README.md, Configuration); docs/rules.md explains each rule.`;
+
+/** Where `audit --help` (Tempo's query API) points to the object-storage sources' own options. */
+const AUDIT_STORAGE_POINTER = `
+Object storage instead of the query API: tracelint audit --blocks s3://BUCKET/PREFIX (Tempo's
+Parquet blocks) or --otlp-archive s3://BUCKET/PREFIX (Collector archive); their options:
+tracelint audit --blocks s3://B --help`;
+
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 async function checkCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: "string" },
-      format: { type: "string" },
-      out: { type: "string", short: "o" },
-      "fail-on": { type: "string" },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
-      ...BASELINE_OPTIONS,
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...REPORT_OPTIONS, ...BASELINE_OPTIONS } });
   if (values.help) {
     io.stdout(`${CHECK_USAGE}\n`);
     return 0;
@@ -61,7 +62,12 @@ async function checkCommand(argv: string[], io: CliIO): Promise<number> {
   );
 }
 
-async function rulesCommand(_argv: string[], io: CliIO): Promise<number> {
+async function rulesCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, allowPositionals: false, options: { help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    io.stdout(`${RULES_HELP}\n`);
+    return 0;
+  }
   const { builtinRules } = await import("../../rules/index");
   const width = Math.max(...builtinRules.map((r) => r.meta.id.length), 4);
   for (const r of builtinRules) io.stdout(`${r.meta.id.padEnd(width)}  ${r.meta.severity.padEnd(7)}  ${r.meta.description}\n`);
@@ -71,7 +77,12 @@ async function rulesCommand(_argv: string[], io: CliIO): Promise<number> {
 export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   // --blocks / --otlp-archive read object storage instead of Tempo's query API.
-  audit: (argv, io) => (isStorageAudit(argv) ? auditStorageCommand(argv, io) : auditCommand(argv, io)),
+  audit: async (argv, io) => {
+    if (isStorageAudit(argv)) return auditStorageCommand(argv, io);
+    const code = await auditCommand(argv, io);
+    if (argv.includes("--help") || argv.includes("-h")) io.stdout(`${AUDIT_STORAGE_POINTER}\n`);
+    return code;
+  },
   rules: rulesCommand,
   // Loaded on demand: the server pulls in @hono/node-server and the S3 client.
   serve: async (argv, io) => (await import("./serve")).serveCommand(argv, io),
@@ -80,12 +91,34 @@ export const COMMANDS: Record<string, Command> = {
   alert: alertCommand,
 };
 
+/**
+ * One short line for a node:util parseArgs error, in tracelint's own wording, pointing to the
+ * command's help (Node's text for an unknown option is two sentences about positional arguments).
+ */
+export function describeArgsError(error: Error, command: string): string {
+  const help = `see tracelint ${command} --help`;
+  const unknown = /^Unknown option '([^']+)'/.exec(error.message);
+  if (unknown) return `unknown option ${unknown[1]} for tracelint ${command} (${help})`;
+  const missing = /^Option '(-\S+)(?:, (-\S+))? <value>' argument missing/.exec(error.message);
+  if (missing) return `${missing[2] ?? missing[1]} needs a value (${help})`;
+  const noValue = /^Option '(-\S+)(?:, (-\S+))?' does not take an argument/.exec(error.message);
+  if (noValue) return `${noValue[2] ?? noValue[1]} takes no value (${help})`;
+  const positional = /^Unexpected argument '([^']*)'/.exec(error.message);
+  if (positional) return `${command} takes no argument ${JSON.stringify(positional[1])} (${help})`;
+  return `${error.message.split(". ")[0]} (${help})`;
+}
+
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+  if (command === undefined) {
+    // A usage error: the usage goes to stderr so `tracelint > out.json` does not capture it.
+    io.stderr(USAGE);
+    return 2;
+  }
+  if (command === "help" || command === "--help" || command === "-h") {
     io.stdout(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   if (command === "--version" || command === "-v") {
     io.stdout(`${TOOL_VERSION}\n`);
@@ -104,7 +137,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       return 2;
     }
     if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr(`tracelint: ${error.message}`);
+      io.stderr(`tracelint: ${describeArgsError(error, command)}`);
       return 2;
     }
     throw error;

@@ -6,9 +6,37 @@ import type { Report } from "../report/schema";
 import { severityAtLeast, type Severity } from "../engine/rule";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
+import type { ParseArgsConfig } from "node:util";
 
 export type ReportFormat = "json" | "md" | "html";
 export type FailOn = Severity | "never";
+
+/**
+ * The report-output options every reporting command (check, audit, audit --blocks/--otlp-archive)
+ * takes, declared once so their names, short forms and meaning cannot drift apart. Spread into
+ * `parseArgs({ options: { ...REPORT_OPTIONS, … } })`; describe them with `reportOptionsHelp()`.
+ */
+export const REPORT_OPTIONS = {
+  config: { type: "string" },
+  format: { type: "string" },
+  out: { type: "string", short: "o" },
+  "fail-on": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies NonNullable<ParseArgsConfig["options"]>;
+
+/** Help lines for REPORT_OPTIONS, option names padded to `width` columns to line up with the rest. */
+export function reportOptionsHelp(width: number, quietMeans = "no summary on stderr"): string {
+  const rows: [string, string][] = [
+    ["--config FILE", "tracelint.config.json (default: ./tracelint.config.json when present)"],
+    ["--format json|md|html", "report format (default: from --out's extension, else md on a terminal, json otherwise)"],
+    ["-o, --out FILE", "write the report to FILE instead of stdout"],
+    ["--fail-on LEVEL", "exit 1 when a finding at or above LEVEL exists: error|warning|info|never (default: error)"],
+    ["-q, --quiet", quietMeans],
+    ["-h, --help", "this help"],
+  ];
+  return rows.map(([name, text]) => `  ${name.padEnd(width)} ${text}`).join("\n");
+}
 
 export function parseFailOn(value: string | undefined): FailOn {
   const v = value ?? "error";
@@ -18,12 +46,15 @@ export function parseFailOn(value: string | undefined): FailOn {
 
 export function parseFormat(value: string | undefined, io: CliIO, out?: string): ReportFormat {
   if (value === undefined) {
-    if (out?.endsWith(".md")) return "md";
-    if (out?.endsWith(".json")) return "json";
-    if (out?.endsWith(".html") || out?.endsWith(".htm")) return "html";
+    const file = out?.toLowerCase();
+    if (file?.endsWith(".md")) return "md";
+    if (file?.endsWith(".json")) return "json";
+    if (file?.endsWith(".html") || file?.endsWith(".htm")) return "html";
     return io.stdoutIsTTY && !out ? "md" : "json";
   }
-  if (value === "json" || value === "md" || value === "markdown" || value === "html") return value === "markdown" ? "md" : value;
+  // Case-insensitive like the --out extension: `--format HTML` is not a typo worth failing on.
+  const v = value.toLowerCase();
+  if (v === "json" || v === "md" || v === "markdown" || v === "html") return v === "markdown" ? "md" : v;
   throw new UsageError(`--format must be json, md or html (got ${JSON.stringify(value)})`);
 }
 

@@ -45,14 +45,15 @@ export function auditProgress(io: CliIO, quiet: boolean): AuditProgress {
       finish: () => io.progress(""),
     };
   }
-  // Plain lines: one per phase start, then at each quarter of the fetch, then the end.
+  // Plain lines: one per phase start, then at 25, 50 and 75 % of the fetch, then the end. Nothing
+  // about fetching when nothing was sampled: the audit's own closing lines say so.
   let lastPhase = "";
-  let lastQuarter = -1;
+  let lastQuarter = 0;
   let retries = 0;
   return {
     onProgress: (p) => {
       if (p.phase === "search" && lastPhase !== "search") io.stderr(`tracelint: running ${p.total} searches`);
-      if (p.phase === "fetch") {
+      if (p.phase === "fetch" && p.total > 0) {
         if (lastPhase !== "fetch") io.stderr(`tracelint: fetching ${p.total} sampled traces`);
         const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;
         if (p.done > 0 && quarter > lastQuarter && quarter < 4) {
@@ -60,7 +61,7 @@ export function auditProgress(io: CliIO, quiet: boolean): AuditProgress {
           io.stderr(`tracelint: ${describeProgress(p)}`);
         }
       }
-      if (p.phase === "done") io.stderr(`tracelint: ${describeProgress(p)}`);
+      if (p.phase === "done" && p.total > 0) io.stderr(`tracelint: ${describeProgress(p)}`);
       lastPhase = p.phase;
     },
     onRetry: (e) => {

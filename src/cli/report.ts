@@ -17,7 +17,10 @@ Options:
   --out FILE             write to FILE instead of stdout
   --grafana-url URL      Grafana for trace links in HTML (default http://localhost:3000; env TRACELINT_GRAFANA_URL)
   --datasource UID       Tempo data source UID in Grafana (default tempo; env TRACELINT_TEMPO_DATASOURCE)
-  --trace-url TEMPLATE   any trace UI instead, with {traceId} and {spanId} (env TRACELINT_TRACE_URL)`;
+  --trace-url TEMPLATE   any trace UI instead, with {traceId} and {spanId} (env TRACELINT_TRACE_URL)
+
+Exit codes: 0 written, 2 usage error or unreadable report (findings never change the exit code;
+use tracelint diff --fail-on-new to gate on changes).`;
 
 export async function reportCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
