@@ -1,6 +1,6 @@
 // Human-readable Markdown report: headline numbers, a table per rule and per service, then each
 // finding with its examples and fix.
-import type { Report, ReportFinding, TempoQuerySource } from "./schema";
+import type { ObjectStorageSource, Report, ReportFinding, TempoQuerySource } from "./schema";
 import { mdCode, mdText } from "./markdown-escape";
 import { coverageMarkdown } from "../analysis/propagation/markdown";
 import { deltaMarkdown } from "./diff-markdown";
@@ -69,6 +69,8 @@ function findingDetails(report: Report): string[] {
   for (const f of report.findings) {
     if (f.ruleId !== currentRule) {
       currentRule = f.ruleId;
+      // A blank line ends the previous rule's list, so the heading is not read as list text.
+      if (lines.at(-1) !== "") lines.push("");
       lines.push(`### ${mdText(f.ruleId)}`, "");
     }
     const about = [f.subject !== null ? `subject ${mdCode(f.subject)}` : "", f.category !== null ? `category ${mdCode(f.category)}` : ""]
@@ -101,6 +103,40 @@ function inputErrors(report: Report): string[] {
   return lines;
 }
 
+/** "300 s" reads better as "5 min". */
+function seconds(value: number): string {
+  if (value >= 3600 && value % 3600 === 0) return `${value / 3600} h`;
+  if (value >= 60 && value % 60 === 0) return `${value / 60} min`;
+  return `${value} s`;
+}
+
+function bytes(value: number): string {
+  if (value >= 1024 * 1024) return `${(value / (1024 * 1024)).toFixed(1)} MiB`;
+  if (value >= 1024) return `${(value / 1024).toFixed(1)} KiB`;
+  return `${value} B`;
+}
+
+/** What `audit --blocks` / `--otlp-archive` read from the bucket, and which objects failed. */
+function objectStorageSource(report: Report): string[] {
+  const src = report.source;
+  if (!src || (src.kind !== "tempo-blocks" && src.kind !== "otlp-archive") || !("objectsRead" in src)) return [];
+  const o = src as ObjectStorageSource;
+  const what = o.kind === "tempo-blocks" ? "Tempo blocks" : "OTLP archive";
+  const sample = o.sample ? `, sampled ${Number((o.sample.fraction * 100).toFixed(2))} % of ${o.sample.unit}` : "";
+  const lines = [
+    "## Source",
+    "",
+    `${what} ${mdCode(o.location)}${o.tenant !== undefined ? `, tenant ${mdCode(o.tenant)}` : ""}, window ${o.window.start} – ${o.window.end}${sample}.`,
+    "",
+    `${o.objectsRead} object(s) read, ${o.objectsFailed} failed, ${bytes(o.bytesRead)} in ${o.listRequests} list request(s)${o.skipped.tracesOutsideWindow > 0 ? `; ${o.skipped.tracesOutsideWindow} trace(s) outside the window skipped` : ""}.`,
+    "",
+  ];
+  for (const f of o.failures.slice(0, 20)) lines.push(`- ${mdCode(f.key)}: ${mdText(f.message)}`);
+  if (o.failures.length > 20) lines.push(`- … and ${o.failures.length - 20} more (see the JSON report)`);
+  if (o.failures.length > 0) lines.push("");
+  return lines;
+}
+
 /** How the traces were sampled from Tempo's query API (`audit --tempo`); other sources are skipped. */
 function tempoSource(report: Report): string[] {
   const src = report.source;
@@ -110,7 +146,7 @@ function tempoSource(report: Report): string[] {
   const lines = [
     "## Source",
     "",
-    `Tempo ${mdCode(q.url)}${q.tenant !== null ? `, tenant ${mdCode(q.tenant)}` : ""}, window ${q.window.start} – ${q.window.end} (ends ${q.window.ingestionDelaySeconds} s before the audit so traces are complete).`,
+    `Tempo ${mdCode(q.url)}${q.tenant !== null ? `, tenant ${mdCode(q.tenant)}` : ""}, window ${q.window.start} – ${q.window.end} (ends ${seconds(q.window.ingestionDelaySeconds)} before the audit so traces are complete).`,
     "",
     `Sampling: up to ${q.sampling.perService} trace(s) per service for ${q.sampling.servicesSampled.length} of ${q.sampling.servicesDiscovered} service(s), ${q.sampling.windowSample} window-wide${q.sampling.query !== null ? ` and ${q.sampling.windowSample} matching ${mdCode(q.sampling.query)}` : ""}, each spread over ${q.sampling.slices} time slice(s); ${q.searches.run} search(es), ${q.searches.failed} failed${q.searches.incomplete > 0 ? `, ${q.searches.incomplete} incomplete` : ""}.`,
     "",
@@ -136,6 +172,7 @@ export function renderMarkdown(report: Report): string {
     `| ${s.files} | ${s.traces} | ${s.spans} | ${s.services} | ${s.partialTraces} | ${s.inputErrors.length} | ${count(report.findings, "error")} | ${count(report.findings, "warning")} | ${count(report.findings, "info")} |`,
     "",
     ...tempoSource(report),
+    ...objectStorageSource(report),
     ...deltaMarkdown(report.delta),
     ...ruleTable(report),
     ...serviceTable(report),

@@ -113,7 +113,21 @@ export function serviceGraph(allEdges: readonly GraphEdge[]): string {
     members.forEach((n, i) => position.set(n, { x: margin + d * colGap, y: margin + i * rowGap }));
   }
   const width = margin * 2 + Math.max(...[...columns.keys(), 0]) * colGap + boxW;
-  const height = margin * 2 + (maxRows - 1) * rowGap + boxH + 40;
+  // An edge that skips a column (orders → fraud-check past inventory) would cross that column's
+  // boxes and hide its label behind them: it runs in a lane below the skipped columns' boxes.
+  const bottomOf = (column: number) => margin + ((columns.get(column)?.length ?? 1) - 1) * rowGap + boxH;
+  let lanes = 0;
+  const laneY = new Map<GraphEdge, number>();
+  for (const e of edges) {
+    const from = depth.get(e.from) ?? 0;
+    const to = depth.get(e.to) ?? 0;
+    if (to - from < 2) continue;
+    let floor = 0;
+    for (let c = from + 1; c < to; c++) floor = Math.max(floor, bottomOf(c));
+    laneY.set(e, floor + (rowGap - boxH) / 2 + lanes * 14);
+    lanes++;
+  }
+  const height = Math.max(margin * 2 + (maxRows - 1) * rowGap + boxH + 40, ...[...laneY.values()].map((y) => y + 30));
   const parts: string[] = [
     `<svg class="chart service-graph" role="img" aria-label="Service graph: caller to callee, broken propagation in red" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">`,
     `<defs><marker id="arrow-ok" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrow-ok"/></marker>`,
@@ -131,12 +145,18 @@ export function serviceGraph(allEdges: readonly GraphEdge[]): string {
     const x2 = forward ? b.x : b.x + boxW / 2;
     const y2 = forward ? b.y + boxH / 2 : b.y + boxH;
     const bend = forward ? (x2 - x1) / 2 : 60;
-    const d = forward
-      ? `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`
-      : `M${x1},${y1} C${x1 + bend},${y1 + 80} ${x2},${y2 + 80} ${x2},${y2}`;
+    const lane = laneY.get(e);
+    // Lane edges leave and enter through the gaps between columns (colGap - boxW wide).
+    const gap = (colGap - boxW) / 2;
+    const d =
+      lane !== undefined
+        ? `M${x1},${y1} C${x1 + gap},${y1} ${x1},${lane} ${x1 + gap},${lane} L${x2 - gap},${lane} C${x2},${lane} ${x2 - gap},${y2} ${x2},${y2}`
+        : forward
+          ? `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`
+          : `M${x1},${y1} C${x1 + bend},${y1 + 80} ${x2},${y2 + 80} ${x2},${y2}`;
     const label = `${formatPct(value)}${e.splitTraces > 0 ? ` · ${e.splitTraces} split` : ""}`;
     const mx = forward ? (x1 + x2) / 2 : (x1 + x2) / 2 + 20;
-    const my = forward ? (y1 + y2) / 2 - 8 : Math.max(y1, y2) + 50;
+    const my = lane !== undefined ? lane + 4 : forward ? (y1 + y2) / 2 - 8 : Math.max(y1, y2) + 50;
     parts.push(
       `<g class="edge ${broken ? "edge-broken" : "edge-ok"}"><title>${esc(`${e.from} → ${e.to}: ${e.propagated}/${e.total} calls propagated, ${e.splitTraces} split trace(s)`)}</title>`,
       `<path d="${d}" marker-end="url(#${broken ? "arrow-broken" : "arrow-ok"})"/>`,

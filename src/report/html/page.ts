@@ -2,7 +2,7 @@
 // inline SVG charts. Each section renders only when the report has the data for it.
 import { redactText } from "../../pii/redact";
 import type { DeltaFinding, DeltaSection } from "../diff";
-import type { Report, ReportFinding } from "../schema";
+import type { ObjectStorageSource, Report, ReportFinding, TempoQuerySource } from "../schema";
 import { coverageBars, formatPct, serviceGraph } from "./charts";
 import { clip, esc, safeHref } from "./escape";
 import { renderFix } from "./fix-text";
@@ -157,6 +157,11 @@ function structureSection(report: Report): string {
   return section("structure", "Trace structure", table(["Severity", "Rule", "Service", "Cause", "Occurrences", "Traces"], rows, new Set([4, 5])));
 }
 
+/** Messages quote keys and names in `backticks` (Markdown style): show those as code. */
+function messageHtml(message: string): string {
+  return esc(message).replace(/&#96;(.+?)&#96;/g, "<code>$1</code>");
+}
+
 function findingCard(f: ReportFinding, link: Link, change: string | undefined): string {
   const about = [f.subject !== null ? `subject <code>${esc(f.subject)}</code>` : "", f.category !== null ? `category <code>${esc(f.category)}</code>` : ""].filter(Boolean).join(", ");
   const examples = f.examples.map((e) => {
@@ -167,7 +172,7 @@ function findingCard(f: ReportFinding, link: Link, change: string | undefined): 
   });
   return [
     `<details class="finding finding-${esc(f.severity)}"><summary>${sev(f.severity)} <code>${esc(f.ruleId)}</code> in <strong>${esc(f.service)}</strong>${about ? ` (${about})` : ""}${change ? ` <span class="sev sev-warning">${esc(change)}</span>` : ""} · ${f.occurrences} occurrence(s) in ${f.traceCount} trace(s)</summary>`,
-    `<div class="msg">${esc(f.message)}</div>`,
+    `<div class="msg">${messageHtml(f.message)}</div>`,
     examples.length > 0 ? `<div>Example traces:</div><ul class="examples">${examples.join("")}</ul>` : "",
     f.fix ? `<div class="fix"><strong>How to fix</strong>${renderFix(f.fix)}</div>` : "",
     "</details>",
@@ -226,7 +231,48 @@ function sourceLine(report: Report): string {
     const s = src as Extract<Report["source"], { kind: "tempo"; window: unknown }>;
     return ` · Tempo ${esc(s.url)}, ${esc(s.window.start)} – ${esc(s.window.end)}, ${s.traces.fetched}/${s.traces.requested} traces fetched`;
   }
+  if ((src.kind === "tempo-blocks" || src.kind === "otlp-archive") && "objectsRead" in src) {
+    const o = src as ObjectStorageSource;
+    return ` · ${o.kind === "tempo-blocks" ? "Tempo blocks" : "OTLP archive"} ${esc(o.location)}, ${esc(o.window.start)} – ${esc(o.window.end)}, ${o.objectsRead} object(s) read, ${o.objectsFailed} failed`;
+  }
   return ` · source: ${esc(src.kind)}`;
+}
+
+/** Most failures listed on the page; the JSON report keeps them all. */
+const MAX_SOURCE_FAILURES = 20;
+
+/**
+ * How the traces were selected and what could not be read (audits only): without it a reader of
+ * the page cannot tell that findings rest on 30 of 40 sampled traces.
+ */
+function sourceSection(report: Report): string {
+  const src = report.source;
+  if (!src) return "";
+  const failures = (rows: string[][]) =>
+    rows.length === 0 ? "" : `<h3>Not read</h3>${table(["Item", "Reason"], rows.slice(0, MAX_SOURCE_FAILURES))}${rows.length > MAX_SOURCE_FAILURES ? `<p class="muted">${rows.length - MAX_SOURCE_FAILURES} more in the JSON report.</p>` : ""}`;
+  if (src.kind === "tempo" && "traces" in src) {
+    const q = src as TempoQuerySource;
+    const t = q.traces;
+    const sampling = `Up to ${q.sampling.perService} trace(s) per service for ${q.sampling.servicesSampled.length} of ${q.sampling.servicesDiscovered} service(s), ${q.sampling.windowSample} window-wide${q.sampling.query !== null ? `, ${q.sampling.windowSample} matching <code>${esc(q.sampling.query)}</code>` : ""}; ${q.searches.run} search(es), ${q.searches.failed} failed.`;
+    return section(
+      "source",
+      "Source",
+      `<p>Tempo <code>${esc(q.url)}</code>${q.tenant !== null ? `, tenant <code>${esc(q.tenant)}</code>` : ""}, window ${esc(q.window.start)} – ${esc(q.window.end)}.</p><p class="muted">${sampling}</p>` +
+        table(["Requested", "Fetched", "Partial", "Not found", "Failed"], [[t.requested, t.fetched, t.partial, t.notFound, t.failed].map(String)], new Set([0, 1, 2, 3, 4])) +
+        failures(q.failures.map((f) => [`<code>${esc(f.traceId)}</code>`, esc(f.reason)])),
+    );
+  }
+  if ((src.kind === "tempo-blocks" || src.kind === "otlp-archive") && "objectsRead" in src) {
+    const o = src as ObjectStorageSource;
+    return section(
+      "source",
+      "Source",
+      `<p>${o.kind === "tempo-blocks" ? "Tempo blocks" : "OTLP archive"} <code>${esc(o.location)}</code>${o.tenant !== undefined ? `, tenant <code>${esc(o.tenant)}</code>` : ""}, window ${esc(o.window.start)} – ${esc(o.window.end)}.</p>` +
+        table(["Objects read", "Failed", "Bytes read", "List requests"], [[o.objectsRead, o.objectsFailed, o.bytesRead, o.listRequests].map(String)], new Set([0, 1, 2, 3])) +
+        failures(o.failures.map((f) => [`<code>${esc(f.key)}</code>`, esc(f.message)])),
+    );
+  }
+  return "";
 }
 
 function rulesFooter(report: Report): string {
@@ -256,6 +302,7 @@ export function renderHtml(report: Report, options: HtmlReportOptions = {}): str
     structureSection(report),
     findingsSection(report, link),
     inputErrorsSection(report),
+    sourceSection(report),
     "</main>",
     rulesFooter(report),
     "</body></html>",

@@ -40,6 +40,7 @@ pre.snippet code{background:none;padding:0;color:inherit;word-break:normal}
 .service-graph .edge text{paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}
 .service-graph .edge-broken text{fill:var(--bad);font-weight:600}
 .arrow-ok{fill:#94a3b8}.arrow-broken{fill:var(--bad)}
+a[target=_blank]{text-decoration:none;color:var(--info)}a[target=_blank] code{color:var(--info)}a[target=_blank]:hover code{text-decoration:underline}
 details.finding{border:1px solid var(--line);border-radius:8px;padding:8px 12px;margin:8px 0}
 details.finding summary{cursor:pointer}
 details.finding .msg{margin:8px 0}

@@ -1,0 +1,159 @@
+// What a reader of the Markdown and HTML reports saw and should not have: "span\(s\)" all over the
+// raw Markdown, a rule heading glued to the previous list, an edge drawn straight through another
+// service's box (its label hidden behind it), Markdown backticks shown literally in HTML, and no
+// word in the HTML (nor, for object storage, in the Markdown) about what could not be read.
+// Data: the demo estate (recorded with the OpenTelemetry JS SDK), audited over HTTP from the
+// Tempo-compatible server on 127.0.0.1 with one trace failing.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDemoSpans } from "../scripts/demo";
+import { startTempoServer, type RunningTempoServer } from "../src/cli/tempo-server";
+import { mdText } from "../src/report/markdown-escape";
+import { renderMarkdown } from "../src/report/markdown";
+import { renderHtml } from "../src/report/html/index";
+import { serviceGraph } from "../src/report/html/charts";
+import type { ObjectStorageSource, Report } from "../src/report/schema";
+import { deltaToEndAt, shiftSpans } from "../src/tempo-server/index";
+import { runCli } from "./support/cli";
+
+const NOW = new Date(Date.UTC(2026, 2, 3, 12));
+const WINDOW = ["--start", new Date(NOW.getTime() - 65 * 60_000).toISOString(), "--end", new Date(NOW.getTime() - 5 * 60_000).toISOString()];
+
+let dir: string;
+let server: RunningTempoServer;
+let failedTrace: string;
+let report: Report;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tracelint-qa-reports-"));
+  const recorded = await loadDemoSpans();
+  const spans = shiftSpans(recorded, deltaToEndAt(recorded, BigInt(NOW.getTime() - 10 * 60_000) * 1_000_000n));
+  failedTrace = spans.find((s) => s.service === "inventory")!.traceId;
+  server = await startTempoServer({
+    spans,
+    // One trace keeps failing: it must be named, with its reason, in every report format.
+    faults: [{ fault: { type: "status", status: 503, body: "upstream unavailable" }, routes: ["trace-v2", "trace-v1"], traceId: failedTrace }],
+  });
+  const out = join(dir, "report.json");
+  const run = await runCli(["audit", "--tempo", server.url, ...WINDOW, "--per-service", "20", "--traces", "50", "--out", out, "--fail-on", "never", "-q"]);
+  expect(run.code).toBe(0);
+  report = JSON.parse(await readFile(out, "utf8")) as Report;
+}, 30_000);
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("Markdown report", () => {
+  it("leaves parentheses and braces alone: no 'span\\(s\\)' in the raw file", () => {
+    const md = renderMarkdown(report);
+    expect(md).not.toMatch(/\\[(){}]/);
+    expect(md).toContain("occurrence(s)");
+    const orphan = report.findings.find((f) => f.ruleId === "orphan-span")!;
+    expect(md).toContain(orphan.message.replace(/`/g, "\\`"));
+  });
+
+  it("still cannot be made to render a link or HTML from trace data", () => {
+    expect(mdText("[click](javascript:alert(1))")).toBe("\\[click\\](javascript:alert(1))");
+    expect(mdText("<img src=x onerror=alert(1)>")).toBe("&lt;img src=x onerror=alert(1)&gt;");
+    expect(mdText("a|b\nc")).toBe("a\\|b c");
+  });
+
+  it("puts a blank line before each rule heading, so it is not read as part of the previous list", () => {
+    const md = renderMarkdown(report);
+    const headings = [...md.matchAll(/^### ([a-z-]+)$/gm)].map((m) => m[1]);
+    expect(headings).toEqual(expect.arrayContaining(["missing-root", "orphan-span", "pii-in-attributes", "propagation-gap"]));
+    const lines = md.split("\n");
+    for (const [i, line] of lines.entries()) if (/^### [a-z-]+$/.test(line) && lines[i - 1] !== "## Details") expect(lines.slice(i - 1, i + 1)).toEqual(["", line]);
+  });
+
+  it("names the failed trace and its reason, and says '5 min' rather than '300 s'", () => {
+    const md = renderMarkdown(report);
+    expect(md).toContain("(ends 5 min before the audit so traces are complete)");
+    expect(md).toMatch(new RegExp(`^- trace \`${failedTrace}\`: .*503`, "m"));
+  });
+});
+
+describe("HTML report", () => {
+  it("has a Source section: sampling, the fetch counts and the failed trace with its reason", () => {
+    const html = renderHtml(report);
+    const source = html.slice(html.indexOf('<section id="source">'));
+    expect(source).toContain("<h2>Source</h2>");
+    const t = (report.source as { traces: { requested: number; fetched: number; failed: number } }).traces;
+    expect(t.failed).toBe(1);
+    expect(source).toContain(`<td class="num">${t.requested}</td><td class="num">${t.fetched}</td>`);
+    expect(source).toMatch(new RegExp(`<td><code>${failedTrace}</code></td><td>[^<]*503`));
+  });
+
+  it("shows `quoted` names in messages as code, still escaped", () => {
+    const html = renderHtml(report);
+    expect(html).toContain("Span attribute <code>payment.card.number</code> carries payment card numbers");
+    const hostile: Report = { ...report, findings: [{ ...report.findings[0]!, message: "key `<script>alert(1)</script>` and a lone ` tick" }] };
+    const page = renderHtml(hostile);
+    expect(page).toContain("key <code>&lt;script&gt;alert(1)&lt;/script&gt;</code> and a lone &#96; tick");
+    expect(page).not.toContain("<script>");
+  });
+
+  it("routes an edge that skips a column below that column's boxes, with its label in the open", () => {
+    // orders → fraud-check skips the column of inventory, payments and fulfillment.
+    const edges = report.coverage!.edges;
+    expect(edges.map((e) => `${e.from}>${e.to}`)).toEqual(expect.arrayContaining(["orders>fraud-check", "payments>fraud-check", "orders>inventory"]));
+    const svg = serviceGraph(edges);
+    const boxes = [...svg.matchAll(/<g class="node"><title>([^<]+)<\/title><rect x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)"/g)].map((m) => ({
+      name: m[1]!,
+      x: Number(m[2]),
+      y: Number(m[3]),
+      w: Number(m[4]),
+      h: Number(m[5]),
+    }));
+    const middle = boxes.filter((b) => ["inventory", "payments", "fulfillment"].includes(b.name));
+    expect(middle).toHaveLength(3);
+    const edge = /<title>orders → fraud-check: [^<]*<\/title><path d="([^"]+)"[^>]*\/><text x="([\d.]+)" y="([\d.]+)"/.exec(svg);
+    expect(edge).not.toBeNull();
+    const lane = /L([\d.]+),([\d.]+)/.exec(edge![1]!);
+    expect(lane).not.toBeNull();
+    const laneY = Number(lane![2]);
+    // The lane runs under every box it passes, and the label sits on it, clear of every box.
+    for (const b of middle) expect(laneY).toBeGreaterThan(b.y + b.h);
+    const [lx, ly] = [Number(edge![2]), Number(edge![3])];
+    for (const b of boxes) expect(lx >= b.x && lx <= b.x + b.w && ly >= b.y && ly <= b.y + b.h).toBe(false);
+    const height = Number(/viewBox="0 0 \d+ (\d+)"/.exec(svg)![1]);
+    expect(height).toBeGreaterThan(laneY);
+  });
+});
+
+describe("object-storage source", () => {
+  // The source section below is hand-written (an object-storage audit needs an S3 server; its
+  // own tests cover producing it); the findings around it are the demo audit's.
+  const storage: ObjectStorageSource = {
+    kind: "tempo-blocks",
+    location: "s3://tempo-traces/prod",
+    tenant: "acme",
+    window: { start: "2026-03-03T06:00:00.000Z", end: "2026-03-03T12:00:00.000Z" },
+    discovery: "tenant-index",
+    sample: { fraction: 0.07, unit: "traces" },
+    objectsRead: 12,
+    objectsFailed: 1,
+    bytesRead: 3 * 1024 * 1024 + 512 * 1024,
+    listRequests: 2,
+    skipped: { tracesOutsideWindow: 4 },
+    objects: [],
+    failures: [{ key: "acme/0f1e/data.parquet", message: "AccessDenied" }],
+  };
+
+  it("Markdown says what was read, how much, and which object failed", () => {
+    const md = renderMarkdown({ ...report, source: storage });
+    expect(md).toContain("## Source\n\nTempo blocks `s3://tempo-traces/prod`, tenant `acme`, window 2026-03-03T06:00:00.000Z – 2026-03-03T12:00:00.000Z, sampled 7 % of traces.");
+    expect(md).toContain("12 object(s) read, 1 failed, 3.5 MiB in 2 list request(s); 4 trace(s) outside the window skipped.");
+    expect(md).toContain("- `acme/0f1e/data.parquet`: AccessDenied");
+  });
+
+  it("HTML names the bucket in the header and lists the failed object", () => {
+    const html = renderHtml({ ...report, source: storage });
+    expect(html).toContain("· Tempo blocks s3://tempo-traces/prod, 2026-03-03T06:00:00.000Z – 2026-03-03T12:00:00.000Z, 12 object(s) read, 1 failed</div>");
+    expect(html).toContain("<td><code>acme/0f1e/data.parquet</code></td><td>AccessDenied</td>");
+  });
+});
