@@ -43,8 +43,15 @@ describe("argument errors", () => {
     expect((await runCli(["diff", "a.json", "b.json", "--fail-on-new"])).stderr).toBe("tracelint: --fail-on-new needs a value (see tracelint diff --help)");
   });
 
+  it("a value that looks like an option is one line, not Node's three", async () => {
+    const run = await runCli(["diff", "a.json", "b.json", "--fail-on-new", "-1"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('tracelint: --fail-on-new needs a value; write one that starts with "-" as --fail-on-new=-… (see tracelint diff --help)');
+  });
+
   it("keeps the first sentence of a parseArgs message it does not know", () => {
     expect(describeArgsError(new TypeError("Something new. With advice."), "report")).toBe("Something new (see tracelint report --help)");
+    expect(describeArgsError(new TypeError("Something new.\nWith advice."), "report")).toBe("Something new (see tracelint report --help)");
   });
 
   it("tracelint with no command is a usage error: usage on stderr, nothing on stdout", async () => {

@@ -103,9 +103,14 @@ export function describeArgsError(error: Error, command: string): string {
   if (missing) return `${missing[2] ?? missing[1]} needs a value (${help})`;
   const noValue = /^Option '(-\S+)(?:, (-\S+))?' does not take an argument/.exec(error.message);
   if (noValue) return `${noValue[2] ?? noValue[1]} takes no value (${help})`;
+  const ambiguous = /^Option '(-\S+)(?:, (-\S+))?' argument is ambiguous/.exec(error.message);
+  if (ambiguous) {
+    const name = ambiguous[2] ?? ambiguous[1];
+    return `${name} needs a value; write one that starts with "-" as ${name}=-… (${help})`;
+  }
   const positional = /^Unexpected argument '([^']*)'/.exec(error.message);
   if (positional) return `${command} takes no argument ${JSON.stringify(positional[1])} (${help})`;
-  return `${error.message.split(". ")[0]} (${help})`;
+  return `${error.message.split(/\.\s/)[0]} (${help})`;
 }
 
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
