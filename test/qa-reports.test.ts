@@ -125,6 +125,23 @@ describe("HTML report", () => {
   });
 });
 
+describe("service graph size", () => {
+  const edge = (from: string, to: string) => ({ from, to, propagated: 3, total: 4, splitTraces: 1 });
+  const heightOf = (svg: string) => Number(/viewBox="0 0 \d+ (\d+)"/.exec(svg)![1]);
+
+  it("leaves no empty band below the boxes when nothing is drawn there", () => {
+    // One row of 36 px boxes with a 20 px margin above and below.
+    expect(heightOf(serviceGraph([edge("gateway", "orders")]))).toBe(76);
+  });
+
+  it("keeps room for a back edge's loop and its label", () => {
+    const svg = serviceGraph([edge("orders", "billing"), edge("billing", "orders")]);
+    const labels = [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" text-anchor="middle">75.0 %/g)].map((m) => Number(m[1]));
+    expect(labels).toHaveLength(2);
+    expect(Math.max(...labels)).toBeLessThan(heightOf(svg) - 4);
+  });
+});
+
 describe("object-storage source", () => {
   // The source section below is hand-written (an object-storage audit needs an S3 server; its
   // own tests cover producing it); the findings around it are the demo audit's.

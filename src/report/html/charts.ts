@@ -127,7 +127,9 @@ export function serviceGraph(allEdges: readonly GraphEdge[]): string {
     laneY.set(e, floor + (rowGap - boxH) / 2 + lanes * 14);
     lanes++;
   }
-  const height = Math.max(margin * 2 + (maxRows - 1) * rowGap + boxH + 40, ...[...laneY.values()].map((y) => y + 30));
+  // Room below the boxes only for what is drawn there: back-edge loops and lanes.
+  const backEdges = edges.some((e) => (depth.get(e.to) ?? 0) <= (depth.get(e.from) ?? 0));
+  const height = Math.max(margin * 2 + (maxRows - 1) * rowGap + boxH + (backEdges ? 70 : 0), ...[...laneY.values()].map((y) => y + 30));
   const parts: string[] = [
     `<svg class="chart service-graph" role="img" aria-label="Service graph: caller to callee, broken propagation in red" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">`,
     `<defs><marker id="arrow-ok" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrow-ok"/></marker>`,
