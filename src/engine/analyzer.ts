@@ -105,7 +105,11 @@ export class Analyzer {
     this.#counters.traces++;
     this.#counters.spans += trace.spans.length;
     if (trace.partial) this.#counters.partialTraces++;
+    let lastService: string | undefined;
     for (const span of trace.spans) {
+      // Neighbouring spans mostly share a service: skip the set for repeats.
+      if (span.service === lastService) continue;
+      lastService = span.service;
       if (this.#services.size < MAX_TRACKED_SERVICES) this.#services.add(span.service);
     }
     for (const analysis of this.#analyses.values()) analysis.trace(trace);

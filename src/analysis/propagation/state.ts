@@ -3,7 +3,7 @@
 // might be the two halves of a split trace. All of it is bounded (see LIMITS) and merges by union
 // and addition, so shards combine into the state one run over all traces would have built.
 import { hasRemoteParent, SpanKind, type Span } from "../../model/span";
-import type { Trace } from "../../model/trace";
+import { isRootParent, type Trace } from "../../model/trace";
 import {
   addressKey,
   addressOf,
@@ -134,8 +134,20 @@ export class PropagationState {
   }
 
   addTrace(trace: Trace): void {
-    for (const span of trace.spans) this.#noteService(span.service);
-    const children = trace.childrenByParent;
+    // Only SERVER/CONSUMER children tell where a call went (#addCall ignores the others), so index
+    // just those, by parent, in input order: fewer lists than the trace's full children index.
+    const children = new Map<string, Span[]>();
+    let lastKnown: string | undefined; // a service already in `services`: noting it again is a no-op
+    for (const span of trace.spans) {
+      if (span.service !== lastKnown) {
+        this.#noteService(span.service);
+        lastKnown = this.services.has(span.service) ? span.service : undefined;
+      }
+      if ((span.kind !== SpanKind.SERVER && span.kind !== SpanKind.CONSUMER) || isRootParent(span.parentSpanId)) continue;
+      const list = children.get(span.parentSpanId);
+      if (list) list.push(span);
+      else children.set(span.parentSpanId, [span]);
+    }
     const byId = trace.spanById;
     for (const span of trace.spans) {
       // A span repeated in the input (same ID, e.g. the trace read from two files) is one call.
