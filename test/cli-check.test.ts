@@ -38,7 +38,7 @@ function parseReport(text: string): Report {
   return ReportSchema.parse(JSON.parse(text));
 }
 
-const SUMMARY_LINE = /^tracelint: \d+ traces, \d+ spans, \d+ services from \d+ input\(s\); \d+ error, \d+ warning, \d+ info finding\(s\)/m;
+const SUMMARY_LINE = /^tracelint: \d+ traces?, \d+ spans?, \d+ services? from \d+ inputs?; findings: \d+ errors?, \d+ warnings?, \d+ info/m;
 
 function expectOneUsageLine(stderr: string, text: string): void {
   const lines = stderr.split("\n").filter(Boolean);
@@ -58,7 +58,7 @@ describe("tracelint check: inputs", () => {
       ["orphan-span", "orders", "caller-span-missing", 3],
     ]);
     expect(run.stderr).toMatch(SUMMARY_LINE);
-    expect(run.stderr).toContain("tracelint: 3 traces, 21 spans, 3 services from 1 input(s); 1 error, 0 warning, 0 info finding(s)");
+    expect(run.stderr).toContain("tracelint: 3 traces, 21 spans, 3 services from 1 input; findings: 1 error, 0 warnings, 0 info");
   });
 
   it("exits 0 with no findings on the healthy estate", async () => {
@@ -118,7 +118,7 @@ describe("tracelint check: inputs", () => {
   it("reports a malformed file among good ones in summary.inputErrors and analyses the rest", async () => {
     const broken = join(dir, "truncated.handwritten.json");
     await writeFile(broken, '{"resourceSpans": [ {"resource": ');
-    const name = relative(process.cwd(), broken);
+    const name = broken; // an absolute path is shown as given, not as ../../tmp/…
     const run = await runCli(["check", broken, ORPHANS, "--format", "json", ...structureOnly]);
     const report = parseReport(run.stdout);
     expect(report.summary.files).toBe(2);
@@ -128,7 +128,7 @@ describe("tracelint check: inputs", () => {
     expect(report.summary.inputErrors[0]!.message).not.toContain(name); // the file is named once, in `file`
     expect(report.findings.map((f) => f.ruleId)).toEqual(["orphan-span"]);
     expect(run.stderr).toContain(`tracelint: ${name}: `);
-    expect(run.stderr).toMatch(/1 input error\(s\)$/m);
+    expect(run.stderr).toMatch(/; 1 input error$/m);
     expect(run.code).toBe(1);
   });
 });

@@ -45,8 +45,19 @@ const CASES: { name: string; bytes: Uint8Array; message: string | RegExp }[] = [
     message: `not a valid OTLP trace protobuf: resourceSpans[0]: length ${truncatedLength} runs past the end of the data (truncated) at byte 1`,
   },
   { name: "wire-type.pb", bytes: new Uint8Array([0x08, 0x01]), message: "not a valid OTLP trace protobuf: field 1 has wire type 0, which it never uses at byte 1" },
-  // Seed 7's first byte is 0x02: field number 0 (wire type 2), which no message has.
-  { name: "random.bin", bytes: randomBytes(7, 512), message: "not a valid OTLP trace protobuf: invalid field number 0 at byte 1" },
+  // Seed 7's first byte is 0x02: field number 0 (wire type 2), which no message has, so not protobuf at all.
+  {
+    name: "random.bin",
+    bytes: randomBytes(7, 512),
+    message: "not a trace format: binary data that is neither JSON nor protobuf (first byte 0x02; OTLP protobuf starts with 0x0a)",
+  },
+  // Tempo's answer to /api/v2/traces/nothex, piped into `check -`; the text itself is never quoted.
+  {
+    name: "(stdin)",
+    bytes: utf8.encode("trace IDs can only contain hex characters: invalid character 'n' at position 1\n"),
+    message: "not a trace format: looks like plain text (an error page or log?)",
+  },
+  { name: "app.log", bytes: utf8.encode("2026-01-01T10:00:00Z \x1b[31mERROR\x1b[0m payment failed for alice, retrying\n".repeat(20)), message: "not a trace format: looks like plain text (an error page or log?)" },
   { name: "invalid.json", bytes: utf8.encode('{"resourceSpans": ['), message: "invalid JSON: unexpected end of input" },
   { name: "leaky.json", bytes: utf8.encode(secretInBrokenJson), message: "invalid JSON: syntax error" },
   { name: "prometheus.json", bytes: utf8.encode('{"status":"success","data":[]}'), message: 'not a trace document (no "resourceSpans", "batches" or "trace"; keys: status, data)' },
@@ -85,10 +96,25 @@ describe("malformed inputs", () => {
   });
 
   it("refuses input over maxBytes, before and after gunzip", async () => {
-    await expect(decodeInput(good, { name: "big.pb", maxBytes: 100 })).rejects.toThrow(`big.pb: input is ${good.byteLength} bytes, over the 100-byte limit`);
+    await expect(decodeInput(good, { name: "big.pb", maxBytes: 100 })).rejects.toThrow(`big.pb: input is ${good.byteLength} bytes, over the limit of 100 bytes`);
     const bomb = gzipSync(new Uint8Array(100_000));
     expect(bomb.byteLength).toBeLessThan(1000);
     await expect(decodeInput(bomb, { name: "bomb.gz", maxBytes: 1000 })).rejects.toThrow("bomb.gz: gzip body inflates to more than 1000 bytes");
+  });
+
+  it("states round limits in MiB/KiB (the default reads 512 MiB, not 536870912 bytes)", async () => {
+    const big = new Uint8Array(2 * 1024 * 1024 + 1);
+    await expect(decodeInput(big, { name: "big.pb", maxBytes: 2 * 1024 * 1024 })).rejects.toThrow(`big.pb: input is ${big.byteLength} bytes, over the limit of 2 MiB`);
+    await expect(decodeInput(gzipSync(new Uint8Array(3 * 1024)), { name: "kib.gz", maxBytes: 2048 })).rejects.toThrow("kib.gz: gzip body inflates to more than 2 KiB");
+  });
+
+  it("still decodes a protobuf whose first attribute is a long text (not taken for plain text)", async () => {
+    const rec = new TraceRecorder({ seed: 9 });
+    const shop = rec.tracer("shop", { resource: { "process.command_line": `node server.js ${"--flag=value ".repeat(400)}` } });
+    shop.startSpan("GET /", { kind: ApiKind.SERVER, startTime: rec.time(0) }).end(rec.time(1));
+    const decoded = await decodeInput(rec.toOtlpProtobuf(), { name: "long-attr.pb" });
+    expect(decoded.format).toBe("otlp-proto");
+    expect(decoded.spans.map((s) => s.name)).toEqual(["GET /"]);
   });
 
   it("decodes a gzip'd protobuf (gunzip first, then sniff)", async () => {

@@ -1,9 +1,9 @@
-// `tracelint check PATH… [--config F] [--format json|md] [--out FILE] [--fail-on LEVEL] [--baseline OLD.json [--fail-on-new LEVEL]]`
+// `tracelint check PATH… [--config F] [--format json|md|html] [-o FILE] [--fail-on LEVEL] [-q] [--baseline OLD.json [--fail-on-new LEVEL]]`
 import { builtinRules } from "../../rules/index";
 import { checkInputs } from "../pipeline/check";
 import { collectInputs, UsageError } from "./inputs";
 import { loadConfig } from "./config-file";
-import { parseFailOn, parseFormat, writeReport, exitCodeFor, summaryLine } from "./output";
+import { parseFailOn, parseFormat, writeReport, exitCodeFor, summaryLine, reportOptionsHelp } from "./output";
 import type { CliIO } from "./io";
 import { diffReports } from "../report/diff";
 import type { Report } from "../report/schema";
@@ -60,11 +60,7 @@ Lints trace files: OTLP/JSON, OTLP protobuf, Tempo API JSON (v1/v2) or protobuf,
 PATH may be a file, a directory (read recursively) or - for stdin.
 
 Options:
-  --config FILE       tracelint.config.json (default: ./tracelint.config.json when present)
-  --format json|md    report format (default: md on a terminal, json otherwise)
-  --out FILE          write the report to FILE instead of stdout
-  --fail-on LEVEL     exit 1 when a finding at or above LEVEL exists: error|warning|info|never (default: error)
-  --quiet             no summary on stderr
+${reportOptionsHelp(21, "no summary, progress or unreadable-input lines on stderr")}
 ${BASELINE_HELP}
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error or no input could be read.`;

@@ -1,6 +1,6 @@
 // Turns CLI path arguments into named inputs: files, directories (recursively) and `-` for stdin.
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type { NamedInput } from "../pipeline/check";
 
 /** File endings picked up when walking a directory (named files are always read). */
@@ -55,7 +55,8 @@ export async function collectInputs(paths: readonly string[], cwd = process.cwd(
       const absolute = resolve(cwd, file);
       if (seen.has(absolute)) continue;
       seen.add(absolute);
-      const name = relative(cwd, file) || file;
+      // Shown as given: relative paths relative to the cwd, absolute ones unchanged (not ../../tmp/…).
+      const name = isAbsolute(file) ? file : relative(cwd, file) || file;
       inputs.push({ name, read: () => readFile(file) });
     }
   }

@@ -88,14 +88,20 @@ export function exitCodeFor(report: Report, failOn: FailOn): number {
   return report.findings.some((f) => severityAtLeast(f.severity, failOn)) ? 1 : 0;
 }
 
+/** `1 trace`, `2 traces`: counts in stderr lines read as English, not `1 trace(s)`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 export function summaryLine(report: Report): string {
   const s = report.summary;
   const by = (sev: Severity) => report.findings.filter((f) => f.severity === sev).length;
   const parts = [
-    `${s.traces} traces, ${s.spans} spans, ${s.services} services from ${s.files} input(s)`,
-    `${by("error")} error, ${by("warning")} warning, ${by("info")} info finding(s)`,
+    `${plural(s.traces, "trace")}, ${plural(s.spans, "span")}, ${plural(s.services, "service")} from ${plural(s.files, "input")}`,
+    // "info" has no plural; the findings are counted per severity.
+    `findings: ${plural(by("error"), "error")}, ${plural(by("warning"), "warning")}, ${by("info")} info`,
   ];
-  if (s.partialTraces > 0) parts.push(`${s.partialTraces} partial trace(s)`);
-  if (s.inputErrors.length > 0) parts.push(`${s.inputErrors.length} input error(s)`);
+  if (s.partialTraces > 0) parts.push(plural(s.partialTraces, "partial trace"));
+  if (s.inputErrors.length > 0) parts.push(plural(s.inputErrors.length, "input error"));
   return `tracelint: ${parts.join("; ")}`;
 }
