@@ -9,8 +9,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TraceRecorder } from "../fixtures/lib/recorder";
+import { startTempoServer, type RunningTempoServer } from "../src/cli/tempo-server";
+import { decodeInput } from "../src/decode/index";
+import type { TempoServerOptions } from "../src/tempo-server/index";
 import { ReportSchema, type Report } from "../src/report/schema";
 import { runCli } from "./support/cli";
 
@@ -64,5 +67,85 @@ describe("check", () => {
     const page = join(dir, "page.txt");
     const two = await runCli(["check", single, HEALTHY_ABSOLUTE, page, "--format", "json", "--fail-on", "never"]);
     expect(two.stderr.split("\n").at(-1)).toBe("tracelint: 61 traces, 461 spans, 5 services from 3 inputs; findings: 0 errors, 0 warnings, 0 info; 1 input error");
+  });
+});
+
+describe("audit --tempo", () => {
+  const NOW = new Date(Date.UTC(2026, 0, 1, 13));
+  const WINDOW = ["--start", "2026-01-01T12:00:00Z", "--end", "2026-01-01T12:55:00Z"];
+  let tempo: RunningTempoServer | undefined;
+  afterEach(async () => {
+    await tempo?.close();
+    tempo = undefined;
+  });
+
+  /** Two SDK-recorded requests (gateway → orders) 30 minutes before NOW, served as Tempo would. */
+  async function serve(options: Partial<TempoServerOptions>): Promise<RunningTempoServer> {
+    const rec = new TraceRecorder({ seed: 16, epochMs: NOW.getTime() - 30 * 60_000 });
+    const gateway = rec.tracer("gateway");
+    const orders = rec.tracer("orders");
+    for (let i = 0; i < 2; i++) {
+      const root = gateway.startSpan("GET /checkout", { kind: ApiKind.SERVER, startTime: rec.time(i * 60_000) });
+      const client = gateway.startSpan("POST", { kind: ApiKind.CLIENT, startTime: rec.time(i * 60_000 + 1) }, rec.within(root));
+      orders.startSpan("POST /orders", { kind: ApiKind.SERVER, startTime: rec.time(i * 60_000 + 2) }, rec.extract(rec.inject(client))).end(rec.time(i * 60_000 + 5));
+      client.end(rec.time(i * 60_000 + 6));
+      root.end(rec.time(i * 60_000 + 7));
+    }
+    const spans = (await decodeInput(rec.toOtlpJson(), { name: "estate" })).spans;
+    tempo = await startTempoServer({ spans, ...options });
+    return tempo;
+  }
+
+  it("a wrong --tenant finds nothing: says so and names the tenant, the window and the path prefix", async () => {
+    const server = await serve({ tenant: "acme" });
+    const right = await runCli(["audit", "--tempo", server.url, "--tenant", "acme", ...WINDOW, "--format", "json"]);
+    expect(report(right.stdout).summary).toMatchObject({ traces: 2, spans: 6 });
+    const wrong = await runCli(["audit", "--tempo", server.url, "--tenant", "acme-prod", ...WINDOW, "--format", "json"]);
+    expect(wrong.code).toBe(0);
+    expect(report(wrong.stdout).summary).toMatchObject({ traces: 0, spans: 0 });
+    expect(wrong.stderr.split("\n").at(-1)).toBe(
+      "tracelint: Tempo found no services or traces in this window; check --tenant (another tenant's traces are invisible), the window (--since or --start/--end) and the --tempo URL's path prefix",
+    );
+  });
+
+  it("a base URL without Tempo's path prefix (404 on the service list) hints at the prefix", async () => {
+    const server = await serve({ prefix: "/tempo" });
+    const bare = `http://127.0.0.1:${server.port}`;
+    const run = await runCli(["audit", "--tempo", bare, ...WINDOW, "--format", "json"]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.split("\n").at(-1)).toBe(
+      `tracelint: Tempo at ${bare} failed: unexpected HTTP 404 for the service list: 404 page not found; is the path prefix part of --tempo? (e.g. Grafana Cloud's Tempo is under /tempo: https://tempo-….grafana.net/tempo)`,
+    );
+    expect((await runCli(["audit", "--tempo", server.url, ...WINDOW, "--format", "json"])).code).toBe(0);
+  });
+
+  it("refuses nonsensical times up front, naming the option and the real conflict", async () => {
+    const cases: [string[], string][] = [
+      [["--timeout", "0s"], 'tracelint: --timeout must be from 1s to 10m (got "0s")'],
+      [["--timeout", "500ms"], 'tracelint: --timeout must be from 1s to 10m (got "500ms")'],
+      [["--timeout", "2h"], 'tracelint: --timeout must be from 1s to 10m (got "2h")'],
+      [["--timeout", "soon"], 'tracelint: --timeout: not a duration: "soon" (use e.g. 30m, 1h, 6h, 2d)'],
+      [["--start", "yesterday", "--end", "2026-01-01T00:00:00Z"], 'tracelint: --start: not an ISO-8601 time with a zone: "yesterday" (use e.g. 2026-01-01T12:00:00Z)'],
+      [["--start", "2026-01-01T00:00:00Z", "--end", "now"], 'tracelint: --end: not an ISO-8601 time with a zone: "now" (use e.g. 2026-01-01T12:00:00Z)'],
+      [["--since", "1h", "--start", "2026-01-01T00:00:00Z"], "tracelint: give either --since or --start/--end, not both"],
+      [["--since", "1h", "--start", "2026-01-01T00:00:00Z", "--end", "2026-01-01T01:00:00Z"], "tracelint: give either --since or --start/--end, not both"],
+    ];
+    // Port 9 (discard) is never contacted: every case stops before the first request.
+    for (const [extra, message] of cases) {
+      const run = await runCli(["audit", "--tempo", "http://127.0.0.1:9", ...extra]);
+      expect(run.stderr).toBe(message);
+      expect(run.code).toBe(2);
+    }
+    // The storage audit words the conflict the same way.
+    const storage = await runCli(["audit", "--blocks", "s3://bucket", "--since", "1h", "--start", "2026-01-01T00:00:00Z"]);
+    expect(storage.stderr).toBe("tracelint: give either --since or --start/--end, not both");
+  });
+
+  it("--help lists the shared report options", async () => {
+    const run = await runCli(["audit", "--help"]);
+    expect(run.stdout).toContain("  -o, --out FILE        write the report to FILE instead of stdout\n");
+    expect(run.stdout).toContain("  -q, --quiet           no progress or summary on stderr\n");
+    expect(run.stdout).toContain("  --format json|md|html report format");
   });
 });

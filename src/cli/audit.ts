@@ -12,7 +12,7 @@ import { formatDuration, parseDuration, parseInstant, resolveWindow, TimeArgumen
 import { loadConfig } from "./config-file";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
-import { exitCodeFor, parseFailOn, parseFormat, summaryLine, writeReport } from "./output";
+import { exitCodeFor, parseFailOn, parseFormat, REPORT_OPTIONS, reportOptionsHelp, summaryLine, writeReport } from "./output";
 import { auditProgress } from "./progress";
 import { applyBaseline, BASELINE_HELP, BASELINE_OPTIONS, loadBaseline, withDelta } from "./check";
 
@@ -34,12 +34,8 @@ Options:
   --query TRACEQL       also sample traces matching this TraceQL, e.g. '{ status = error }'
   --slices N            time slices each sample is spread over (default: ${DEFAULT_SAMPLING.slices})
   --concurrency N       parallel requests (default: ${DEFAULT_CONCURRENCY})
-  --timeout DURATION    per request attempt (default: 30s)
-  --config FILE         tracelint.config.json (default: ./tracelint.config.json when present)
-  --format json|md      report format (default: md on a terminal, json otherwise)
-  --out FILE            write the report to FILE instead of stdout
-  --fail-on LEVEL       exit 1 when a finding at or above LEVEL exists: error|warning|info|never (default: error)
-  --quiet               no progress or summary on stderr
+  --timeout DURATION    per request attempt, 1s to 10m (default: 30s)
+${reportOptionsHelp(21, "no progress or summary on stderr")}
 ${BASELINE_HELP}
 
 Credentials are read from the environment only, never from arguments:
@@ -93,6 +89,35 @@ function duration(name: string, value: string | undefined, fallback: number): nu
   }
 }
 
+/** Per-attempt timeout bounds: below 1s every request would time out, above 10m a hang looks like work. */
+const TIMEOUT_RANGE_MS = { min: 1_000, max: 10 * 60_000 };
+
+function timeout(value: string | undefined): number {
+  const ms = duration("timeout", value, 30_000);
+  if (ms < TIMEOUT_RANGE_MS.min || ms > TIMEOUT_RANGE_MS.max) {
+    throw new UsageError(`--timeout must be from ${formatDuration(TIMEOUT_RANGE_MS.min)} to ${formatDuration(TIMEOUT_RANGE_MS.max)} (got ${JSON.stringify(value)})`);
+  }
+  return ms;
+}
+
+/** `--start`/`--end` as instants, the option named in the error (`--start yesterday`). */
+function instant(name: "start" | "end", value: string | undefined): { start?: Date; end?: Date } {
+  if (value === undefined) return {};
+  try {
+    return { [name]: parseInstant(value) };
+  } catch (error) {
+    if (error instanceof TimeArgumentError) throw new UsageError(`--${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The usual cause of an empty answer: another tenant, a quiet window or a URL without its path prefix. */
+export const EMPTY_WINDOW_HINT =
+  "Tempo found no services or traces in this window; check --tenant (another tenant's traces are invisible), the window (--since or --start/--end) and the --tempo URL's path prefix";
+
+/** Where a 404 from the first request most likely comes from: the base URL lacks Tempo's path prefix. */
+const PATH_PREFIX_HINT = "is the path prefix part of --tempo? (e.g. Grafana Cloud's Tempo is under /tempo: https://tempo-….grafana.net/tempo)";
+
 /** One line for a Tempo problem that stops the audit; never a stack trace, never a credential. */
 export function describeTempoError(error: TempoError, url: string): string {
   switch (error.kind) {
@@ -107,6 +132,8 @@ export function describeTempoError(error: TempoError, url: string): string {
     case "malformed":
       return `Tempo at ${url} sent an unexpected answer: ${error.message}`;
     case "http":
+      // Any Tempo route answers; a 404 means the API is not at this base URL.
+      if (error.status === 404) return `Tempo at ${url} failed: ${error.message}; ${PATH_PREFIX_HINT}`;
       return `Tempo at ${url} failed: ${error.message}`;
   }
 }
@@ -138,14 +165,19 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     throw new UsageError(`--tempo: ${(error as Error).message}`);
   }
   const ingestionDelayMs = duration("ingestion-delay", args.ingestionDelay, DEFAULT_INGESTION_DELAY_MS);
+  const timeoutMs = timeout(args.timeout);
+  // Worded as in audit-storage.ts; checked first, or `--since 1h --start X` reads "give both --start and --end".
+  if (args.since !== undefined && (args.start !== undefined || args.end !== undefined)) {
+    throw new UsageError("give either --since or --start/--end, not both");
+  }
   let window;
   try {
     window = resolveWindow({
       now: args.now ?? new Date(),
       ingestionDelayMs,
       ...(args.since !== undefined ? { sinceMs: duration("since", args.since, 0) } : {}),
-      ...(args.start !== undefined ? { start: parseInstant(args.start) } : {}),
-      ...(args.end !== undefined ? { end: parseInstant(args.end) } : {}),
+      ...instant("start", args.start),
+      ...instant("end", args.end),
     });
   } catch (error) {
     if (error instanceof TimeArgumentError) throw new UsageError(error.message);
@@ -159,7 +191,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
       baseUrl,
       auth,
       ...(tenant !== undefined ? { tenant } : {}),
-      timeoutMs: duration("timeout", args.timeout, 30_000),
+      timeoutMs,
       preferProtobuf: !args.jsonOnly,
       onRetry: progress.onRetry,
     },
@@ -201,7 +233,7 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   }
   const t = section.traces;
   if (t.requested === 0) {
-    if (!args.quiet) io.stderr("tracelint: Tempo has no traces in this window; widen it with --since or --start/--end");
+    if (!args.quiet) io.stderr(`tracelint: ${EMPTY_WINDOW_HINT}`);
   } else if (t.fetched === 0) {
     io.stderr("tracelint: none of the sampled traces could be fetched");
     return 2;
@@ -228,12 +260,7 @@ export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
       concurrency: { type: "string" },
       timeout: { type: "string" },
       "json-only": { type: "boolean" },
-      config: { type: "string" },
-      format: { type: "string" },
-      out: { type: "string", short: "o" },
-      "fail-on": { type: "string" },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
+      ...REPORT_OPTIONS,
       ...BASELINE_OPTIONS,
     },
   });
