@@ -98,14 +98,13 @@ key or prefixed subject), \`ipAddressKeys\`, \`secretKeys\` (extra key names), \
     const hitsOfSpan = (span: Span): PiiHit[] => {
       hits.length = 0;
       for (const hit of hitsOfResource(span.resource)) hits.push(hit);
-      // forEach, not for-of destructuring: no [key, value] pair allocated per attribute.
       scanner.scanText("span.name", span.name, hits);
-      span.attributes.forEach((value, key) => scanner.scanAttribute("", key, value, hits));
+      scanner.scanAttributes("", span.attributes, hits);
       for (const event of span.events) {
         scanner.scanText("event.name", event.name, hits);
-        event.attributes.forEach((value, key) => scanner.scanAttribute("event.", key, value, hits));
+        scanner.scanAttributes("event.", event.attributes, hits);
       }
-      for (const link of span.links) link.attributes.forEach((value, key) => scanner.scanAttribute("link.", key, value, hits));
+      for (const link of span.links) scanner.scanAttributes("link.", link.attributes, hits);
       if (span.status.message !== "") scanner.scanText("status.message", span.status.message, hits);
       return hits;
     };

@@ -110,9 +110,12 @@ export class PiiScanner {
   scanText(subject: string, text: string, hits: PiiHit[]): void {
     // Strings this short cannot hold any detected value (findPii's own limit): skip the memo too.
     if (text.length < MIN_SCAN_LENGTH) return;
-    const found = this.#texts.get(subject, text, () => this.#scanText(subject, text));
+    const found = this.#texts.get(subject, text, this.#scanTextOnce);
     for (const f of found) addHit(hits, subject, f);
   }
+
+  /** `#scanText` bound once, so a memo look-up allocates no closure. */
+  readonly #scanTextOnce = (subject: string, text: string): readonly Found[] => this.#scanText(subject, text);
 
   #scanText(subject: string, text: string): readonly Found[] {
     const found: Found[] = [];
@@ -121,6 +124,11 @@ export class PiiScanner {
       if (!found.some((f) => f.category === m.category)) found.push({ category: m.category, evidence: m.masked });
     }
     return found.length === 0 ? NOTHING_FOUND : found;
+  }
+
+  /** Scans every attribute of one map (see scanAttribute). */
+  scanAttributes(prefix: string, attributes: ReadonlyMap<string, AttributeValue>, hits: PiiHit[]): void {
+    for (const [key, value] of attributes) this.scanAttribute(prefix, key, value, hits);
   }
 
   /** Scans one attribute; `prefix` is "", "resource.", "event." or "link.". */
