@@ -14,6 +14,8 @@ import { TraceRecorder } from "../fixtures/lib/recorder";
 import { startTempoServer, type RunningTempoServer } from "../src/cli/tempo-server";
 import { decodeInput } from "../src/decode/index";
 import type { TempoServerOptions } from "../src/tempo-server/index";
+import { formatPartition } from "../src/sources/otlp-archive/partitions";
+import { startS3rver, type RunningS3 } from "./support/s3rver";
 import { ReportSchema, type Report } from "../src/report/schema";
 import { runCli } from "./support/cli";
 
@@ -147,5 +149,61 @@ describe("audit --tempo", () => {
     expect(run.stdout).toContain("  -o, --out FILE        write the report to FILE instead of stdout\n");
     expect(run.stdout).toContain("  -q, --quiet           no progress or summary on stderr\n");
     expect(run.stdout).toContain("  --format json|md|html report format");
+  });
+});
+
+describe("audit --otlp-archive --lateness", () => {
+  const EPOCH = Date.UTC(2026, 4, 3, 14, 0, 0);
+  const MINUTE = 60_000;
+  let s3: RunningS3;
+  const env = () => ({ AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_S3: s3.endpoint });
+  beforeAll(async () => {
+    // One SDK-recorded trace whose two spans were uploaded 35 minutes apart: the child when it
+    // ended (minute 1), the root when the long request finished (minute 36), as awss3exporter would.
+    s3 = await startS3rver(["archive"]);
+    const store = s3.store("archive");
+    const rec = new TraceRecorder({ seed: 17, epochMs: EPOCH });
+    const web = rec.tracer("web");
+    const root = web.startSpan("POST /export", { kind: ApiKind.SERVER, startTime: rec.time(MINUTE) });
+    web.startSpan("prepare", { kind: ApiKind.INTERNAL, startTime: rec.time(MINUTE + 1_000) }, rec.within(root)).end(rec.time(MINUTE + 2_000));
+    root.end(rec.time(36 * MINUTE));
+    const [child, parent] = [rec.spans().find((s) => s.name === "prepare")!, rec.spans().find((s) => s.name === "POST /export")!];
+    const key = (minute: number, name: string) => `long/${formatPartition("year=%Y/month=%m/day=%d/hour=%H/minute=%M", new Date(EPOCH + minute * MINUTE), "UTC")}/${name}`;
+    await store.put(key(1, "traces_1.json"), rec.toOtlpJson([child]), { contentType: "application/json" });
+    await store.put(key(36, "traces_2.binpb"), rec.toOtlpProtobuf([parent]), { contentType: "application/x-protobuf" });
+  });
+  afterAll(async () => {
+    await s3?.stop();
+  });
+
+  const archive = (extra: string[]) =>
+    runCli(
+      ["audit", "--otlp-archive", "s3://archive/long", "--start", "2026-05-03T14:00:00Z", "--end", "2026-05-03T15:00:00Z", "--partition-timezone", "UTC", "--s3-path-style", "--format", "json", ...extra],
+      env(),
+    );
+
+  it("the default 10m margin splits the trace; --lateness above its 35 minutes keeps it whole", async () => {
+    const split = report((await archive([])).stdout);
+    expect(split.summary).toMatchObject({ traces: 2, spans: 2 });
+    expect(split.findings.map((f) => [f.ruleId, f.service, f.occurrences])).toContainEqual(["missing-root", "web", 1]);
+    const whole = await archive(["--lateness", "40m"]);
+    expect(whole.code).toBe(0);
+    expect(report(whole.stdout).summary).toMatchObject({ traces: 1, spans: 2 });
+    expect(report(whole.stdout).findings.filter((f) => f.ruleId === "missing-root" || f.ruleId === "orphan-span")).toEqual([]);
+  });
+
+  it("refuses a bad --lateness and --lateness with --blocks, and documents it in --help", async () => {
+    expect((await archive(["--lateness", "long"])).stderr).toBe('tracelint: --lateness: not a duration: "long" (use e.g. 30m, 1h, 6h, 2d)');
+    const blocks = await runCli(["audit", "--blocks", "s3://archive", "--lateness", "1h"], env());
+    expect(blocks).toMatchObject({ code: 2, stderr: "tracelint: --lateness applies to --otlp-archive only" });
+    const help = await runCli(["audit", "--otlp-archive", "s3://b", "--help"]);
+    expect(help.stdout).toContain("  --lateness DURATION     --otlp-archive: a trace is analysed once no later upload can be within this of\n");
+    expect(help.stdout).toContain("  -q, --quiet             no summary or unreadable-object lines on stderr\n");
+    expect(help.stdout).not.toContain("--format json|md,");
+  });
+
+  it("--start names itself when it is not a time", async () => {
+    const run = await runCli(["audit", "--otlp-archive", "s3://archive/long", "--start", "yesterday", "--end", "2026-05-03T15:00:00Z"], env());
+    expect(run).toMatchObject({ code: 2, stderr: 'tracelint: --start: not an ISO-8601 time with a zone: "yesterday" (use e.g. 2026-01-01T12:00:00Z)' });
   });
 });

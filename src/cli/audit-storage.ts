@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { builtinRules } from "../../rules/index";
-import { auditOtlpArchive, auditTempoBlocks } from "../pipeline/object-audit";
+import { auditOtlpArchive, auditTempoBlocks, DEFAULT_ARCHIVE_LATENESS_MS } from "../pipeline/object-audit";
 import type { Report } from "../report/schema";
 import { listTenants } from "../sources/blocks/discovery";
 import { parseSample, type SampleSpec } from "../sources/blocks/sample";
@@ -18,7 +18,7 @@ import { describeS3Error, endpointFromEnv, S3ObjectStore } from "../storage/s3";
 import { loadConfig } from "./config-file";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
-import { exitCodeFor, parseFailOn, parseFormat, summaryLine, writeReport } from "./output";
+import { exitCodeFor, parseFailOn, parseFormat, REPORT_OPTIONS, reportOptionsHelp, summaryLine, writeReport } from "./output";
 import { applyBaseline, BASELINE_HELP, BASELINE_OPTIONS, loadBaseline, withDelta } from "./check";
 
 export const AUDIT_STORAGE_USAGE = `Usage: tracelint audit --blocks s3://BUCKET[/PREFIX] [--tenant T] [options]
@@ -39,11 +39,15 @@ Options:
   --partition-format F    awss3exporter s3_partition_format (default year=%Y/month=%m/day=%d/hour=%H/minute=%M)
   --partition-timezone Z  awss3exporter s3_partition_timezone, IANA name or Local (default: Local)
   --margin DURATION       partitions read either side of the window; they are upload times (default: 15m)
+  --lateness DURATION     --otlp-archive: a trace is analysed once no later upload can be within this of
+                          its last one (default: 10m); bounds memory, but a trace whose uploads are further
+                          apart is analysed in parts (false missing-root/orphan-span): raise it above your
+                          longest traces
   --s3-endpoint URL       S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, AWS)
   --s3-path-style         path-style addressing (MinIO, most local servers)
   --s3-region R           region (default: $AWS_REGION; use "auto" for R2)
-  --config FILE           tracelint.config.json; its "s3": {"endpoint", "pathStyle", "region"} are defaults
-  --format json|md, --out FILE, --fail-on LEVEL, --quiet   as for tracelint check
+                          (the config file's "s3": {"endpoint", "pathStyle", "region"} are defaults for these three)
+${reportOptionsHelp(23, "no summary or unreadable-object lines on stderr")}
 ${BASELINE_HELP}
 
 Credentials come from the AWS SDK's default chain only (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
@@ -61,13 +65,33 @@ export function isStorageAudit(argv: readonly string[]): boolean {
   return argv.some((a) => /^--(blocks|otlp-archive)(=|$)/.test(a));
 }
 
+/** An ISO instant, the option named in the error (`--start yesterday`). */
+function instant(name: "start" | "end", value: string): Date {
+  try {
+    return parseInstant(value);
+  } catch (error) {
+    if (error instanceof TimeArgumentError) throw new UsageError(`--${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** A `--margin`/`--lateness` duration, the option named in the error. */
+function optionalDuration(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new UsageError(`--${name}: ${(error as Error).message}`);
+  }
+}
+
 function window(values: { since?: string; start?: string; end?: string }, now: Date): { start: Date; end: Date } {
   try {
     if (values.start !== undefined || values.end !== undefined) {
       if (values.since !== undefined) throw new UsageError("give either --since or --start/--end, not both");
-      const end = values.end !== undefined ? parseInstant(values.end) : now;
+      const end = values.end !== undefined ? instant("end", values.end) : now;
       if (values.start === undefined) throw new UsageError("--end needs --start");
-      const start = parseInstant(values.start);
+      const start = instant("start", values.start);
       if (start >= end) throw new UsageError("--start must be before --end");
       return { start, end };
     }
@@ -100,15 +124,11 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
       "partition-format": { type: "string" },
       "partition-timezone": { type: "string" },
       margin: { type: "string" },
+      lateness: { type: "string" },
       "s3-endpoint": { type: "string" },
       "s3-path-style": { type: "boolean" },
       "s3-region": { type: "string" },
-      config: { type: "string" },
-      format: { type: "string" },
-      out: { type: "string", short: "o" },
-      "fail-on": { type: "string" },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
+      ...REPORT_OPTIONS,
       ...BASELINE_OPTIONS,
     },
   });
@@ -142,14 +162,9 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
     if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
-  let marginMs: number | undefined;
-  if (values.margin !== undefined) {
-    try {
-      marginMs = parseDuration(values.margin);
-    } catch (error) {
-      throw new UsageError(`--margin: ${(error as Error).message}`);
-    }
-  }
+  const marginMs = optionalDuration("margin", values.margin);
+  const latenessMs = optionalDuration("lateness", values.lateness);
+  if (latenessMs !== undefined && values.blocks !== undefined) throw new UsageError("--lateness applies to --otlp-archive only");
   const config = await loadConfig(values.config, builtinRules);
   const fromFile = S3ConfigSchema.safeParse(config.raw.s3 ?? {});
   if (!fromFile.success) throw new UsageError(`config "s3": ${fromFile.error.issues[0]?.message ?? "invalid"} (keys: endpoint, pathStyle, region)`);
@@ -204,6 +219,7 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
         ...(values["partition-format"] ? { partitionFormat: values["partition-format"] } : {}),
         ...(values["partition-timezone"] ? { timeZone: values["partition-timezone"] } : {}),
         ...(marginMs !== undefined ? { marginMs } : {}),
+        latenessMs: latenessMs ?? DEFAULT_ARCHIVE_LATENESS_MS,
         now,
         onProblem,
       });
