@@ -17,6 +17,9 @@ import type { TempoServerOptions } from "../src/tempo-server/index";
 import { formatPartition } from "../src/sources/otlp-archive/partitions";
 import { startS3rver, type RunningS3 } from "./support/s3rver";
 import { ReportSchema, type Report } from "../src/report/schema";
+import { emptyAlertState } from "../src/alerts/outbox";
+import { FileAlertStateStore } from "../src/cli/alert-state-file";
+import { FsObjectStore } from "../src/cli/fs-object-store";
 import { runCli } from "./support/cli";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -205,5 +208,23 @@ describe("audit --otlp-archive --lateness", () => {
   it("--start names itself when it is not a time", async () => {
     const run = await runCli(["audit", "--otlp-archive", "s3://archive/long", "--start", "yesterday", "--end", "2026-05-03T15:00:00Z"], env());
     expect(run).toMatchObject({ code: 2, stderr: 'tracelint: --start: not an ISO-8601 time with a zone: "yesterday" (use e.g. 2026-01-01T12:00:00Z)' });
+  });
+});
+
+describe("directories created one level at a time (mkdir -p never settles under /proc)", () => {
+  it("the alert state file and the report directory are written below missing directories", async () => {
+    const state = new FileAlertStateStore(join(dir, "state", "deep", "alerts.json"));
+    await state.save(emptyAlertState());
+    expect(await state.load()).toEqual(emptyAlertState());
+    const reports = new FsObjectStore(join(dir, "reports"));
+    await reports.put("orders/2026/01/01/run.json", new TextEncoder().encode("{}"));
+    expect(await readFile(join(dir, "reports/orders/2026/01/01/run.json"), "utf8")).toBe("{}");
+  });
+
+  it.runIf(process.platform === "linux")("fail at once under /proc instead of hanging", async () => {
+    const started = Date.now();
+    await expect(new FileAlertStateStore("/proc/tracelint-qa-2/state/alerts.json").save(emptyAlertState())).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(new FsObjectStore("/proc/tracelint-qa-2").put("reports/a/run.json", new Uint8Array([1]))).rejects.toMatchObject({ code: "ENOENT" });
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

@@ -1,8 +1,9 @@
 // The alert state (outbox, delivered IDs, quiet-period times, previous snapshot) as a JSON file,
 // replaced atomically (write to a temporary file, then rename) so a crash never leaves half a file.
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { emptyAlertState, parseAlertState, serializeAlertState, type AlertState, type AlertStateStore } from "../alerts/outbox";
+import { ensureDirectory } from "./io";
 
 export class FileAlertStateStore implements AlertStateStore {
   readonly description: string;
@@ -22,7 +23,8 @@ export class FileAlertStateStore implements AlertStateStore {
   }
 
   async save(state: AlertState): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
+    // Not mkdir -p: under /proc it never settles (see ensureDirectory).
+    await ensureDirectory(dirname(this.path));
     const temporary = `${this.path}.${process.pid}.tmp`;
     await writeFile(temporary, serializeAlertState(state));
     await rename(temporary, this.path);

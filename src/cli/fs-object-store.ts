@@ -1,8 +1,9 @@
 // ObjectStore on a local directory, for `tracelint serve --reports DIR`: keys are relative paths.
 // Writes go to a temporary file and are renamed into place, so a reader never sees half a report.
-import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "../storage/object-store";
+import { ensureDirectory } from "./io";
 
 export class FsObjectStore implements ObjectStore {
   readonly description: string;
@@ -69,7 +70,8 @@ export class FsObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array, _options: PutOptions = {}): Promise<void> {
     const path = this.#path(key);
-    await mkdir(dirname(path), { recursive: true });
+    // Not mkdir -p: under /proc it never settles (see ensureDirectory).
+    await ensureDirectory(dirname(path));
     const temp = join(dirname(path), `.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`);
     await writeFile(temp, body);
     await rename(temp, path);
