@@ -79,6 +79,17 @@ describe("tracelint diff / report", () => {
     expect((await runCli(["diff", join(dir, "old.json"), join(dir, "new.json"), "--fail-on-new", "error"])).code).toBe(0);
   });
 
+  it("diff -q/--quiet drops the summary line but keeps the output and the --fail-on-new exit code", async () => {
+    const out = join(dir, "quiet.json");
+    const quiet = await runCli(["diff", join(dir, "old.json"), join(dir, "new.json"), "-q", "-o", out, "--fail-on-new", "warning"]);
+    expect(quiet).toEqual({ code: 1, stdout: "", stderr: "" });
+    expect(ReportSchema.parse(JSON.parse(await readFile(out, "utf8"))).delta!.findings.new).toHaveLength(1);
+    const md = await runCli(["diff", join(dir, "old.json"), join(dir, "new.json"), "--quiet", "--format", "md"]);
+    expect(md.stderr).toBe("");
+    expect(md.stdout).toContain("## Changes since the previous run");
+    expect((await runCli(["diff", "--help"])).stdout).toContain("  -q, --quiet            no summary line on stderr\n");
+  });
+
   it("report re-renders a saved report as HTML, with a baseline and custom trace links", async () => {
     const out = join(dir, "report.html");
     const run = await runCli(["report", join(dir, "new.json"), "--baseline", join(dir, "old.json"), "--out", out], { TRACELINT_TRACE_URL: "https://traces.example/t/{traceId}" });

@@ -1,4 +1,4 @@
-// `tracelint diff OLD.json NEW.json [--format md|json|html] [--out FILE] [--fail-on-new LEVEL]`:
+// `tracelint diff OLD.json NEW.json [--format md|json|html] [--out FILE] [--fail-on-new LEVEL] [--quiet]`:
 // what changed between two runs of the same audit. JSON output is the newer report with its `delta`
 // section filled in; Markdown and HTML render it.
 import { parseArgs } from "node:util";
@@ -17,9 +17,11 @@ service, subject, category), per-service score and coverage changes, per-edge co
 Options:
   --format md|json|html  output (default: from --out's extension, else md on a terminal, json otherwise);
                          json is NEW.json with a "delta" section
-  --out FILE             write to FILE instead of stdout
+  -o, --out FILE         write to FILE instead of stdout
   --fail-on-new LEVEL    exit 1 when a new or worsened finding at or above LEVEL exists
                          (error|warning|info|never; default never)
+  -q, --quiet            no summary line on stderr
+  -h, --help             this help
 
 Exit codes: 0, 1 (see --fail-on-new), 2 usage error or unreadable report.`;
 
@@ -52,6 +54,7 @@ export async function diffCommand(argv: string[], io: CliIO): Promise<number> {
       format: { type: "string" },
       out: { type: "string", short: "o" },
       "fail-on-new": { type: "string" },
+      quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -65,6 +68,6 @@ export async function diffCommand(argv: string[], io: CliIO): Promise<number> {
   const [before, after] = [await readReportFile(positionals[0]!), await readReportFile(positionals[1]!)];
   const delta = diffReports(before, after);
   await writeReport({ ...after, delta }, format, values.out, io);
-  io.stderr(deltaLine(delta));
+  if (!values.quiet) io.stderr(deltaLine(delta));
   return failsOnNew(delta, failOn) ? 1 : 0;
 }
