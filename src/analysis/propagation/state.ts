@@ -149,9 +149,10 @@ export class PropagationState {
       else children.set(span.parentSpanId, [span]);
     }
     const byId = trace.spanById;
+    const repeats = byId.size !== trace.spans.length;
     for (const span of trace.spans) {
       // A span repeated in the input (same ID, e.g. the trace read from two files) is one call.
-      if (byId.get(span.spanId) !== span) continue;
+      if (repeats && byId.get(span.spanId) !== span) continue;
       if (span.kind === SpanKind.CONSUMER) this.#learnFromConsumer(span);
       if (span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) continue;
       if (isDatabaseSpan(span)) {
