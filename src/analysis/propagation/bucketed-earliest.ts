@@ -33,9 +33,20 @@ export class BucketedEarliest<T> {
     this.#options = options;
   }
 
-  add(item: T): void {
+  /**
+   * For an item not built yet: true (and counted as dropped, exactly as `add` would) when its slot
+   * already holds `perBucket` items and `isAfterLast(the slot's latest kept item)`.
+   */
+  rejects(slot: string, perBucket: number, isAfterLast: (last: T) => boolean): boolean {
+    const list = this.#slots.get(slot);
+    if (!list || list.length < perBucket || !isAfterLast(list[list.length - 1]!)) return false;
+    this.#dropped++;
+    return true;
+  }
+
+  /** `slot` may be passed when the caller computed `slotOf(item)` already. */
+  add(item: T, slot: string = this.#options.slotOf(item)): void {
     const { compare } = this.#options;
-    const slot = this.#options.slotOf(item);
     let list = this.#slots.get(slot);
     if (!list) this.#slots.set(slot, (list = []));
     const cap = this.#options.perBucket(item);

@@ -125,13 +125,18 @@ export class PropagationState {
     });
     // Roots per callee service and route (method when there is none): a busy front-door route
     // cannot crowd out the route a broken caller calls.
+    this.#rootSlot = (service, kind, routeOrMethod, start) => `${service}\u0000${kind}\u0000${routeOrMethod}\u0000${bucket(start)}`;
+    this.#maxRootsPerBucket = limits.maxRootsPerBucket;
     this.roots = new BucketedEarliest<RootCandidate>({
       perBucket: () => limits.maxRootsPerBucket,
       total: limits.maxCandidateRoots,
       compare: compareByStart,
-      slotOf: (r) => `${r.service}\u0000${r.kind}\u0000${r.route ?? r.method ?? ""}\u0000${bucket(r.start)}`,
+      slotOf: (r) => this.#rootSlot(r.service, r.kind, r.route ?? r.method ?? "", r.start),
     });
   }
+
+  readonly #rootSlot: (service: string, kind: RootCandidate["kind"], routeOrMethod: string, start: bigint) => string;
+  readonly #maxRootsPerBucket: number;
 
   addTrace(trace: Trace): void {
     // Only SERVER/CONSUMER children tell where a call went (#addCall ignores the others), so index
@@ -248,18 +253,28 @@ export class PropagationState {
     if (span.kind !== SpanKind.SERVER && span.kind !== SpanKind.CONSUMER) return;
     // A consumer root that links to its producer continued the context through the link.
     if (span.kind === SpanKind.CONSUMER && span.links.length > 0) return;
+    const kind = span.kind === SpanKind.SERVER ? "server" : "consumer";
+    const method = httpMethodOf(span);
+    const route = httpRouteOf(span);
+    const slot = this.#rootSlot(span.service, kind, route ?? method ?? "", span.startTimeUnixNano);
+    // Once a bucket is full (the usual case at a steady rate), a later root is only counted.
+    const probe = { start: span.startTimeUnixNano, traceId: trace.traceId, spanId: span.spanId };
+    if (this.roots.rejects(slot, this.#maxRootsPerBucket, (last) => compareByStart(probe, last) >= 0)) return;
     const remote = hasRemoteParent(span);
-    this.roots.add({
-      service: span.service,
-      kind: span.kind === SpanKind.SERVER ? "server" : "consumer",
-      traceId: trace.traceId,
-      spanId: span.spanId,
-      start: span.startTimeUnixNano,
-      method: httpMethodOf(span),
-      path: serverPathOf(span),
-      route: httpRouteOf(span),
-      remoteFlag: remote === undefined ? "absent" : remote ? "remote" : "local",
-    });
+    this.roots.add(
+      {
+        service: span.service,
+        kind,
+        traceId: trace.traceId,
+        spanId: span.spanId,
+        start: span.startTimeUnixNano,
+        method,
+        path: serverPathOf(span),
+        route,
+        remoteFlag: remote === undefined ? "absent" : remote ? "remote" : "local",
+      },
+      slot,
+    );
   }
 
   snapshot(): PropagationSnapshot {
