@@ -5,6 +5,10 @@
 // progress line. Trace data: recorded with the SDK (TraceRecorder) or the SDK-generated fixtures;
 // the text "error page" below is hand-written (it is not trace data).
 import { SpanKind as ApiKind } from "@opentelemetry/api";
+import { spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -20,6 +24,7 @@ import { ReportSchema, type Report } from "../src/report/schema";
 import { emptyAlertState } from "../src/alerts/outbox";
 import { FileAlertStateStore } from "../src/cli/alert-state-file";
 import { FsObjectStore } from "../src/cli/fs-object-store";
+import { clearOnInterrupt } from "../src/cli/io";
 import { runCli } from "./support/cli";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -227,4 +232,58 @@ describe("directories created one level at a time (mkdir -p never settles under 
     await expect(new FsObjectStore("/proc/tracelint-qa-2").put("reports/a/run.json", new Uint8Array([1]))).rejects.toMatchObject({ code: "ENOENT" });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
+});
+
+describe("Ctrl-C while a progress line is shown", () => {
+  it("clears the line, then re-raises SIGINT with the default handling restored", () => {
+    const events = new EventEmitter();
+    const calls: string[] = [];
+    const target = {
+      pid: 4242,
+      on: (e: "SIGINT", l: () => void) => events.on(e, l),
+      off: (e: "SIGINT", l: () => void) => events.off(e, l),
+      kill: (pid: number, signal: string) => calls.push(`kill ${pid} ${signal} (listeners: ${events.listenerCount("SIGINT")})`),
+    };
+    const interrupt = clearOnInterrupt(() => calls.push("clear"), target);
+    interrupt.arm();
+    interrupt.arm(); // redrawn: still one listener
+    expect(events.listenerCount("SIGINT")).toBe(1);
+    events.emit("SIGINT");
+    expect(calls).toEqual(["clear", "kill 4242 SIGINT (listeners: 0)"]);
+    interrupt.arm();
+    interrupt.disarm(); // the line was cleared: Ctrl-C is Node's default again
+    expect(events.listenerCount("SIGINT")).toBe(0);
+  });
+
+  it.runIf(process.platform === "linux" && existsSync("/usr/bin/script"))(
+    "audit on a terminal (a pty via script(1)): ^C clears the progress line and the exit status stays 130",
+    async () => {
+      // A "Tempo" that accepts connections and never answers: the audit sits in its first request.
+      const silent = createServer(() => {});
+      await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      try {
+        const child = spawn("/usr/bin/script", ["-qfec", `exec "${process.execPath}" "${join(repoRoot, "bin/tracelint.js")}" audit --tempo ${url} --since 1h`, "/dev/null"], {
+          cwd: dir,
+          stdio: ["pipe", "pipe", "pipe"],
+        });
+        let out = "";
+        let typed = false;
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString("utf8");
+          // Ctrl-C typed on the terminal: the pty turns it into SIGINT for the foreground process.
+          if (!typed && out.includes("discovering services…")) {
+            typed = true;
+            child.stdin.write("\x03");
+          }
+        });
+        const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+        const afterBar = out.slice(out.lastIndexOf("discovering services…") + "discovering services…".length);
+        expect({ code, afterBar, cleared: /^(\^C)?\r\x1b\[K$/.test(afterBar) }).toEqual({ code: 130, afterBar, cleared: true });
+      } finally {
+        silent.close();
+      }
+    },
+    20_000,
+  );
 });
