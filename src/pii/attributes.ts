@@ -66,6 +66,9 @@ interface KeyFacts {
   lookups: number;
   hits: number;
   memoise: boolean;
+  /** The last value scanned under this key and its result: neighbouring spans often repeat it. */
+  lastValue: string | undefined;
+  lastFound: readonly Found[];
 }
 
 /**
@@ -138,6 +141,10 @@ export class PiiScanner {
       const facts = this.#factsOf(prefix, key);
       // Too short for any detector (findPii's own limit) and no secret-named key: nothing to find.
       if (value.length < MIN_SCAN_LENGTH && !facts.secretKey) return;
+      if (value === facts.lastValue) {
+        for (const f of facts.lastFound) addHit(hits, facts.subject, f);
+        return;
+      }
       if (!facts.memoise) {
         for (const f of this.#scanTexts(facts, key, [value])) addHit(hits, facts.subject, f);
         return;
@@ -158,6 +165,8 @@ export class PiiScanner {
           this.#memoEntries++;
         }
       }
+      facts.lastValue = value;
+      facts.lastFound = found;
       for (const f of found) addHit(hits, facts.subject, f);
       return;
     }
@@ -190,6 +199,8 @@ export class PiiScanner {
         lookups: 0,
         hits: 0,
         memoise: true,
+        lastValue: undefined,
+        lastFound: NOTHING_FOUND,
       };
       byKey.set(key, facts);
       this.#memoEntries++;
