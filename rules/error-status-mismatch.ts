@@ -23,7 +23,7 @@ export default defineRule({
   meta: {
     id: "error-status-mismatch",
     severity: "warning",
-    description: "HTTP SERVER spans with status ≥ 500 or CLIENT spans with ≥ 400 whose span status is not ERROR",
+    description: "HTTP SERVER spans with status ≥ 500 or CLIENT spans with ≥ 400 whose span status is not ERROR.",
     docs: `Counts SERVER spans whose \`http.response.status_code\` (older: \`http.status_code\`) is ≥ 500 and CLIENT spans whose
 status code is ≥ 400, when the span status is not ERROR (UNSET or OK). One occurrence = one span; one finding per
 (service, status key, category \`server-5xx\` | \`client-4xx\`); service = the span's. Semantic conventions require

@@ -15,7 +15,7 @@ export default defineRule({
   meta: {
     id: "missing-service-name",
     severity: "error",
-    description: "Resource without service.name, or with the SDK fallback unknown_service[:process]",
+    description: "Resource without service.name, or with the SDK fallback unknown_service[:process].",
     docs: `Counts spans whose resource has no string \`service.name\` (category \`missing\`) or whose \`service.name\`
 starts with \`unknown_service\` (category \`unknown-service\`: the SDK's fallback such as \`unknown_service:node\`).
 One occurrence = one span. Service = the value as seen (\`unknown_service:node\`), or \`unknown_service\` when absent.

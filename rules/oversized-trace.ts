@@ -5,7 +5,7 @@ export default defineRule({
   meta: {
     id: "oversized-trace",
     severity: "warning",
-    description: "Traces with more spans than the configured limit (default 10 000)",
+    description: "Traces with more spans than the configured limit (default 10 000).",
     docs: `Counts traces with more than \`maxSpans\` spans (option, default 10 000). One occurrence = one trace; one
 finding per service; service = the root span's (else the earliest span's when the trace has no root). Such traces
 hit Tempo's \`max_bytes_per_trace\`, are slow to load and usually come from a loop instrumented per item.

@@ -37,7 +37,7 @@ export default defineRule({
   meta: {
     id: "pii-in-attributes",
     severity: "error",
-    description: "Personal data or secrets in span, resource, event and link attributes, span names and status messages",
+    description: "Personal data or secrets in span, resource, event and link attributes, span names and status messages.",
     docs: `Scans every string (and string-array element) in span attributes, resource attributes, span event
 attributes, span link attributes, span names, event names and status messages with validated detectors:
 \`email\`, \`credit-card\` (13–19 digits, Visa/Mastercard incl. 2221–2720/Amex/Discover/JCB/Diners ranges, Luhn),

@@ -7,7 +7,7 @@ export default defineRule({
   meta: {
     id: "root-span-is-client",
     severity: "warning",
-    description: "Root spans of kind CLIENT (Instrumentation Score SPA-004)",
+    description: "Root spans of kind CLIENT (Instrumentation Score SPA-004).",
     docs: `Counts root spans (no parent) of kind CLIENT. One occurrence = one such root span; one finding per service;
 service = the span's. An outgoing call with no enclosing span means the work that made the call (a request handler,
 a job, a consumer) is not instrumented, so the trace starts mid-way and its cause is lost.

@@ -11,7 +11,7 @@ export default defineRule({
   meta: {
     id: "span-limits-exceeded",
     severity: "warning",
-    description: "Spans whose SDK dropped attributes, events or links at its span limits",
+    description: "Spans whose SDK dropped attributes, events or links at its span limits.",
     docs: `Counts spans with \`droppedAttributesCount\`, \`droppedEventsCount\` or \`droppedLinksCount\` > 0 (category
 \`attributes\`, \`events\`, \`links\`). One occurrence = one span; one finding per (service, category); service = the
 span's. The SDK silently discarded data at its span limits (default 128 of each), so the span is missing

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { builtinRules } from "../rules/index";
 import { SEVERITIES } from "../src/engine/rule";
-import { optionsJsonSchema, renderRulesMarkdown, RULES_DOC_PATH } from "../scripts/generate-docs";
+import { optionsJsonSchema, README_PATH, renderRulesMarkdown, RULES_DOC_PATH, withReadmeRuleTable } from "../scripts/generate-docs";
 
 const KEBAB_CASE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const ruleFiles = readdirSync(new URL("../rules/", import.meta.url))
@@ -14,6 +14,12 @@ const ruleFiles = readdirSync(new URL("../rules/", import.meta.url))
 describe("docs/rules.md", () => {
   it("is up to date with the rules' meta (run `npm run docs` after changing a rule)", () => {
     expect(readFileSync(RULES_DOC_PATH, "utf8")).toBe(renderRulesMarkdown(builtinRules));
+  });
+
+  it("the README's rule table is up to date (run `npm run docs`)", () => {
+    const readme = readFileSync(README_PATH, "utf8");
+    expect(readme).toBe(withReadmeRuleTable(readme, builtinRules));
+    for (const rule of builtinRules) expect(readme).toContain(`[\`${rule.meta.id}\`](docs/rules.md#${rule.meta.id})`);
   });
 
   it("documents every rule with its severity, options and defaults", () => {
