@@ -4,6 +4,7 @@
 import { decodeJson } from "./json";
 import { decodeProtobuf } from "./protobuf";
 import { DecodeError, type DecodedInput, type DecodeOptions } from "./types";
+import { concatChunks } from "../util/bytes";
 
 export { DecodeError } from "./types";
 export type { DecodedInput, DecodeOptions, InputFormat } from "./types";
@@ -35,14 +36,7 @@ export async function gunzip(bytes: Uint8Array, maxBytes = DEFAULT_MAX_BYTES): P
     if (error instanceof DecodeError) throw error;
     throw new DecodeError(`corrupt gzip data (${(error as Error).message})`);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatChunks(chunks, total);
 }
 
 function firstSignificantByte(bytes: Uint8Array): number | undefined {

@@ -3,6 +3,7 @@
 import { authHeaders, redact, secretsOf, type TempoAuth } from "./auth";
 import { bodySnippet, describeNetworkError, TempoError } from "./errors";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from "./retry";
+import { concatChunks } from "../../util/bytes";
 
 export interface TempoHttpOptions {
   /** Tempo's base URL, including any path prefix (Grafana Cloud: `https://tempo-<zone>.grafana.net/tempo`). */
@@ -84,14 +85,7 @@ async function readBody(response: Response, maxBytes: number): Promise<Uint8Arra
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatChunks(chunks, total);
 }
 
 export class TempoHttp {
