@@ -12,7 +12,7 @@ import { formatDuration, parseDuration, parseInstant, resolveWindow, TimeArgumen
 import { loadConfig } from "./config-file";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
-import { exitCodeFor, parseFailOn, parseFormat, REPORT_OPTIONS, reportOptionsHelp, summaryLine, writeReport } from "./output";
+import { exitCodeFor, parseFailOn, parseFormat, REPORT_OPTIONS, reportOptionsHelp, summaryLine, writeReport, type ReportArgs } from "./output";
 import { auditProgress } from "./progress";
 import { applyBaseline, BASELINE_HELP, BASELINE_OPTIONS, loadBaseline, withDelta } from "./check";
 
@@ -47,7 +47,7 @@ Credentials are read from the environment only, never from arguments:
 Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error, Tempo unreachable, credentials
 refused, query rejected, or no sampled trace could be fetched.`;
 
-export interface AuditArgs {
+export interface AuditArgs extends ReportArgs {
   tempo?: string;
   tenant?: string;
   since?: string;
@@ -60,13 +60,6 @@ export interface AuditArgs {
   slices?: string;
   concurrency?: string;
   timeout?: string;
-  config?: string;
-  format?: string;
-  out?: string;
-  failOn?: string;
-  quiet?: boolean;
-  baseline?: string;
-  failOnNew?: string;
   /** Trace-by-ID in JSON instead of protobuf (tests, proxies that mangle binary bodies). */
   jsonOnly?: boolean;
   now?: Date;

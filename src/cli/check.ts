@@ -3,7 +3,7 @@ import { builtinRules } from "../../rules/index";
 import { checkInputs } from "../pipeline/check";
 import { collectInputs, UsageError } from "./inputs";
 import { loadConfig } from "./config-file";
-import { parseFailOn, parseFormat, writeReport, exitCodeFor, summaryLine, reportOptionsHelp } from "./output";
+import { parseFailOn, parseFormat, writeReport, exitCodeFor, summaryLine, reportOptionsHelp, type ReportArgs } from "./output";
 import type { CliIO } from "./io";
 import { diffReports } from "../report/diff";
 import type { Report } from "../report/schema";
@@ -65,15 +65,8 @@ ${BASELINE_HELP}
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error or no input could be read.`;
 
-export interface CheckArgs {
+export interface CheckArgs extends ReportArgs {
   paths: string[];
-  config?: string;
-  format?: string;
-  out?: string;
-  failOn?: string;
-  quiet?: boolean;
-  baseline?: string;
-  failOnNew?: string;
 }
 
 export async function runCheck(args: CheckArgs, io: CliIO): Promise<number> {

@@ -25,6 +25,17 @@ export const REPORT_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
 
+/** The parsed report options (and the baseline comparison) as commands receive them. */
+export interface ReportArgs {
+  config?: string;
+  format?: string;
+  out?: string;
+  failOn?: string;
+  quiet?: boolean;
+  baseline?: string;
+  failOnNew?: string;
+}
+
 /** Help lines for REPORT_OPTIONS, option names padded to `width` columns to line up with the rest. */
 export function reportOptionsHelp(width: number, quietMeans = "no summary on stderr"): string {
   const rows: [string, string][] = [
