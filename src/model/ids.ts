@@ -5,8 +5,6 @@ export const TRACE_ID_HEX_LENGTH = 32;
 export const SPAN_ID_HEX_LENGTH = 16;
 
 const HEX_TABLE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-const HEX_RE = /^[0-9a-fA-F]*$/;
-const ZERO_RE = /^0*$/;
 const BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
@@ -15,23 +13,46 @@ export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): st
   return out;
 }
 
+// These run for every span ID of every trace (span-context checks, root detection), so they are
+// char-code loops rather than regexes: same answers, several times cheaper per call.
+
+/** 0-9, a-f, A-F. */
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** Only hex digits (either case); true for "". */
 export function isHex(value: string): boolean {
-  return HEX_RE.test(value);
+  for (let i = 0; i < value.length; i++) if (!isHexCode(value.charCodeAt(i))) return false;
+  return true;
 }
 
 /** An ID made only of zeros (or empty) is "not set" in W3C trace context. */
 export function isAllZeroId(hex: string): boolean {
-  return ZERO_RE.test(hex);
+  for (let i = 0; i < hex.length; i++) if (hex.charCodeAt(i) !== 48) return false;
+  return true;
+}
+
+/** `length` hex digits (either case), not all zeros. */
+function isValidHexId(hex: string, length: number): boolean {
+  if (hex.length !== length) return false;
+  let nonZero = false;
+  for (let i = 0; i < length; i++) {
+    const c = hex.charCodeAt(i);
+    if (!isHexCode(c)) return false;
+    if (c !== 48) nonZero = true;
+  }
+  return nonZero;
 }
 
 /** True for a well-formed, non-zero trace ID (32 lower-case hex chars). */
 export function isValidTraceId(hex: string): boolean {
-  return hex.length === TRACE_ID_HEX_LENGTH && HEX_RE.test(hex) && !ZERO_RE.test(hex);
+  return isValidHexId(hex, TRACE_ID_HEX_LENGTH);
 }
 
 /** True for a well-formed, non-zero span ID (16 lower-case hex chars). */
 export function isValidSpanId(hex: string): boolean {
-  return hex.length === SPAN_ID_HEX_LENGTH && HEX_RE.test(hex) && !ZERO_RE.test(hex);
+  return isValidHexId(hex, SPAN_ID_HEX_LENGTH);
 }
 
 /**
@@ -41,7 +62,7 @@ export function isValidSpanId(hex: string): boolean {
  */
 export function normalizeTraceId(hex: string): string {
   const lower = hex.toLowerCase();
-  if (lower.length < TRACE_ID_HEX_LENGTH && HEX_RE.test(lower)) {
+  if (lower.length < TRACE_ID_HEX_LENGTH && isHex(lower)) {
     return lower.padStart(TRACE_ID_HEX_LENGTH, "0");
   }
   return lower;
@@ -80,7 +101,7 @@ export interface DecodedId {
  */
 export function decodeJsonId(text: string, expectedBytes: 8 | 16): DecodedId {
   if (text === "") return { hex: "", encoding: "empty" };
-  const hexOk = HEX_RE.test(text);
+  const hexOk = isHex(text);
   if (hexOk && (text.length === expectedBytes * 2 || (expectedBytes === 16 && text.length === 16))) {
     return { hex: expectedBytes === 16 ? normalizeTraceId(text) : text.toLowerCase(), encoding: "hex" };
   }
