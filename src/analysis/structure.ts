@@ -37,6 +37,10 @@ export function findParentCycles(trace: Trace): Span[][] {
 
 /** True when some parent walk of length ≥ 2 returns to its start (same walk as below, input order). */
 function hasParentCycle(trace: Trace): boolean {
+  // When every parent starts strictly before its child, no walk can come back to where it began
+  // (start times would have to fall all the way round): the usual trace is cleared without the
+  // walk's per-span map.
+  if (parentsStartFirst(trace)) return false;
   // Each span is marked with the number of the walk that reached it first; meeting a span of the
   // current walk again closes a cycle, of length 1 only when that span is its own parent.
   const walkOf = new Map<Span, number>();
@@ -52,6 +56,15 @@ function hasParentCycle(trace: Trace): boolean {
     if (current && walkOf.get(current) === walk && trace.parentOf(current) !== current) return true;
   }
   return false;
+}
+
+/** True when each span's parent in the trace (if any) starts strictly before it. */
+function parentsStartFirst(trace: Trace): boolean {
+  for (const span of trace.spans) {
+    const parent = trace.parentOf(span);
+    if (parent !== undefined && !(parent.startTimeUnixNano < span.startTimeUnixNano)) return false;
+  }
+  return true;
 }
 
 function rotateToEarliest(cycle: Span[], rank: ReadonlyMap<Span, number>): Span[] {
