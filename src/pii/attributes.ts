@@ -80,6 +80,8 @@ const MEMO_PROBATION = 256;
 const MIN_HIT_RATE = 0.2;
 
 const NOTHING_FOUND: readonly Found[] = [];
+/** Placeholder for `#eachHits` outside scanAttributes (never written to). */
+const NO_HITS: PiiHit[] = [];
 
 /**
  * Scan results kept per scanner (see src/engine/memo.ts for the policy): string values under one
@@ -131,14 +133,41 @@ export class PiiScanner {
 
   /** Scans every attribute of one map (see scanAttribute). */
   scanAttributes(prefix: string, attributes: ReadonlyMap<string, AttributeValue>, hits: PiiHit[]): void {
-    for (const [key, value] of attributes) this.scanAttribute(prefix, key, value, hits);
+    if (attributes.size === 0) return;
+    // forEach with a callback bound once: `for (const [key, value] of map)` builds an entry array
+    // per attribute, which showed as the rule's largest single cost in profiles.
+    // The prefix's key table is looked up once per map, not once per attribute. (#scanIn never
+    // calls back here, so the fields below cannot be overwritten during the forEach.)
+    this.#eachKeys = this.#keysOf(prefix);
+    this.#eachPrefix = prefix;
+    this.#eachHits = hits;
+    attributes.forEach(this.#scanEach);
+    this.#eachHits = NO_HITS;
   }
 
+  /** What `#scanEach` scans into: set by scanAttributes around its forEach. */
+  #eachKeys = new Map<string, KeyFacts>();
+  #eachPrefix = "";
+  #eachHits: PiiHit[] = NO_HITS;
+  readonly #scanEach = (value: AttributeValue, key: string): void => this.#scanIn(this.#eachKeys, this.#eachPrefix, key, value, this.#eachHits, 0);
+
   /** Scans one attribute; `prefix` is "", "resource.", "event." or "link.". */
-  scanAttribute(prefix: string, key: string, value: AttributeValue, hits: PiiHit[], depth = 0): void {
+  scanAttribute(prefix: string, key: string, value: AttributeValue, hits: PiiHit[]): void {
+    this.#scanIn(this.#keysOf(prefix), prefix, key, value, hits, 0);
+  }
+
+  /** The key table of one prefix. Never replaced (a memo clear empties it), so callers may hold it. */
+  #keysOf(prefix: string): Map<string, KeyFacts> {
+    let byKey = this.#keys.get(prefix);
+    if (!byKey) this.#keys.set(prefix, (byKey = new Map()));
+    return byKey;
+  }
+
+  /** scanAttribute with the prefix's key table `byKey` already looked up. */
+  #scanIn(byKey: Map<string, KeyFacts>, prefix: string, key: string, value: AttributeValue, hits: PiiHit[], depth: number): void {
     if (typeof value === "string") {
       // The common case: one string value, memoised per (prefix, key, value).
-      const facts = this.#factsOf(prefix, key);
+      const facts = this.#factsOf(byKey, prefix, key);
       // Too short for any detector (findPii's own limit) and no secret-named key: nothing to find.
       if (value.length < MIN_SCAN_LENGTH && !facts.secretKey) return;
       if (value === facts.lastValue) {
@@ -146,7 +175,7 @@ export class PiiScanner {
         return;
       }
       if (!facts.memoise) {
-        for (const f of this.#scanTexts(facts, key, [value])) addHit(hits, facts.subject, f);
+        for (const f of this.#scanValue(facts, key, value)) addHit(hits, facts.subject, f);
         return;
       }
       facts.lookups++;
@@ -154,14 +183,14 @@ export class PiiScanner {
       if (found !== undefined) {
         facts.hits++;
       } else {
-        found = this.#scanTexts(facts, key, [value]);
+        found = this.#scanValue(facts, key, value);
         if (facts.lookups >= MEMO_PROBATION && facts.hits < facts.lookups * MIN_HIT_RATE) {
           facts.memoise = false;
           this.#memoEntries -= facts.values.size;
           facts.values.clear();
         } else {
           if (this.#memoEntries >= SCAN_MEMO_ENTRIES) this.#clearMemo();
-          this.#factsOf(prefix, key).values.set(value, found);
+          this.#factsOf(byKey, prefix, key).values.set(value, found);
           this.#memoEntries++;
         }
       }
@@ -171,26 +200,22 @@ export class PiiScanner {
       return;
     }
     if (value instanceof Map) {
-      if (depth < MAX_DEPTH) for (const [k, v] of value) this.scanAttribute(prefix, `${key}.${k}`, v, hits, depth + 1);
+      if (depth < MAX_DEPTH) for (const [k, v] of value) this.#scanIn(byKey, prefix, `${key}.${k}`, v, hits, depth + 1);
       return;
     }
     if (!Array.isArray(value)) return; // numbers, booleans, bytes, null: no text to scan
     const texts: string[] = [];
     stringsOf(value, texts);
     if (texts.length === 0) return;
-    const facts = this.#factsOf(prefix, key);
+    const facts = this.#factsOf(byKey, prefix, key);
     for (const f of this.#scanTexts(facts, key, texts)) addHit(hits, facts.subject, f);
   }
 
-  #factsOf(prefix: string, key: string): KeyFacts {
-    let byKey = this.#keys.get(prefix);
-    if (!byKey) this.#keys.set(prefix, (byKey = new Map()));
+  /** `byKey` is `#keysOf(prefix)`. */
+  #factsOf(byKey: Map<string, KeyFacts>, prefix: string, key: string): KeyFacts {
     let facts = byKey.get(key);
     if (!facts) {
-      if (this.#memoEntries >= SCAN_MEMO_ENTRIES) {
-        this.#clearMemo();
-        this.#keys.set(prefix, (byKey = new Map()));
-      }
+      if (this.#memoEntries >= SCAN_MEMO_ENTRIES) this.#clearMemo();
       facts = {
         subject: `${prefix}${key}`,
         secretKey: isSecretKey(key, this.#config.extraSecretKeys),
@@ -209,8 +234,29 @@ export class PiiScanner {
   }
 
   #clearMemo(): void {
-    this.#keys.clear();
+    // Emptied in place: scanAttributes may hold a prefix's table while a scan clears the memo.
+    for (const byKey of this.#keys.values()) byKey.clear();
     this.#memoEntries = 0;
+  }
+
+  /**
+   * `#scanTexts(facts, key, [text])` without the array and map it builds: the path of every
+   * per-request value (IDs, URLs with IDs) that is scanned afresh on each span.
+   */
+  #scanValue(facts: KeyFacts, key: string, text: string): readonly Found[] {
+    const { subject, secretKey, ipExpected } = facts;
+    let found: Found[] | undefined;
+    for (const m of findPii(text, ipExpected ? this.#detectorsForIpKeys : this.#config.detectors)) {
+      if (m.category === "ip-address" && ipExpected) continue;
+      if (!this.#config.enabled(m.category) || this.#allowed(key, subject, m.category)) continue;
+      found ??= [];
+      if (!found.some((f) => f.category === m.category)) found.push({ category: m.category, evidence: m.masked });
+    }
+    if (found !== undefined) return found;
+    if (secretKey && this.#config.enabled(SECRET_KEY_CATEGORY) && !this.#allowed(key, subject, SECRET_KEY_CATEGORY) && !isRedactedPlaceholder(text)) {
+      return [{ category: SECRET_KEY_CATEGORY, evidence: maskOpaque(text) }];
+    }
+    return NOTHING_FOUND;
   }
 
   /** Categories found in the string(s) of one attribute, first evidence per category. */
