@@ -52,7 +52,13 @@ export interface TextProfile {
 }
 
 export function profileOf(text: string): TextProfile {
-  const p: TextProfile = { digits: 0, at: false, equals: false, colon: false, plus: false, dot: false, dash: false };
+  return fillProfile(text, { digits: 0, at: false, equals: false, colon: false, plus: false, dot: false, dash: false });
+}
+
+/** `profileOf` into an existing object (findPii reuses one: no allocation per scanned text). */
+export function fillProfile(text: string, p: TextProfile): TextProfile {
+  p.digits = 0;
+  p.at = p.equals = p.colon = p.plus = p.dot = p.dash = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) p.digits++;
