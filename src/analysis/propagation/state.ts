@@ -83,6 +83,8 @@ export interface DroppedCounts {
   learned: number;
 }
 
+const NO_CHILDREN: readonly Span[] = [];
+
 function bump(map: Map<string, Map<string, number>>, key: string, service: string, by: number, cap: number): boolean {
   let inner = map.get(key);
   if (!inner) {
@@ -164,7 +166,7 @@ export class PropagationState {
         this.databaseCalls.set(span.service, (this.databaseCalls.get(span.service) ?? 0) + 1);
         continue;
       }
-      this.#addCall(span, children.get(span.spanId) ?? []);
+      this.#addCall(span, children.get(span.spanId) ?? NO_CHILDREN);
     }
     for (const root of trace.roots) this.#addRootCandidate(trace, root);
   }
@@ -205,7 +207,8 @@ export class PropagationState {
       destination: kind === "producer" ? (destinationOf(span) ?? null) : null,
     };
     const calleeKind = kind === "producer" ? SpanKind.CONSUMER : SpanKind.SERVER;
-    const propagatedTo = new Set<string>();
+    // Distinct callee services; almost always zero or one, so an array rather than a Set.
+    const propagatedTo: string[] = [];
     let selfCallee = false;
     for (const child of children) {
       if (child.kind !== SpanKind.SERVER && child.kind !== SpanKind.CONSUMER) continue;
@@ -213,7 +216,7 @@ export class PropagationState {
         selfCallee = true;
         continue;
       }
-      propagatedTo.add(child.service);
+      if (!propagatedTo.includes(child.service)) propagatedTo.push(child.service);
       // Learned map: this address / queue leads to the child's service.
       if (child.kind === calleeKind && addr && kind === "client") {
         if (!bump(this.addresses, addressKey(addr), child.service, 1, LIMITS.addressKeys)) this.dropped.learned++;
@@ -223,10 +226,10 @@ export class PropagationState {
       }
     }
     // A service calling itself (loopback, re-entrant queue) is neither a call nor external.
-    if (selfCallee && propagatedTo.size === 0) return;
-    const aggregate = { from: span.service, kind, target, propagatedTo: [...propagatedTo].sort() };
+    if (selfCallee && propagatedTo.length === 0) return;
+    const aggregate = { from: span.service, kind, target, propagatedTo: propagatedTo.sort() };
     this.#countCall(aggregate, 1);
-    if (propagatedTo.size === 0) {
+    if (propagatedTo.length === 0) {
       this.pending.add({
         from: span.service,
         kind,
