@@ -43,6 +43,9 @@ export interface Detector {
 /** What one pass over a text finds: its digits and the punctuation detectors key on. */
 export interface TextProfile {
   digits: number;
+  /** ASCII upper-case letters. */
+  upper: number;
+  underscore: boolean;
   at: boolean;
   equals: boolean;
   colon: boolean;
@@ -52,16 +55,18 @@ export interface TextProfile {
 }
 
 export function profileOf(text: string): TextProfile {
-  return fillProfile(text, { digits: 0, at: false, equals: false, colon: false, plus: false, dot: false, dash: false });
+  return fillProfile(text, { digits: 0, upper: 0, underscore: false, at: false, equals: false, colon: false, plus: false, dot: false, dash: false });
 }
 
 /** `profileOf` into an existing object (findPii reuses one: no allocation per scanned text). */
 export function fillProfile(text: string, p: TextProfile): TextProfile {
-  p.digits = 0;
-  p.at = p.equals = p.colon = p.plus = p.dot = p.dash = false;
+  p.digits = p.upper = 0;
+  p.underscore = p.at = p.equals = p.colon = p.plus = p.dot = p.dash = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) p.digits++;
+    else if (c >= 65 && c <= 90) p.upper++;
+    else if (c === 95) p.underscore = true;
     else if (c === 64) p.at = true;
     else if (c === 61) p.equals = true;
     else if (c === 58) p.colon = true;
@@ -109,6 +114,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "api-key",
     hint: /AKIA|ASIA|gh[pousr]_|github_pat_|xox|_live_|AIza|sk-/,
+    // Every alternative has an upper-case letter (AKIA, ASIA, AIza), an underscore or a dash.
+    requires: (p) => p.upper > 0 || p.underscore || p.dash,
     pattern:
       /(?<![\w-])(?:(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}|xox[abporse]-[A-Za-z0-9-]{10,}|[sr]k_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_-]{35}|sk-(?:proj-)?[A-Za-z0-9_-]{20,})(?![\w-])/g,
     // OpenAI-style `sk-` keys mix digits and letters; `sk-learn-…` package names do not.
@@ -132,7 +139,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   {
     category: "iban",
     hint: /[A-Z]{2}\d{2}/,
-    requires: (p) => p.digits >= 2,
+    requires: (p) => p.upper >= 2 && p.digits >= 2,
     pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g,
     accept: acceptIban,
     mask: mask.maskIban,

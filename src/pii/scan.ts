@@ -17,7 +17,7 @@ export const MIN_SCAN_LENGTH = 7;
  * The profile of the text being scanned, refilled per text: findPii is synchronous and detectors
  * only read the profile inside `requires`, so one object serves every call.
  */
-const scratchProfile: TextProfile = { digits: 0, at: false, equals: false, colon: false, plus: false, dot: false, dash: false };
+const scratchProfile: TextProfile = { digits: 0, upper: 0, underscore: false, at: false, equals: false, colon: false, plus: false, dot: false, dash: false };
 
 /** Orders matches by position (one function, not a closure per call). */
 function byStart(a: PiiMatch, b: PiiMatch): number {
