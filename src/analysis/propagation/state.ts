@@ -85,6 +85,15 @@ export interface DroppedCounts {
 
 const NO_CHILDREN: readonly Span[] = [];
 
+/** Aggregates remembered per calling service for the field-by-field fast path. */
+const RECENT_CALLS_PER_SERVICE = 8;
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function bump(map: Map<string, Map<string, number>>, key: string, service: string, by: number, cap: number): boolean {
   let inner = map.get(key);
   if (!inner) {
@@ -227,8 +236,10 @@ export class PropagationState {
     }
     // A service calling itself (loopback, re-entrant queue) is neither a call nor external.
     if (selfCallee && propagatedTo.length === 0) return;
-    const aggregate = { from: span.service, kind, target, propagatedTo: propagatedTo.sort() };
-    this.#countCall(aggregate, 1);
+    propagatedTo.sort();
+    if (!this.#countRecentCall(span.service, kind, target, propagatedTo)) {
+      this.#rememberCall(this.#countCall({ from: span.service, kind, target, propagatedTo }, 1));
+    }
     if (propagatedTo.length === 0) {
       this.pending.add({
         from: span.service,
@@ -244,12 +255,58 @@ export class PropagationState {
     }
   }
 
-  #countCall(aggregate: Omit<CallAggregate, "count">, count: number): void {
+  /** Counts calls under their aggregate; returns the aggregate, or undefined when the table is full. */
+  #countCall(aggregate: Omit<CallAggregate, "count">, count: number): CallAggregate | undefined {
     const key = aggregateKey(aggregate);
     const existing = this.calls.get(key);
-    if (existing) existing.count += count;
-    else if (this.calls.size < LIMITS.callAggregates) this.calls.set(key, { ...aggregate, count });
-    else this.dropped.calls += count;
+    if (existing) {
+      existing.count += count;
+      return existing;
+    }
+    if (this.calls.size < LIMITS.callAggregates) {
+      const added = { ...aggregate, count };
+      this.calls.set(key, added);
+      return added;
+    }
+    this.dropped.calls += count;
+    return undefined;
+  }
+
+  /**
+   * Per calling service, the aggregates it counted last (most recent first). A service makes the
+   * same few kinds of call over and over, so most calls match one of these field by field and are
+   * counted without building and hashing the aggregate key. Equal fields mean an equal key, and an
+   * aggregate is never replaced in `calls`, so this counts exactly what #countCall would.
+   * Process memory only (references into `calls`); never part of a snapshot.
+   */
+  readonly #recentCalls = new Map<string, CallAggregate[]>();
+
+  #countRecentCall(from: string, kind: CallKind, target: CallTarget, propagatedTo: readonly string[]): boolean {
+    const recent = this.#recentCalls.get(from);
+    if (recent === undefined) return false;
+    for (const a of recent) {
+      const t = a.target;
+      if (
+        a.kind === kind &&
+        t.peerService === target.peerService &&
+        t.host === target.host &&
+        t.port === target.port &&
+        t.destination === target.destination &&
+        sameStrings(a.propagatedTo, propagatedTo)
+      ) {
+        a.count++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #rememberCall(aggregate: CallAggregate | undefined): void {
+    if (aggregate === undefined) return;
+    let recent = this.#recentCalls.get(aggregate.from);
+    if (recent === undefined) this.#recentCalls.set(aggregate.from, (recent = []));
+    recent.unshift(aggregate);
+    if (recent.length > RECENT_CALLS_PER_SERVICE) recent.pop();
   }
 
   #addRootCandidate(trace: Trace, span: Span): void {
