@@ -142,6 +142,50 @@ function fastHex(buf: Uint8Array, start: number, codes: number[]): string {
   return String.fromCharCode.apply(null, codes);
 }
 
+// Every span of a trace carries the same trace ID, and every parent ID is some span's ID: a small
+// direct-mapped cache of recent IDs (slot chosen by a hash of the bytes, bytes kept to compare)
+// hands back the same string instead of a fresh copy. Fewer strings to keep, and the grouping map
+// and the span-by-ID indexes compare identical strings by pointer instead of char by char.
+const ID_CACHE_SIZE = 8192;
+
+class IdCache {
+  readonly #bytes: Uint8Array;
+  readonly #strings: (string | undefined)[] = new Array<string | undefined>(ID_CACHE_SIZE).fill(undefined);
+  constructor(
+    readonly width: number,
+    readonly codes: number[],
+  ) {
+    this.#bytes = new Uint8Array(ID_CACHE_SIZE * width);
+  }
+
+  hex(buf: Uint8Array, start: number): string {
+    const width = this.width;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < width; i++) hash = Math.imul(hash ^ buf[start + i]!, 0x01000193);
+    const slot = (hash ^ (hash >>> 15)) & (ID_CACHE_SIZE - 1);
+    const bytes = this.#bytes;
+    const base = slot * width;
+    const cached = this.#strings[slot];
+    if (cached !== undefined) {
+      let same = true;
+      for (let i = 0; i < width; i++) {
+        if (bytes[base + i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    for (let i = 0; i < width; i++) bytes[base + i] = buf[start + i]!;
+    const value = fastHex(buf, start, this.codes);
+    this.#strings[slot] = value;
+    return value;
+  }
+}
+
+const traceIds = new IdCache(16, hexCodes16);
+const spanIds = new IdCache(8, hexCodes8);
+
 /**
  * A trace ID as normalised lower-case hex; a zero-length field is "" (as an absent one). 16-byte
  * IDs are already normal; other lengths (64-bit Jaeger IDs, junk) go through traceIdFromBytes.
@@ -151,7 +195,7 @@ export function readTraceId(r: Reader, end: number): string {
   const start = r.pos;
   r.pos = stop;
   const length = stop - start;
-  if (length === 16) return fastHex(r.buf, start, hexCodes16);
+  if (length === 16) return traceIds.hex(r.buf, start);
   return length === 0 ? "" : traceIdFromBytes(r.buf, start, stop);
 }
 
@@ -160,7 +204,7 @@ export function readSpanId(r: Reader, end: number): string {
   const stop = readEnd(r, end);
   const start = r.pos;
   r.pos = stop;
-  return stop - start === 8 ? fastHex(r.buf, start, hexCodes8) : bytesToHex(r.buf, start, stop);
+  return stop - start === 8 ? spanIds.hex(r.buf, start) : bytesToHex(r.buf, start, stop);
 }
 
 /** A copy of a bytes field (a view would keep the whole input buffer alive). */
