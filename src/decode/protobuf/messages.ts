@@ -13,6 +13,7 @@ import {
   type SpanEvent,
   type SpanKind,
   type SpanLink,
+  type SpanStatus,
   type StatusCode,
 } from "../../model/span";
 import {
@@ -87,6 +88,12 @@ const RESOURCE_SPANS_FIELDS = mask(1, 2, 3);
 const MAX_VALUE_DEPTH = 32;
 const NO_EVENTS: readonly SpanEvent[] = Object.freeze([]);
 const NO_LINKS: readonly SpanLink[] = Object.freeze([]);
+/** A status without a message: one object per code, shared by every such span (the model is read-only). */
+const BARE_STATUS: readonly SpanStatus[] = [
+  { code: 0, message: "" },
+  { code: 1, message: "" },
+  { code: 2, message: "" },
+];
 
 function readDouble(r: Reader, end: number): number {
   const at = r.pos;
@@ -403,7 +410,7 @@ function readSpan(r: Reader, view: DataView, end: number, resource: Resource, sc
     scope,
     startTimeUnixNano: start,
     endTimeUnixNano: stop,
-    status: { code: statusCode as StatusCode, message: statusMessage },
+    status: statusMessage === "" ? BARE_STATUS[statusCode]! : { code: statusCode as StatusCode, message: statusMessage },
     attributes: attributes ?? emptyAttributes(),
     events: events ?? NO_EVENTS,
     links: links ?? NO_LINKS,
