@@ -1,5 +1,7 @@
 // Aggregates reports into findings keyed by (rule, service, subject, category). State is bounded
 // by the number of distinct keys (never by traces) and merges across shards by addition.
+// Examples (and the message that came with the first of them) are chosen by a fixed order, not by
+// arrival, so a report is the same however traces were ordered or an audit was sharded.
 import type { FindingExample, Severity } from "./rule";
 
 export const MAX_EXAMPLES = 5;
@@ -76,7 +78,7 @@ export class FindingStore {
     }
     existing.occurrences += report.occurrences;
     existing.traceCount += traceIncrement;
-    if (report.example) addExample(existing.examples, report.example);
+    if (report.example && addExample(existing.examples, report.example)) existing.message = report.message;
     if (existing.fix === undefined && report.fix !== undefined) existing.fix = report.fix;
   }
 
@@ -90,6 +92,10 @@ export class FindingStore {
       }
       existing.occurrences += f.occurrences;
       existing.traceCount += f.traceCount;
+      // A finding's message belongs to its first example; keep the one whose example sorts first.
+      const first = f.examples[0];
+      const current = existing.examples[0];
+      if (first && (!current || compareExamples(first, current) < 0)) existing.message = f.message;
       for (const example of f.examples) addExample(existing.examples, example);
       if (existing.fix === undefined && f.fix !== undefined) existing.fix = f.fix;
     }
@@ -113,8 +119,23 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function addExample(examples: FindingExample[], example: FindingExample): void {
-  if (examples.length >= MAX_EXAMPLES) return;
-  if (examples.some((e) => e.traceId === example.traceId && e.spanId === example.spanId)) return;
-  examples.push(example);
+/** Examples that pair two traces (split traces) first, then by trace ID and span ID. */
+export function compareExamples(a: FindingExample, b: FindingExample): number {
+  return (
+    Number(a.relatedTraceId === undefined) - Number(b.relatedTraceId === undefined) ||
+    cmp(a.traceId, b.traceId) ||
+    cmp(a.spanId ?? "", b.spanId ?? "") ||
+    cmp(a.relatedTraceId ?? "", b.relatedTraceId ?? "")
+  );
+}
+
+/** Keeps the MAX_EXAMPLES first examples in compareExamples order; true when `example` is now first. */
+function addExample(examples: FindingExample[], example: FindingExample): boolean {
+  if (examples.some((e) => e.traceId === example.traceId && e.spanId === example.spanId)) return false;
+  let at = examples.length;
+  while (at > 0 && compareExamples(example, examples[at - 1]!) < 0) at--;
+  if (at >= MAX_EXAMPLES) return false;
+  examples.splice(at, 0, example);
+  if (examples.length > MAX_EXAMPLES) examples.pop();
+  return at === 0;
 }
