@@ -123,6 +123,17 @@ export async function executeRun(deps: RunDeps, audit: AuditConfig, runId: strin
   }
 }
 
+/** What every run plan starts with: the run, its audit and the window it covers. */
+function planHeader(record: RunRecord, audit: AuditConfig, window: { start: Date; end: Date }) {
+  return {
+    version: 1 as const,
+    runId: record.runId,
+    audit,
+    window: { start: window.start.toISOString(), end: window.end.toISOString() },
+    ingestionDelayMs: new Date(record.scheduledTime).getTime() - window.end.getTime(),
+  };
+}
+
 async function executeTempoRun(deps: RunDeps, audit: AuditConfig, source: TempoSourceConfig, config: ResolvedConfig, record: RunRecord, startedAtMs: number): Promise<RunRecord | undefined> {
   const runId = record.runId;
   const window = auditWindow(source, new Date(record.scheduledTime));
@@ -131,11 +142,7 @@ async function executeTempoRun(deps: RunDeps, audit: AuditConfig, source: TempoS
   // The run's ledger lives in one Durable Object value: keep it to MAX_BATCHES batch IDs.
   const batches = splitBatches(candidates, Math.max(audit.fanOut.batchSize, Math.ceil(candidates.length / MAX_BATCHES)));
   const plan: RunPlan = {
-    version: 1,
-    runId,
-    audit,
-    window: { start: window.start.toISOString(), end: window.end.toISOString() },
-    ingestionDelayMs: new Date(record.scheduledTime).getTime() - window.end.getTime(),
+    ...planHeader(record, audit, window),
     discovery,
     batches: batches.map((b, i) => ({ id: batchIdOf(i), size: b.length })),
     startedAtMs,
@@ -176,11 +183,7 @@ async function executeObjectRun(deps: RunDeps, audit: AuditConfig, source: Objec
     const objects: ObjectPlan = { ...planned, partitions: Object.fromEntries(ids.map((id, i) => [id, planned.partitions[i]!])) };
     const perBatch = Math.ceil(planned.estimatedTraces / ids.length);
     const plan: RunPlan = {
-      version: 1,
-      runId,
-      audit,
-      window: { start: window.start.toISOString(), end: window.end.toISOString() },
-      ingestionDelayMs: new Date(record.scheduledTime).getTime() - window.end.getTime(),
+      ...planHeader(record, audit, window),
       objects,
       batches: ids.map((id) => ({ id, size: perBatch })),
       startedAtMs,
