@@ -17,6 +17,7 @@ import { readerForFormat } from "../src/sources/blocks/formats";
 import { readBlockTraces } from "../src/sources/blocks/read-block";
 import type { S3ObjectStore } from "../src/storage/s3";
 import { startS3rver, type RunningS3 } from "./support/s3rver";
+import { hexBytes as hex, traceLevelColumns } from "./support/tempo-trace-row";
 
 // ---- a minimal released-vParquet4 writer -------------------------------------------------------
 type El = Record<string, unknown> & { name: string };
@@ -82,7 +83,6 @@ const SCHEMA: El[] = [
   ])),
 ];
 
-const hex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
 const attrRow = (key: string, v: AttributeValue) => {
   const base = { Key: key, IsArray: false, Value: [] as string[], ValueInt: [] as bigint[], ValueDouble: [] as number[], ValueBool: [] as boolean[], ValueUnsupported: null as string | null };
   if (typeof v === "string") base.Value = [v];
@@ -114,17 +114,8 @@ function splitAttrs(map: ReadonlyMap<string, AttributeValue>, dedicatedKeys: str
 function traceRow(traceId: string, spans: Span[]) {
   const byService = new Map<string, Span[]>();
   for (const s of spans) byService.set(s.service, [...(byService.get(s.service) ?? []), s]);
-  const start = spans.reduce((m, s) => (s.startTimeUnixNano < m ? s.startTimeUnixNano : m), spans[0]!.startTimeUnixNano);
-  const end = spans.reduce((m, s) => (s.endTimeUnixNano > m ? s.endTimeUnixNano : m), 0n);
-  const root = spans.find((s) => s.parentSpanId === "");
   return {
-    TraceID: hex(traceId),
-    TraceIDText: traceId.replace(/^0+/, ""),
-    StartTimeUnixNano: start,
-    EndTimeUnixNano: end,
-    DurationNano: end - start,
-    RootServiceName: root?.service ?? "",
-    RootSpanName: root?.name ?? "",
+    ...traceLevelColumns(traceId, spans),
     rs: [...byService.values()].map((group) => {
       const r = splitAttrs(group[0]!.resource.attributes, RES_DEDICATED, ["service.name"]);
       return {

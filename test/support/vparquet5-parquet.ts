@@ -22,6 +22,7 @@
 // serialised: the bytes are what a wrapper-less writer would produce.
 import { ParquetWriter, ByteWriter } from "hyparquet-writer";
 import type { AttributeValue, Span } from "../../src/model/span";
+import { hexBytes as hex, traceLevelColumns } from "./tempo-trace-row";
 
 type Scope = "resource" | "span" | "event";
 /** A `meta.json` dedicated column exactly as Tempo marshals it (`s` omitted = span, `t` omitted = string). */
@@ -148,7 +149,6 @@ function flatten(node: Node, wrapped: boolean, out: El[] = []): El[] {
 }
 
 // ---- rows -------------------------------------------------------------------------------------
-const hex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
 const isInt = (v: unknown): v is number | bigint => typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v));
 
 /** golang-protobuf JSON of an AnyValue, for `ValueUnsupported` (kvlists, bytes, mixed arrays). */
@@ -227,17 +227,8 @@ function traceRow(traceId: string, spans: readonly Span[], res: Mapping, spanMap
     if (s.status.code === 2) st.ErrorCount++;
     stats.set(s.service, st);
   }
-  const start = spans.reduce((m, s) => (s.startTimeUnixNano < m ? s.startTimeUnixNano : m), spans[0]!.startTimeUnixNano);
-  const end = spans.reduce((m, s) => (s.endTimeUnixNano > m ? s.endTimeUnixNano : m), 0n);
-  const root = spans.find((s) => s.parentSpanId === "");
   return {
-    TraceID: hex(traceId),
-    TraceIDText: traceId.replace(/^0+/, ""),
-    StartTimeUnixNano: start,
-    EndTimeUnixNano: end,
-    DurationNano: end - start,
-    RootServiceName: root?.service ?? "",
-    RootSpanName: root?.name ?? "",
+    ...traceLevelColumns(traceId, spans),
     ServiceStats: [...stats].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ServiceName, s]) => ({ ServiceName, ...s })),
     rs: [...resources.values()].map((group) => {
       const resource = group[0]!.resource;
