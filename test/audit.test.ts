@@ -1,9 +1,9 @@
 // `tracelint audit` end to end: the CLI against the Tempo-compatible server on 127.0.0.1.
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpanKind as ApiKind } from "@opentelemetry/api";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { TraceRecorder } from "../fixtures/lib/recorder";
 import { startTempoServer, type RunningTempoServer } from "../src/cli/tempo-server";
 import { decodeInput } from "../src/decode/index";
@@ -56,8 +56,15 @@ async function serve(options: Partial<TempoServerOptions> = {}) {
   return { server: running, bytes, spans, orphanTrace };
 }
 
+const tempDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 async function tmp(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "tracelint-audit-"));
+  const dir = await mkdtemp(join(tmpdir(), "tracelint-audit-"));
+  tempDirs.push(dir);
+  return dir;
 }
 
 const NOW_ARGS = ["--start", new Date(NOW.getTime() - 65 * 60_000).toISOString(), "--end", new Date(NOW.getTime() - 5 * 60_000).toISOString()];

@@ -2,7 +2,7 @@
 // written report carries exactly `diffReports(OLD, NEW)` (as `tracelint diff` computes it), and the
 // exit code trips only on new or worsened findings at the level. Traces: the committed demo estate
 // (real SDK); the baseline is the same estate checked with propagation-gap off, so its findings are new.
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,10 @@ function withoutDelta(report: Report): Report {
   const { delta: _delta, ...rest } = report;
   return rest as Report;
 }
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tracelint-baseline-"));

@@ -1,9 +1,9 @@
 // `npm run demo` in-process: the committed estate, served over loopback and audited over HTTP,
 // produces every documented defect's findings (for the rules that exist) and exactly `check`'s.
-import { readFile, readdir, mkdtemp } from "node:fs/promises";
+import { readFile, readdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { findRule } from "../rules/index";
 import { DEMO_DEFECTS, DEMO_MANIFEST, type ExpectedFinding } from "../fixtures/demo/manifest";
 import type { CliIO } from "../src/cli/io";
@@ -54,6 +54,7 @@ describe("npm run demo", async () => {
   const started = Date.now();
   const result = await runDemo({ outDir, io, now: new Date(Date.UTC(2026, 5, 1, 12)) });
   const elapsed = Date.now() - started;
+  afterAll(() => rm(outDir, { recursive: true, force: true }));
 
   it("writes the reports and finishes in seconds", async () => {
     expect(result.code).toBe(0);
