@@ -24,8 +24,11 @@ function byStart(a: PiiMatch, b: PiiMatch): number {
   return a.start - b.start;
 }
 
-export function findPii(text: string, detectors: readonly Detector[]): PiiMatch[] {
-  if (text.length < MIN_SCAN_LENGTH) return [];
+/** What findPii returns when nothing matches (most texts): shared, never written to. */
+const NO_MATCHES: readonly PiiMatch[] = Object.freeze([]);
+
+export function findPii(text: string, detectors: readonly Detector[]): readonly PiiMatch[] {
+  if (text.length < MIN_SCAN_LENGTH) return NO_MATCHES;
   // Most texts match nothing: the array is created on the first accepted match.
   let accepted: PiiMatch[] | undefined;
   let profile: TextProfile | undefined;
@@ -49,5 +52,5 @@ export function findPii(text: string, detectors: readonly Detector[]): PiiMatch[
       (accepted ??= []).push({ category: detector.category, start, end, masked: detector.mask(value) });
     }
   }
-  return accepted === undefined ? [] : accepted.sort(byStart);
+  return accepted === undefined ? NO_MATCHES : accepted.sort(byStart);
 }
