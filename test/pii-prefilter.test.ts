@@ -15,6 +15,8 @@ const WITHOUT_PREFILTER = BUILTIN_DETECTORS.map(({ requires: _requires, ...detec
 const POSITIVES = [
   "https://admin:hunter22@db.internal:5432/app",
   "Authorization: Bearer 9f8e7d6c5b4a39281706abcdef",
+  "authorization=bearer 9f8e7d6c5b4a39281706abcdef",
+  "xoxb-1234567890-abcdefghijkl",
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
   "AKIAIOSFODNN7EXAMPLE",
   "ghp_0123456789abcdefghijABCDEFGHIJ012345",
@@ -32,7 +34,7 @@ const POSITIVES = [
   "2001:db8::8a2e:370:7334",
   "fe80::1ff:fe23:4567:890a",
 ];
-const ALPHABET = "0123456789abcdefABCDEF@=:+.-_/ eyJ?&";
+const ALPHABET = "0123456789abcdefABCDEFbBrRxkK@=:+.-_/ eyJ?&";
 
 function randomTexts(count: number): string[] {
   const random = seededRandom(11);

@@ -1,6 +1,6 @@
 // Finds sensitive values in one string: runs every detector, keeps validated matches, and resolves
 // overlaps in favour of the more specific detector (earlier in the list).
-import { fillProfile, type Detector, type TextProfile } from "./detectors";
+import { fillProfile, meetsAny, profileOf, type Detector, type TextProfile } from "./detectors";
 
 export interface PiiMatch {
   category: string;
@@ -17,7 +17,7 @@ export const MIN_SCAN_LENGTH = 7;
  * The profile of the text being scanned, refilled per text: findPii is synchronous and detectors
  * only read the profile inside `requires`, so one object serves every call.
  */
-const scratchProfile: TextProfile = { digits: 0, upper: 0, underscore: false, at: false, equals: false, colon: false, plus: false, dot: false, dash: false };
+const scratchProfile: TextProfile = profileOf("");
 
 /** Orders matches by position (one function, not a closure per call). */
 function byStart(a: PiiMatch, b: PiiMatch): number {
@@ -33,7 +33,8 @@ export function findPii(text: string, detectors: readonly Detector[]): readonly 
   let accepted: PiiMatch[] | undefined;
   let profile: TextProfile | undefined;
   for (const detector of detectors) {
-    if (detector.requires && !detector.requires((profile ??= fillProfile(text, scratchProfile)))) continue;
+    const requires = detector.requires;
+    if (requires !== undefined && !meetsAny((profile ??= fillProfile(text, scratchProfile)), requires)) continue;
     const hint = detector.hint;
     if (hint !== undefined && (typeof hint === "string" ? !text.includes(hint) : !hint.test(text))) continue;
     const pattern = detector.pattern;
