@@ -53,3 +53,22 @@ describe("order and shard independence", () => {
     expect(reportOf([thirds[2]!, thirds[0]!, thirds[1]!])).toEqual(inOrder);
   });
 });
+
+describe("batched analysis", () => {
+  it("addTraces (each rule over a batch in turn) gives addTrace's report and state, traceCount included", async () => {
+    const traces = await estateTraces();
+    const config = resolveConfig({}, builtinRules);
+    const oneByOne = new Analyzer(config);
+    for (const trace of traces) oneByOne.addTrace(trace);
+    const expectedSnapshot = JSON.parse(JSON.stringify(oneByOne.snapshot())) as AnalyzerSnapshot;
+    const expected = oneByOne.finish(new Date("2026-01-01T00:00:00Z"));
+    // Traces reported by several rules make the per-trace distinct counting matter.
+    expect(expected.findings.some((f) => f.traceCount > 1 && f.traceCount < f.occurrences)).toBe(true);
+    for (const size of [2, 16, traces.length]) {
+      const batched = new Analyzer(config);
+      for (let i = 0; i < traces.length; i += size) batched.addTraces(traces.slice(i, i + size));
+      expect(JSON.parse(JSON.stringify(batched.snapshot()))).toEqual(expectedSnapshot);
+      expect(batched.finish(new Date("2026-01-01T00:00:00Z"))).toEqual(expected);
+    }
+  });
+});

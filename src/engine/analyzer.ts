@@ -101,7 +101,36 @@ export class Analyzer {
 
   /** Checks one complete trace. Every span of the trace must be present (group first). */
   addTrace(trace: Trace): void {
+    this.addTraces([trace]);
+  }
+
+  /**
+   * Checks complete traces. Each rule (and shared analysis) runs over all of them before the next
+   * one starts: every rule still sees the traces one at a time and in order, so results are the
+   * same as calling addTrace for each, but one rule's code and state stay in the CPU caches
+   * across a batch instead of nineteen rules taking turns on every trace.
+   */
+  addTraces(traces: readonly Trace[]): void {
     if (this.#finished) throw new Error("Analyzer.addTrace called after finish()");
+    for (const trace of traces) this.#count(trace);
+    for (const analysis of this.#analyses.values()) for (const trace of traces) analysis.trace(trace);
+    for (const rule of this.#rules) {
+      const listener = rule.listener;
+      if (!listener.trace) continue;
+      for (const trace of traces) {
+        // Per-trace distinct counting (traceCount): findings keys include the rule ID, so one
+        // rule's reports for one trace are all a trace's reports that can share a key.
+        this.#store.beginTrace();
+        try {
+          listener.trace(trace);
+        } finally {
+          this.#store.endTrace();
+        }
+      }
+    }
+  }
+
+  #count(trace: Trace): void {
     this.#counters.traces++;
     this.#counters.spans += trace.spans.length;
     if (trace.partial) this.#counters.partialTraces++;
@@ -111,13 +140,6 @@ export class Analyzer {
       if (span.service === lastService) continue;
       lastService = span.service;
       if (this.#services.size < MAX_TRACKED_SERVICES) this.#services.add(span.service);
-    }
-    for (const analysis of this.#analyses.values()) analysis.trace(trace);
-    this.#store.beginTrace();
-    try {
-      for (const rule of this.#rules) rule.listener.trace?.(trace);
-    } finally {
-      this.#store.endTrace();
     }
   }
 
