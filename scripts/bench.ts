@@ -18,6 +18,7 @@ import { seededRandom } from "../fixtures/lib/recorder";
 import { decodeInput } from "../src/decode/index";
 import { encodeOtlpJson, encodeTracesDataProto } from "../src/encode/index";
 import { Analyzer } from "../src/engine/analyzer";
+import { TraceAssembler } from "../src/engine/assemble";
 import { resolveConfig } from "../src/engine/config";
 import { SpanKind, type Span } from "../src/model/span";
 import { Trace } from "../src/model/trace";
@@ -149,6 +150,18 @@ async function decodeOnly(files: Uint8Array[]): Promise<Phase> {
   });
 }
 
+/** Decode and group every span by trace, keeping them all (what `check` does before the rules). */
+async function decodeAndGroup(files: Uint8Array[]): Promise<Phase> {
+  return measure(async (sample) => {
+    const assembler = new TraceAssembler();
+    for (const [i, bytes] of files.entries()) {
+      assembler.add((await decodeInput(bytes, { name: `f${i}` })).spans);
+      sample();
+    }
+    return assembler.spanCount;
+  });
+}
+
 async function fullCheck(files: Uint8Array[]): Promise<Phase & { findings: number }> {
   let findings = 0;
   const phase = await measure(async (sample) => {
@@ -169,9 +182,13 @@ const ROUNDS = Number(args[args.indexOf("--rounds") + 1] ?? 0) || 4;
 interface Paired {
   /** Fastest run of each phase; the peak heap is the largest seen in any run of that phase. */
   decode: Phase;
+  /** Decode + group, everything kept: the part of a full check that is not the rules. */
+  grouped: Phase;
   full: Phase & { findings: number };
   /** full / decode-only throughput of each round (a decode-only run, then a full check, back to back). */
   ratios: number[];
+  /** Per round: the rules' share of the full check's time, (full − decode+group) / full. */
+  ruleShares: number[];
 }
 
 /**
@@ -181,20 +198,26 @@ interface Paired {
  */
 async function paired(rounds: number, files: Uint8Array[]): Promise<Paired> {
   let decode: Phase | undefined;
+  let grouped: Phase | undefined;
   let full: (Phase & { findings: number }) | undefined;
   let decodePeak = 0;
   let fullPeak = 0;
   const ratios: number[] = [];
+  const ruleShares: number[] = [];
+  const perSpan = (p: Phase) => p.seconds / p.spans;
   for (let i = 0; i < rounds; i++) {
     const d = await decodeOnly(files);
+    const g = await decodeAndGroup(files);
     const f = await fullCheck(files);
-    ratios.push(d.seconds / d.spans / (f.seconds / f.spans));
+    ratios.push(perSpan(d) / perSpan(f));
+    ruleShares.push((perSpan(f) - perSpan(g)) / perSpan(f));
     decodePeak = Math.max(decodePeak, d.peakHeapMB);
     fullPeak = Math.max(fullPeak, f.peakHeapMB);
     if (!decode || d.seconds < decode.seconds) decode = d;
+    if (!grouped || g.seconds < grouped.seconds) grouped = g;
     if (!full || f.seconds < full.seconds) full = f;
   }
-  return { decode: { ...decode!, peakHeapMB: decodePeak }, full: { ...full!, peakHeapMB: fullPeak }, ratios };
+  return { decode: { ...decode!, peakHeapMB: decodePeak }, grouped: grouped!, full: { ...full!, peakHeapMB: fullPeak }, ratios, ruleShares };
 }
 
 function median(values: readonly number[]): number {
@@ -324,7 +347,7 @@ async function main(): Promise<void> {
       `Estate: ${totalSpans.toLocaleString("en-US")} spans in ${TRACES.toLocaleString("en-US")} traces, ${FILES} files per format; ` +
         `${builtinRules.length} built-in rules; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}; setup ${setupSeconds.toFixed(1)} s.`,
       "",
-      `${ROUNDS} rounds per format; each round = one decode-only run, then one full check. Throughput: fastest run of each phase.`,
+      `${ROUNDS} rounds per format; each round = one decode-only run, one decode + group run (all spans kept, no rules), then one full check. Throughput: fastest run of each phase.`,
       "",
       "| format | bytes | decode-only spans/s | full check spans/s | full / decode-only, median of rounds | per round | peak heap decode (MB) | peak heap full (MB) | findings |",
       "|---|---:|---:|---:|---:|---|---:|---:|---:|",
@@ -336,6 +359,11 @@ async function main(): Promise<void> {
       "",
       `protobuf / JSON: decode-only ${(rate(proto.decode) / rate(json.decode)).toFixed(2)}×, full check ${(rate(proto.full) / rate(json.full)).toFixed(2)}× (target ≥ 1.5).`,
       `full / decode-only (target ≥ 0.6), median of rounds: JSON ${median(json.ratios).toFixed(2)}, protobuf ${median(proto.ratios).toFixed(2)}.`,
+      `Where a full check's time goes (median of rounds): ` +
+        Object.entries(results)
+          .map(([format, r]) => `${format}: decode + group ${k(rate(r.grouped))} spans/s (${((rate(r.decode) / rate(r.grouped) - 1) * 100).toFixed(0)} % slower than decode-only), rules ${(median(r.ruleShares) * 100).toFixed(0)} % of the full check`)
+          .join("; ") +
+        ".",
       `Rule state: Analyzer snapshot ${state.sizeN.toLocaleString("en-US")} chars after ${state.n.toLocaleString("en-US")} healthy traces, ` +
         `${state.size2N.toLocaleString("en-US")} after ${(2 * state.n).toLocaleString("en-US")} in the same time window (ratio ${(state.size2N / state.sizeN).toFixed(3)}; target 1.0).`,
       ...state.growers.map((g) => `- grows: \`${g.section}\` ${g.sizeN.toLocaleString("en-US")} → ${g.size2N.toLocaleString("en-US")} chars`),
