@@ -75,8 +75,23 @@ export interface Requirement {
   upper: number;
 }
 
+/** Counts above these tell no requirement apart, so a profile's signature caps them here. */
+const DIGITS_CAP = 15;
+const UPPER_CAP = 3;
+
 function need(requirement: Partial<Requirement>): Requirement {
-  return { classes: requirement.classes ?? 0, digits: requirement.digits ?? 0, upper: requirement.upper ?? 0 };
+  const r = { classes: requirement.classes ?? 0, digits: requirement.digits ?? 0, upper: requirement.upper ?? 0 };
+  if (r.digits > DIGITS_CAP || r.upper > UPPER_CAP) throw new Error("requirement beyond the profile signature's caps");
+  return r;
+}
+
+/**
+ * A small integer that determines `meetsAny` for every requirement: the class bits (12), the
+ * digits capped at 15 (4 bits) and the capitals capped at 3 (2 bits). findPii keys its
+ * per-profile detector lists on it.
+ */
+export function profileSignature(profile: TextProfile): number {
+  return profile.seen | (Math.min(profile.digits, DIGITS_CAP) << 12) | (Math.min(profile.upper, UPPER_CAP) << 16);
 }
 
 /** True when the profile meets at least one requirement. */

@@ -1,6 +1,6 @@
 // Finds sensitive values in one string: runs every detector, keeps validated matches, and resolves
 // overlaps in favour of the more specific detector (earlier in the list).
-import { fillProfile, meetsAny, profileOf, type Detector, type TextProfile } from "./detectors";
+import { fillProfile, meetsAny, profileOf, profileSignature, type Detector, type TextProfile } from "./detectors";
 
 export interface PiiMatch {
   category: string;
@@ -13,10 +13,7 @@ export interface PiiMatch {
 /** Strings shorter than this cannot hold any detected value (shortest: a 7-char IPv4). */
 export const MIN_SCAN_LENGTH = 7;
 
-/**
- * The profile of the text being scanned, refilled per text: findPii is synchronous and detectors
- * only read the profile inside `requires`, so one object serves every call.
- */
+/** The profile of the text being scanned, refilled per text (findPii is synchronous). */
 const scratchProfile: TextProfile = profileOf("");
 
 /** Orders matches by position (one function, not a closure per call). */
@@ -27,14 +24,36 @@ function byStart(a: PiiMatch, b: PiiMatch): number {
 /** What findPii returns when nothing matches (most texts): shared, never written to. */
 const NO_MATCHES: readonly PiiMatch[] = Object.freeze([]);
 
+// Which detectors a text can match depends on its profile only through profileSignature, and a
+// handful of signatures cover most texts: so the pre-checks run once per (detector list,
+// signature), not once per detector per text. Detector lists are never changed once built.
+const MAX_SIGNATURES = 4_096;
+const candidateTables = new WeakMap<readonly Detector[], Map<number, readonly Detector[]>>();
+let lastDetectors: readonly Detector[] | undefined;
+let lastTable = new Map<number, readonly Detector[]>();
+
+/** The detectors of `detectors` whose pre-check `profile` meets, in their order. */
+function candidatesFor(detectors: readonly Detector[], profile: TextProfile): readonly Detector[] {
+  if (detectors !== lastDetectors) {
+    let table = candidateTables.get(detectors);
+    if (table === undefined) candidateTables.set(detectors, (table = new Map()));
+    lastDetectors = detectors;
+    lastTable = table;
+  }
+  const signature = profileSignature(profile);
+  let candidates = lastTable.get(signature);
+  if (candidates === undefined) {
+    candidates = detectors.filter((d) => d.requires === undefined || meetsAny(profile, d.requires));
+    if (lastTable.size < MAX_SIGNATURES) lastTable.set(signature, candidates);
+  }
+  return candidates;
+}
+
 export function findPii(text: string, detectors: readonly Detector[]): readonly PiiMatch[] {
   if (text.length < MIN_SCAN_LENGTH) return NO_MATCHES;
   // Most texts match nothing: the array is created on the first accepted match.
   let accepted: PiiMatch[] | undefined;
-  let profile: TextProfile | undefined;
-  for (const detector of detectors) {
-    const requires = detector.requires;
-    if (requires !== undefined && !meetsAny((profile ??= fillProfile(text, scratchProfile)), requires)) continue;
+  for (const detector of candidatesFor(detectors, fillProfile(text, scratchProfile))) {
     const hint = detector.hint;
     if (hint !== undefined && (typeof hint === "string" ? !text.includes(hint) : !hint.test(text))) continue;
     const pattern = detector.pattern;
