@@ -31,8 +31,9 @@ export interface Detector {
   /**
    * Cheaper pre-check on the text's character profile (one pass per text, shared by every
    * detector): a match can only be accepted when the profile meets one of these (speed only).
-   * Data rather than a function, so that findPii tests them inline instead of calling eleven
-   * closures per text. Each one restates what the pattern and `accept` demand literally;
+   * Data rather than a function, so that findPii can evaluate them once per profile signature
+   * (see profileSignature) instead of per detector per text. Each one restates what the pattern
+   * and `accept` demand literally;
    * test/pii-prefilter.test.ts checks that scans with and without these give the same matches.
    */
   requires?: readonly Requirement[];
@@ -52,8 +53,9 @@ export const CharClass = {
   PLUS: 64,
   DOT: 128,
   DASH: 256,
-  /** `b` or `B`, and `r` or `R` (both in "bearer"). */
+  /** `b` or `B` (in "bearer"). */
   LETTER_B: 512,
+  /** `r` or `R` (in "bearer"). */
   LETTER_R: 1024,
   /** A lower-case `x` (Slack's `xox…-` tokens). */
   LOWER_X: 2048,
