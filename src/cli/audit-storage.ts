@@ -3,7 +3,11 @@
 // here when either flag is present (main.ts). S3 access is configured the way AWS tools are: the
 // SDK's default credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, …),
 // AWS_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, plus --s3-endpoint / --s3-path-style or the
-// config file's `"s3": {"endpoint", "pathStyle", "region"}`.
+// config file's `"s3": {"endpoint", "pathStyle", "region"}`. A local directory (Tempo's `local`
+// storage backend, or a bucket copied to disk) is read the same way, through FsObjectStore.
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { builtinRules } from "../../rules/index";
@@ -14,8 +18,10 @@ import { parseSample, type SampleSpec } from "../sources/blocks/sample";
 import { resolveTimeZone } from "../sources/otlp-archive/partitions";
 import { parseDuration, parseInstant, TimeArgumentError } from "../sources/tempo/time";
 import { BucketUrlError, parseBucketUrl } from "../storage/url";
+import type { ObjectStore } from "../storage/object-store";
 import { describeS3Error, endpointFromEnv, S3ObjectStore } from "../storage/s3";
 import { loadConfig } from "./config-file";
+import { FsObjectStore } from "./fs-object-store";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
 import { exitCodeFor, parseFailOn, parseFormat, REPORT_OPTIONS, reportOptionsHelp, summaryLine, writeReport } from "./output";
@@ -27,6 +33,8 @@ export const AUDIT_STORAGE_USAGE = `Usage: tracelint audit --blocks s3://BUCKET[
 Audits traces read straight from object storage (AWS S3, Cloudflare R2's S3 API, MinIO):
   --blocks         Grafana Tempo's own Parquet blocks (vParquet3/4/5); whole blocks, offline
   --otlp-archive   the OpenTelemetry Collector's awss3exporter archive (otlp_json / otlp_proto)
+Instead of s3://…, either takes a local directory (a path or file:///path) laid out like the
+bucket: Tempo's \`local\` storage backend (storage.trace.local.path), or a bucket copied to disk.
 
 Options:
   --tenant T              Tempo tenant (default: the only tenant in the bucket; "single-tenant" without multitenancy)
@@ -55,6 +63,28 @@ AWS_PROFILE and shared config files, SSO, instance roles), never from arguments.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error, bucket unreachable,
 or nothing could be read.`;
+
+/**
+ * The directory a location names (absolute), or undefined for s3:// and r2:// URLs. Any other
+ * scheme, and a path that is not a readable directory, is a usage error.
+ */
+async function localDirectory(flag: string, location: string): Promise<string | undefined> {
+  if (/^(?:s3|r2):\/\//.test(location)) return undefined;
+  let path = location;
+  if (location.startsWith("file://")) {
+    try {
+      path = fileURLToPath(location);
+    } catch {
+      throw new UsageError(`${flag}: not a valid file:// URL: ${JSON.stringify(location)}`);
+    }
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    throw new UsageError(`${flag}: expected s3://BUCKET[/PREFIX] or a local directory, got ${JSON.stringify(location)}`);
+  }
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`${flag}: no such directory: ${absolute}`);
+  return absolute;
+}
 
 const S3ConfigSchema = z
   .object({ endpoint: z.string().optional(), pathStyle: z.boolean().optional(), region: z.string().optional() })
@@ -140,14 +170,22 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   if ((values.blocks === undefined) === (values["otlp-archive"] === undefined)) {
     throw new UsageError("give exactly one of --blocks s3://… or --otlp-archive s3://…");
   }
-  const url = (values.blocks ?? values["otlp-archive"])!;
+  const flag = values.blocks !== undefined ? "--blocks" : "--otlp-archive";
+  const given = (values.blocks ?? values["otlp-archive"])!;
+  const directory = await localDirectory(flag, given);
   let location;
   try {
-    location = parseBucketUrl(url);
+    location = directory === undefined ? parseBucketUrl(given) : { bucket: "", prefix: "" };
   } catch (error) {
-    if (error instanceof BucketUrlError) throw new UsageError(`${values.blocks !== undefined ? "--blocks" : "--otlp-archive"}: ${error.message}`);
+    if (error instanceof BucketUrlError) throw new UsageError(`${flag}: ${error.message} or a local directory`);
     throw error;
   }
+  if (directory !== undefined) {
+    const s3Flag = (["s3-endpoint", "s3-path-style", "s3-region"] as const).find((name) => values[name] !== undefined);
+    if (s3Flag) throw new UsageError(`--${s3Flag} applies to s3:// locations, not to a local directory`);
+  }
+  // Reports name a directory by its file:// URL, so they say where the data came from.
+  const url = directory === undefined ? given : pathToFileURL(directory).href;
   const failOn = parseFailOn(values["fail-on"]);
   const format = parseFormat(values.format, io, values.out);
   const baseline = await loadBaseline(values.baseline, values["fail-on-new"]);
@@ -170,7 +208,7 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   if (!fromFile.success) throw new UsageError(`config "s3": ${fromFile.error.issues[0]?.message ?? "invalid"} (keys: endpoint, pathStyle, region)`);
   const endpoint = values["s3-endpoint"] ?? fromFile.data.endpoint ?? endpointFromEnv(io.env);
   const region = values["s3-region"] ?? fromFile.data.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (endpoint ? "us-east-1" : undefined);
-  const store = new S3ObjectStore({
+  const store: ObjectStore & { destroy?(): void } = directory !== undefined ? new FsObjectStore(directory) : new S3ObjectStore({
     bucket: location.bucket,
     ...(endpoint ? { endpoint } : {}),
     ...(region ? { region } : {}),
@@ -230,7 +268,7 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
     io.stderr(`tracelint: cannot read ${url}: ${describeS3Error(error)}`);
     return 2;
   } finally {
-    store.destroy();
+    store.destroy?.();
   }
   await writeReport(withDelta(report, baseline), format, values.out, io);
   if (!values.quiet) io.stderr(summaryLine(report));

@@ -1,6 +1,8 @@
-// ObjectStore on a local directory, for `tracelint serve --reports DIR`: keys are relative paths.
-// Writes go to a temporary file and are renamed into place, so a reader never sees half a report.
-import { readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+// ObjectStore on a local directory: `tracelint serve --reports DIR`, and `tracelint audit --blocks
+// DIR` / `--otlp-archive DIR` (Tempo's `local` storage backend, or a bucket copied to disk). Keys
+// are relative paths. Writes go to a temporary file and are renamed into place, so a reader never
+// sees half a report.
+import { open, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "../storage/object-store";
 import { ensureDirectory } from "./io";
@@ -38,7 +40,9 @@ export class FsObjectStore implements ObjectStore {
 
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListPage> {
     const keys: string[] = [];
-    for await (const key of this.#walk(this.root)) if (key.startsWith(prefix) && (!options.startAfter || key > options.startAfter)) keys.push(key);
+    // Only the directory the prefix names can hold its keys: walk from there, not from the root.
+    const start = prefix.includes("/") ? this.#path(prefix.slice(0, prefix.lastIndexOf("/"))) : this.root;
+    for await (const key of this.#walk(start)) if (key.startsWith(prefix) && (!options.startAfter || key > options.startAfter)) keys.push(key);
     keys.sort();
     const objects: ObjectInfo[] = [];
     const prefixes = new Set<string>();
@@ -64,8 +68,29 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /** Reads only [start, end): a Parquet reader asks for a footer and column chunks of large files. */
   async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
-    return (await this.get(key)).body.slice(start, end);
+    let file;
+    try {
+      file = await open(this.#path(key), "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new ObjectNotFoundError(key);
+      throw error;
+    }
+    try {
+      const size = (await file.stat()).size;
+      const to = Math.min(end, size);
+      const body = new Uint8Array(Math.max(0, to - start));
+      let done = 0;
+      while (done < body.byteLength) {
+        const { bytesRead } = await file.read(body, done, body.byteLength - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done === body.byteLength ? body : body.subarray(0, done);
+    } finally {
+      await file.close();
+    }
   }
 
   async put(key: string, body: Uint8Array, _options: PutOptions = {}): Promise<void> {

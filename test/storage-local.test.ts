@@ -1,0 +1,115 @@
+// `tracelint audit --blocks DIR` / `--otlp-archive DIR`: the same audits on a local directory laid
+// out like the bucket (Tempo's `local` storage backend, or a bucket copied to disk), and the
+// directory store's ranged reads, which the Parquet reader depends on.
+import { SpanKind } from "@opentelemetry/api";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TraceRecorder } from "../fixtures/lib/recorder";
+import { FsObjectStore } from "../src/cli/fs-object-store";
+import { ObjectNotFoundError } from "../src/storage/object-store";
+import type { Report } from "../src/report/schema";
+import { runCli } from "./support/cli";
+
+const V4 = fileURLToPath(new URL("../../shared/upstream-data/tempo/blocks/vParquet4-dev-schema/", import.meta.url));
+const BLOCK_WINDOW = ["--start", "2022-07-04T11:00:00Z", "--end", "2022-07-04T12:00:00Z"];
+
+let dir: string;
+let archiveSpans: number;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tracelint-local-"));
+  // An awss3exporter archive copied to disk: one trace split over two uploads a minute apart
+  // (gzip'd JSON, then protobuf), and one trace in a plain JSON object. Real SDK data.
+  const epoch = Date.UTC(2026, 4, 3, 14, 5, 0);
+  const rec = new TraceRecorder({ seed: 8, epochMs: epoch });
+  const web = rec.tracer("web");
+  const api = rec.tracer("api");
+  const root = web.startSpan("GET /cart", { kind: SpanKind.SERVER, startTime: rec.time(0) });
+  api.startSpan("GET /cart/{id}", { kind: SpanKind.SERVER, startTime: rec.time(2) }, rec.extract(rec.inject(root))).end(rec.time(8));
+  const first = rec.spans().slice();
+  root.end(rec.time(10));
+  const second = rec.spans().slice(first.length);
+  web.startSpan("GET /a", { kind: SpanKind.SERVER, startTime: rec.time(30_000) }).end(rec.time(30_001));
+  const third = rec.spans().slice(first.length + second.length);
+  archiveSpans = rec.spans().length;
+  const partition = (minute: string) => join(dir, "archive", "year=2026", "month=05", "day=03", "hour=14", `minute=${minute}`);
+  for (const minute of ["05", "06"]) await mkdir(partition(minute), { recursive: true });
+  await writeFile(join(partition("05"), "traces_1.json.gz"), gzipSync(rec.toOtlpJson(first)));
+  await writeFile(join(partition("06"), "traces_2.binpb"), rec.toOtlpProtobuf(second));
+  await writeFile(join(partition("06"), "traces_3.json"), rec.toOtlpJson(third));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function reportOf(stdout: string): Report & { source: Record<string, unknown> } {
+  return JSON.parse(stdout) as Report & { source: Record<string, unknown> };
+}
+
+describe("audits of a local directory", () => {
+  it("--blocks DIR reads Tempo's blocks as from the bucket and names the directory by URL", async () => {
+    const run = await runCli(["audit", "--blocks", V4, ...BLOCK_WINDOW, "--format", "json", "--fail-on", "never"]);
+    expect(run.code).toBe(0);
+    // The same counts as the s3rver run of this block (storage-cli.test.ts).
+    expect(run.stderr).toContain("134 traces, 570 spans");
+    const report = reportOf(run.stdout);
+    expect(report.source).toMatchObject({ kind: "tempo-blocks", location: pathToFileURL(V4.replace(/\/$/, "")).href, tenant: "single-tenant", objectsRead: 1, objectsFailed: 0 });
+
+    const viaUrl = await runCli(["audit", "--blocks", pathToFileURL(V4).href, ...BLOCK_WINDOW, "--format", "json", "--fail-on", "never"]);
+    expect(viaUrl.code).toBe(0);
+    expect(reportOf(viaUrl.stdout).findings).toEqual(report.findings);
+  });
+
+  it("--otlp-archive DIR combines a trace split across uploads, gzip'd or not", async () => {
+    const run = await runCli([
+      "audit", "--otlp-archive", join(dir, "archive"), "--start", "2026-05-03T13:50:00Z", "--end", "2026-05-03T14:20:00Z",
+      "--partition-timezone", "UTC", "--format", "json", "--fail-on", "never",
+    ]);
+    expect(run.code).toBe(0);
+    const report = reportOf(run.stdout);
+    expect(report.summary.traces).toBe(2);
+    expect(report.summary.spans).toBe(archiveSpans);
+    expect(report.findings.filter((f) => ["orphan-span", "missing-root"].includes(f.ruleId))).toEqual([]);
+    expect(report.source).toMatchObject({ kind: "otlp-archive", objectsRead: 3, objectsFailed: 0 });
+  });
+
+  it("refuses a missing directory, other URL schemes and S3 flags with a directory (exit 2)", async () => {
+    const missing = await runCli(["audit", "--blocks", join(dir, "nope")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`--blocks: no such directory: ${join(dir, "nope")}`);
+    const file = await runCli(["audit", "--otlp-archive", join(dir, "archive", "year=2026", "month=05", "day=03", "hour=14", "minute=06", "traces_3.json")]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain("--otlp-archive: no such directory");
+    const scheme = await runCli(["audit", "--blocks", "gs://bucket"]);
+    expect(scheme.code).toBe(2);
+    expect(scheme.stderr).toContain('expected s3://BUCKET[/PREFIX] or a local directory, got "gs://bucket"');
+    const s3Flag = await runCli(["audit", "--blocks", V4, "--s3-endpoint", "http://127.0.0.1:1"]);
+    expect(s3Flag.code).toBe(2);
+    expect(s3Flag.stderr).toContain("--s3-endpoint applies to s3:// locations, not to a local directory");
+  });
+});
+
+describe("FsObjectStore ranged reads", () => {
+  it("reads [start, end) only, clamps at the end of the file, and reports missing keys as not found", async () => {
+    const store = new FsObjectStore(dir);
+    await store.put("ranges/bytes.bin", Uint8Array.from({ length: 100 }, (_, i) => i));
+    expect([...(await store.getRange("ranges/bytes.bin", 5, 10))]).toEqual([5, 6, 7, 8, 9]);
+    expect([...(await store.getRange("ranges/bytes.bin", 97, 200))]).toEqual([97, 98, 99]);
+    expect((await store.getRange("ranges/bytes.bin", 150, 200)).byteLength).toBe(0);
+    await expect(store.getRange("ranges/missing.bin", 0, 1)).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it("lists a prefix from its own directory, keys relative to the root", async () => {
+    const store = new FsObjectStore(dir);
+    const keys: string[] = [];
+    for await (const page of store.list("archive/year=2026/month=05/day=03/hour=14/minute=06/")) keys.push(...page.objects.map((o) => o.key));
+    expect(keys).toEqual(["archive/year=2026/month=05/day=03/hour=14/minute=06/traces_2.binpb", "archive/year=2026/month=05/day=03/hour=14/minute=06/traces_3.json"]);
+    const none: string[] = [];
+    for await (const page of store.list("no-such-dir/x")) none.push(...page.objects.map((o) => o.key));
+    expect(none).toEqual([]);
+  });
+});
