@@ -6,6 +6,7 @@ import { builtinRules } from "../rules/index";
 import { decodeInput } from "../src/decode/index";
 import { Analyzer, type AnalyzerSnapshot } from "../src/engine/analyzer";
 import { TraceAssembler } from "../src/engine/assemble";
+import { TraceBatcher } from "../src/engine/batch";
 import { resolveConfig } from "../src/engine/config";
 import type { Trace } from "../src/model/trace";
 
@@ -70,5 +71,26 @@ describe("batched analysis", () => {
       expect(JSON.parse(JSON.stringify(batched.snapshot()))).toEqual(expectedSnapshot);
       expect(batched.finish(new Date("2026-01-01T00:00:00Z"))).toEqual(expected);
     }
+  });
+});
+
+describe("TraceBatcher", () => {
+  it("holds traces until a batch is full or flush() is called, then gives addTrace's report", async () => {
+    const traces = await estateTraces();
+    const config = resolveConfig({}, builtinRules);
+    const oneByOne = new Analyzer(config);
+    for (const trace of traces) oneByOne.addTrace(trace);
+    const expected = oneByOne.finish(new Date("2026-01-01T00:00:00Z"));
+
+    const analyzer = new Analyzer(config);
+    const batcher = new TraceBatcher(analyzer, 7);
+    for (const trace of traces.slice(0, 6)) batcher.add(trace);
+    expect(analyzer.snapshot().counters.traces).toBe(0);
+    batcher.add(traces[6]!);
+    expect(analyzer.snapshot().counters.traces).toBe(7);
+    for (const trace of traces.slice(7)) batcher.add(trace);
+    batcher.flush();
+    expect(analyzer.snapshot().counters.traces).toBe(traces.length);
+    expect(analyzer.finish(new Date("2026-01-01T00:00:00Z"))).toEqual(expected);
   });
 });

@@ -3,6 +3,7 @@
 // `source` section says what was read, how many bytes, and what failed and why. An unreadable
 // object is recorded and skipped; the audit goes on.
 import { Analyzer } from "../engine/analyzer";
+import { TraceBatcher } from "../engine/batch";
 import type { ResolvedConfig } from "../engine/config";
 import { decodeInput, DecodeError } from "../decode/index";
 import type { Span } from "../model/span";
@@ -97,14 +98,16 @@ export async function auditTempoBlocks(store: ObjectStore, config: ResolvedConfi
     },
     onUnsorted: (name) => fail(name, "rows are not sorted by TraceID; traces split across blocks may not be combined"),
   });
+  const batcher = new TraceBatcher(analyzer);
   for await (const trace of merged) {
     duplicates += trace.duplicates;
     if (!overlapsWindow(trace.spans, options.window)) {
       outside++;
       continue;
     }
-    analyzer.addTrace(new Trace(trace.traceId, trace.spans));
+    batcher.add(new Trace(trace.traceId, trace.spans));
   }
+  batcher.flush();
 
   const objects: ObjectRead[] = reads.map(({ state, ...r }) => {
     const tally = metered.tally(r.key);
@@ -167,8 +170,9 @@ export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfi
   const assembler = new RollingAssembler(options.latenessMs ?? DEFAULT_ARCHIVE_LATENESS_MS);
   const failures: { key: string; message: string }[] = [];
   let outside = 0;
+  const batcher = new TraceBatcher(analyzer);
   const analyse = (trace: Trace) => {
-    if (overlapsWindow(trace.spans, options.window)) analyzer.addTrace(trace);
+    if (overlapsWindow(trace.spans, options.window)) batcher.add(trace);
     else outside++;
   };
   const listing = await listArchiveObjects(metered, options.prefix, options.window, {
@@ -204,6 +208,7 @@ export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfi
     options.onPending?.({ traces: assembler.traceCount, spans: assembler.spanCount });
   }
   for (const trace of assembler.drain()) analyse(trace);
+  batcher.flush();
   const report = analyzer.finish(options.now);
   return attach(report, {
     kind: "otlp-archive",

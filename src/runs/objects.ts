@@ -5,6 +5,7 @@
 // An inline run is the same code with one partition covering every trace ID.
 import type { Analyzer } from "../engine/analyzer";
 import { TraceAssembler } from "../engine/assemble";
+import { TraceBatcher } from "../engine/batch";
 import type { BlocksSourceConfig, ObjectSourceConfig, OtlpArchiveSourceConfig } from "../config/deployment";
 import { decodeInput, DecodeError } from "../decode/index";
 import type { Span } from "../model/span";
@@ -210,6 +211,7 @@ async function analyseBlocks(store: ObjectStore, plan: ObjectPlan, source: Block
     },
     onUnsorted: (name) => part.inputErrors.push({ key: name, message: "rows are not sorted by TraceID; traces split across blocks may not be combined" }),
   });
+  const batcher = new TraceBatcher(analyzer);
   for await (const trace of merged) {
     if (!inPartition(trace.traceId, partition)) continue;
     part.duplicateSpans += trace.duplicates;
@@ -217,8 +219,9 @@ async function analyseBlocks(store: ObjectStore, plan: ObjectPlan, source: Block
       part.tracesOutsideWindow++;
       continue;
     }
-    analyzer.addTrace(new Trace(trace.traceId, trace.spans));
+    batcher.add(new Trace(trace.traceId, trace.spans));
   }
+  batcher.flush();
   part.objects = reads.map(({ state, ...r }) => {
     const tally = metered.tally(r.key);
     return { ...r, bytes: tally.bytes, requests: tally.requests, ...(state ? { rowGroups: { total: state.rowGroups, read: state.rowGroupsRead }, traces: state.traces, spans: state.spans } : {}) };
@@ -251,13 +254,15 @@ async function analyseArchive(store: ObjectStore, plan: ObjectPlan, window: Time
     read.requests = tally.requests;
     part.objects.push(read);
   }
+  const batcher = new TraceBatcher(analyzer);
   for (const trace of assembler.drain()) {
     if (!overlapsWindow(trace.spans, window)) {
       part.tracesOutsideWindow++;
       continue;
     }
-    analyzer.addTrace(trace);
+    batcher.add(trace);
   }
+  batcher.flush();
   return part;
 }
 
