@@ -83,7 +83,7 @@ describe("audits of a local directory", () => {
     expect(missing.stderr).toContain(`--blocks: no such directory: ${join(dir, "nope")}`);
     const file = await runCli(["audit", "--otlp-archive", join(dir, "archive", "year=2026", "month=05", "day=03", "hour=14", "minute=06", "traces_3.json")]);
     expect(file.code).toBe(2);
-    expect(file.stderr).toContain("--otlp-archive: no such directory");
+    expect(file.stderr).toContain("--otlp-archive: no such directory (it is a file)");
     const scheme = await runCli(["audit", "--blocks", "gs://bucket"]);
     expect(scheme.code).toBe(2);
     expect(scheme.stderr).toContain('expected s3://BUCKET[/PREFIX] or a local directory, got "gs://bucket"');

@@ -81,8 +81,14 @@ async function localDirectory(flag: string, location: string): Promise<string | 
     throw new UsageError(`${flag}: expected s3://BUCKET[/PREFIX] or a local directory, got ${JSON.stringify(location)}`);
   }
   const absolute = resolve(path);
-  const info = await stat(absolute).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`${flag}: no such directory: ${absolute}`);
+  let info;
+  try {
+    info = await stat(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${flag}: ${code === "ENOENT" || code === "ENOTDIR" ? "no such directory" : `cannot read the directory (${code ?? String(error)})`}: ${absolute}`);
+  }
+  if (!info.isDirectory()) throw new UsageError(`${flag}: no such directory (it is a file): ${absolute}`);
   return absolute;
 }
 
