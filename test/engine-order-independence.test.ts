@@ -55,21 +55,28 @@ describe("order and shard independence", () => {
   });
 });
 
+const FINISHED_AT = new Date("2026-01-01T00:00:00Z");
+
+/** The reference: every trace through addTrace, one at a time. */
+function oneByOne(traces: readonly Trace[]) {
+  const analyzer = new Analyzer(resolveConfig({}, builtinRules));
+  for (const trace of traces) analyzer.addTrace(trace);
+  const snapshot = JSON.parse(JSON.stringify(analyzer.snapshot())) as AnalyzerSnapshot;
+  return { snapshot, report: analyzer.finish(FINISHED_AT) };
+}
+
 describe("batched analysis", () => {
   it("addTraces (each rule over a batch in turn) gives addTrace's report and state, traceCount included", async () => {
     const traces = await estateTraces();
     const config = resolveConfig({}, builtinRules);
-    const oneByOne = new Analyzer(config);
-    for (const trace of traces) oneByOne.addTrace(trace);
-    const expectedSnapshot = JSON.parse(JSON.stringify(oneByOne.snapshot())) as AnalyzerSnapshot;
-    const expected = oneByOne.finish(new Date("2026-01-01T00:00:00Z"));
+    const { snapshot: expectedSnapshot, report: expected } = oneByOne(traces);
     // Traces reported by several rules make the per-trace distinct counting matter.
     expect(expected.findings.some((f) => f.traceCount > 1 && f.traceCount < f.occurrences)).toBe(true);
     for (const size of [2, 16, traces.length]) {
       const batched = new Analyzer(config);
       for (let i = 0; i < traces.length; i += size) batched.addTraces(traces.slice(i, i + size));
       expect(JSON.parse(JSON.stringify(batched.snapshot()))).toEqual(expectedSnapshot);
-      expect(batched.finish(new Date("2026-01-01T00:00:00Z"))).toEqual(expected);
+      expect(batched.finish(FINISHED_AT)).toEqual(expected);
     }
   });
 });
@@ -77,12 +84,8 @@ describe("batched analysis", () => {
 describe("TraceBatcher", () => {
   it("holds traces until a batch is full or flush() is called, then gives addTrace's report", async () => {
     const traces = await estateTraces();
-    const config = resolveConfig({}, builtinRules);
-    const oneByOne = new Analyzer(config);
-    for (const trace of traces) oneByOne.addTrace(trace);
-    const expected = oneByOne.finish(new Date("2026-01-01T00:00:00Z"));
-
-    const analyzer = new Analyzer(config);
+    const { report: expected } = oneByOne(traces);
+    const analyzer = new Analyzer(resolveConfig({}, builtinRules));
     const batcher = new TraceBatcher(analyzer, 7);
     for (const trace of traces.slice(0, 6)) batcher.add(trace);
     expect(analyzer.snapshot().counters.traces).toBe(0);
@@ -91,6 +94,6 @@ describe("TraceBatcher", () => {
     for (const trace of traces.slice(7)) batcher.add(trace);
     batcher.flush();
     expect(analyzer.snapshot().counters.traces).toBe(traces.length);
-    expect(analyzer.finish(new Date("2026-01-01T00:00:00Z"))).toEqual(expected);
+    expect(analyzer.finish(FINISHED_AT)).toEqual(expected);
   });
 });
