@@ -18,18 +18,13 @@ import { readBlockTraces, type BlockReadState } from "../sources/blocks/read-blo
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
 import { RollingAssembler } from "../sources/otlp-archive/rolling-assembler";
+import { overlapsWindow } from "../sources/tempo/time";
 
 /** Objects listed one by one in the report; past this only the totals grow. */
 const MAX_LISTED_OBJECTS = 1_000;
 
 export type ObjectSourceSection = ObjectStorageSource;
 export type ObjectRead = ObjectSourceSection["objects"][number];
-
-function overlapsWindow(spans: readonly Span[], window: TimeWindow): boolean {
-  const start = BigInt(window.start.getTime()) * 1_000_000n;
-  const end = BigInt(window.end.getTime()) * 1_000_000n;
-  return spans.some((s) => s.startTimeUnixNano <= end && s.endTimeUnixNano >= start);
-}
 
 function attach(report: Report, section: ObjectSourceSection): Report {
   report.source = section;

@@ -19,7 +19,7 @@ import type { BlockMeta, DedicatedColumn } from "../sources/blocks/meta";
 import { readBlockTraces, type BlockReadState } from "../sources/blocks/read-block";
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
-import { parseDuration, resolveWindow, type TimeWindow } from "../sources/tempo/time";
+import { overlapsWindow, parseDuration, resolveWindow, type TimeWindow } from "../sources/tempo/time";
 import { MeteredObjectStore } from "../storage/metered";
 import { ObjectNotFoundError, type ObjectStore } from "../storage/object-store";
 import { parseBucketUrl } from "../storage/url";
@@ -163,12 +163,6 @@ export async function planArchive(store: ObjectStore, source: OtlpArchiveSourceC
     listRequests: metered.listRequests,
     problems: [],
   };
-}
-
-function overlapsWindow(spans: readonly Span[], window: TimeWindow): boolean {
-  const start = BigInt(window.start.getTime()) * 1_000_000n;
-  const end = BigInt(window.end.getTime()) * 1_000_000n;
-  return spans.some((s) => s.startTimeUnixNano <= end && s.endTimeUnixNano >= start);
 }
 
 function emptyPart(): ObjectPartResult {

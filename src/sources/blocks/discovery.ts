@@ -5,14 +5,12 @@
 import { joinKey, ObjectNotFoundError, type ObjectStore } from "../../storage/object-store";
 import { parseBlockMeta, type BlockMeta } from "./meta";
 import { parseTenantIndexJsonGz, parseTenantIndexPbZst, type KeepBlock, type TenantIndex } from "./tenant-index";
+import type { TimeWindow } from "../tempo/time";
 
 /** Top-level objects and folders that are not tenants. */
 const NOT_TENANTS = new Set(["tempo_cluster_seed.json", "work.json", "overrides"]);
 
-export interface TimeWindow {
-  start: Date;
-  end: Date;
-}
+export type { TimeWindow };
 
 export interface DiscoveredBlock {
   meta: BlockMeta;

@@ -50,6 +50,13 @@ export interface TimeWindow {
   end: Date;
 }
 
+/** True when some span of a trace overlaps the window (object-storage audits keep only those). */
+export function overlapsWindow(spans: readonly { startTimeUnixNano: bigint; endTimeUnixNano: bigint }[], window: TimeWindow): boolean {
+  const start = BigInt(window.start.getTime()) * 1_000_000n;
+  const end = BigInt(window.end.getTime()) * 1_000_000n;
+  return spans.some((s) => s.startTimeUnixNano <= end && s.endTimeUnixNano >= start);
+}
+
 /** Tempo refuses search windows longer than `max_duration` (default 168h). */
 export const MAX_SEARCH_WINDOW_MS = 168 * UNIT_MS.h!;
 
