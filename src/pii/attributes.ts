@@ -91,6 +91,15 @@ const NO_HITS: PiiHit[] = [];
  */
 const SCAN_MEMO_ENTRIES = 20_000;
 
+/**
+ * And at most this many values per key, past which that key's memo starts again. A per-request key
+ * whose values repeat only within a trace (`url.path` on the client and the server span) still
+ * passes probation; uncapped, its memo grew to thousands of entries, and look-ups in a table that
+ * size missed the CPU caches on most calls (the rule's costliest line in profiles). A small table
+ * keeps those repeats and the few values that recur across traces.
+ */
+const MEMO_VALUES_PER_KEY = 256;
+
 export class PiiScanner {
   readonly #config: ScanConfig;
   readonly #allowed: (key: string, subject: string, category: string) => boolean;
@@ -190,7 +199,12 @@ export class PiiScanner {
           facts.values.clear();
         } else {
           if (this.#memoEntries >= SCAN_MEMO_ENTRIES) this.#clearMemo();
-          this.#factsOf(byKey, prefix, key).values.set(value, found);
+          const values = this.#factsOf(byKey, prefix, key).values;
+          if (values.size >= MEMO_VALUES_PER_KEY) {
+            this.#memoEntries -= values.size;
+            values.clear();
+          }
+          values.set(value, found);
           this.#memoEntries++;
         }
       }
