@@ -84,20 +84,27 @@ key or prefixed subject), \`ipAddressKeys\`, \`secretKeys\` (extra key names), \
     });
     // A resource is shared by many spans (and often by every batch of one process): scan it once.
     const resourceHits = new WeakMap<Resource, PiiHit[]>();
+    // Neighbouring spans mostly share their resource: the last one's hits skip the WeakMap.
+    let lastResource: Resource | undefined;
+    let lastResourceHits: PiiHit[] = [];
     const hitsOfResource = (resource: Resource): PiiHit[] => {
+      if (resource === lastResource) return lastResourceHits;
       let hits = resourceHits.get(resource);
       if (!hits) {
         hits = [];
         for (const [key, value] of resource.attributes) scanner.scanAttribute("resource.", key, value, hits);
         resourceHits.set(resource, hits);
       }
+      lastResource = resource;
+      lastResourceHits = hits;
       return hits;
     };
     // One array reused for every span: hits are reported before the next span is scanned.
     const hits: PiiHit[] = [];
     const hitsOfSpan = (span: Span): PiiHit[] => {
       hits.length = 0;
-      for (const hit of hitsOfResource(span.resource)) hits.push(hit);
+      const fromResource = hitsOfResource(span.resource);
+      for (let i = 0; i < fromResource.length; i++) hits.push(fromResource[i]!);
       scanner.scanText("span.name", span.name, hits);
       scanner.scanAttributes("", span.attributes, hits);
       for (const event of span.events) {

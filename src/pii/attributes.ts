@@ -124,9 +124,22 @@ export class PiiScanner {
   scanText(subject: string, text: string, hits: PiiHit[]): void {
     // Strings this short cannot hold any detected value (findPii's own limit): skip the memo too.
     if (text.length < MIN_SCAN_LENGTH) return;
-    const found = this.#texts.get(subject, text, this.#scanTextOnce);
+    // Span names repeat from span to span (the decoders hand back one string per repeated name).
+    let found: readonly Found[];
+    if (text === this.#lastText && subject === this.#lastTextSubject) found = this.#lastTextFound;
+    else {
+      found = this.#texts.get(subject, text, this.#scanTextOnce);
+      this.#lastText = text;
+      this.#lastTextSubject = subject;
+      this.#lastTextFound = found;
+    }
     for (const f of found) addHit(hits, subject, f);
   }
+
+  /** scanText's last text, its subject, and what was found in it. */
+  #lastText = "";
+  #lastTextSubject = "";
+  #lastTextFound: readonly Found[] = NOTHING_FOUND;
 
   /** `#scanText` bound once, so a memo look-up allocates no closure. */
   readonly #scanTextOnce = (subject: string, text: string): readonly Found[] => this.#scanText(subject, text);
