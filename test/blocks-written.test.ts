@@ -348,3 +348,39 @@ describe("bounded memory", () => {
     expect(reads.filter((r) => r.group === -1)).toEqual([{ group: -1, start: body.byteLength - metadata.metadata_length - 8, end: body.byteLength }]);
   });
 });
+
+describe("a block that fails part-way", () => {
+  it("keeps the traces of the row groups read before the failure and says where it stopped", async () => {
+    const rec = new TraceRecorder({ seed: 11, epochMs: EPOCH });
+    const svc = rec.tracer("svc");
+    for (let i = 0; i < 12; i++) svc.startSpan(`op ${i}`, { kind: SpanKind.SERVER, startTime: rec.time(i) }).end(rec.time(i + 1));
+    const spans = (await decodeInput(rec.toOtlpJson(), { name: "sdk" })).spans;
+    const body = writeBlock(spans, 3);
+    // Garbage over the third row group's column chunks: its pages no longer decode.
+    const group = parquetMetadata(body.slice().buffer).row_groups[2]!;
+    const starts = group.columns.map((c) => Number(c.meta_data!.dictionary_page_offset ?? c.meta_data!.data_page_offset));
+    const ends = group.columns.map((c, i) => starts[i]! + Number(c.meta_data!.total_compressed_size));
+    body.fill(0xff, Math.min(...starts), Math.max(...ends));
+    const id = "13131313-0000-4000-8000-000000000008";
+    await store.put(`broken/${id}/data.parquet`, body);
+    await store.put(`broken/${id}/meta.json`, new TextEncoder().encode(metaJson(id, "vParquet4", body, new Date(EPOCH).toISOString(), new Date(EPOCH + 60_000).toISOString())));
+
+    const problems: string[] = [];
+    const report = await auditTempoBlocks(store, config(), {
+      location: "s3://tempo-blocks",
+      prefix: "",
+      tenant: "broken",
+      window: WINDOW,
+      onProblem: (key, message) => problems.push(`${key}: ${message}`),
+    });
+    const source = (report as unknown as { source: ObjectSourceSection }).source;
+    expect(report.summary.traces).toBe(6);
+    expect(source.objects).toEqual([
+      expect.objectContaining({ key: `broken/${id}/data.parquet`, status: "failed", rowGroups: { total: 4, read: 2 }, traces: 6, spans: 6 }),
+    ]);
+    expect(source.failures).toHaveLength(1);
+    expect(source.failures[0]!.message).toMatch(/.+ \(stopped after 2 row group\(s\)\)$/);
+    expect(problems).toEqual([`broken/${id}/data.parquet: ${source.failures[0]!.message}`]);
+    expect(report.summary.inputErrors).toEqual([{ file: `broken/${id}/data.parquet`, message: source.failures[0]!.message }]);
+  });
+});

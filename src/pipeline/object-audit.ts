@@ -6,15 +6,12 @@ import { Analyzer } from "../engine/analyzer";
 import { TraceBatcher } from "../engine/batch";
 import type { ResolvedConfig } from "../engine/config";
 import { decodeInput, DecodeError } from "../decode/index";
-import type { Span } from "../model/span";
 import { Trace } from "../model/trace";
 import type { ObjectStorageSource, Report } from "../report/schema";
 import { MeteredObjectStore } from "../storage/metered";
+import { analyseBlockSet } from "./block-set";
 import type { ObjectStore } from "../storage/object-store";
-import { mergeBlocks, type BlockStream } from "../sources/blocks/combine";
 import { discoverBlocks, type TimeWindow } from "../sources/blocks/discovery";
-import { readerForFormat, SUPPORTED_FORMATS } from "../sources/blocks/formats";
-import { readBlockTraces, type BlockReadState } from "../sources/blocks/read-block";
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
 import { RollingAssembler } from "../sources/otlp-archive/rolling-assembler";
@@ -50,69 +47,19 @@ export interface BlocksAuditOptions {
 export async function auditTempoBlocks(store: ObjectStore, config: ResolvedConfig, options: BlocksAuditOptions): Promise<Report> {
   const metered = new MeteredObjectStore(store);
   const analyzer = new Analyzer(config);
-  const failures: { key: string; message: string }[] = [];
-  const fail = (key: string, msg: string) => {
-    failures.push({ key, message: msg });
-    analyzer.recordInputError(key, msg);
-    options.onProblem?.(key, msg);
-  };
   const discovery = await discoverBlocks(metered, options);
-  for (const p of discovery.problems) fail(p.key, p.message);
-
-  const reads: (ObjectRead & { state?: BlockReadState })[] = [];
-  const streams: BlockStream[] = [];
-  for (const block of discovery.blocks) {
-    const key = `${block.folder}/data.parquet`;
-    const reader = readerForFormat(block.meta.format);
-    if (!reader) {
-      const msg = `unsupported block format ${JSON.stringify(block.meta.format)} (supported: ${SUPPORTED_FORMATS.join(", ")})`;
-      reads.push({ key, status: "skipped", bytes: 0, requests: 0, format: block.meta.format, message: msg });
-      fail(key, msg);
-      continue;
-    }
-    const state: BlockReadState = { rowGroups: 0, rowGroupsRead: 0, traces: 0, spans: 0 };
-    reads.push({ key, status: "read", bytes: 0, requests: 0, format: block.meta.format, state });
-    analyzer.noteInput();
-    streams.push({
-      name: key,
-      traces: readBlockTraces(metered, block, reader, options.sample ? { sample: options.sample } : {}, state)[Symbol.asyncIterator](),
-    });
-  }
-
-  let outside = 0;
-  let duplicates = 0;
-  const merged = mergeBlocks(streams, {
-    onBlockError: (name, error) => {
-      const read = reads.find((r) => r.key === name);
-      if (read) {
-        read.status = "failed";
-        read.message = message(error);
-      }
-      const done = read?.state?.rowGroupsRead ?? 0;
-      fail(name, done > 0 ? `${message(error)} (stopped after ${done} row group(s))` : message(error));
-    },
-    onUnsorted: (name) => fail(name, "rows are not sorted by TraceID; traces split across blocks may not be combined"),
-  });
-  const batcher = new TraceBatcher(analyzer);
-  for await (const trace of merged) {
-    duplicates += trace.duplicates;
-    if (!overlapsWindow(trace.spans, options.window)) {
-      outside++;
-      continue;
-    }
-    batcher.add(new Trace(trace.traceId, trace.spans));
-  }
-  batcher.flush();
-
-  const objects: ObjectRead[] = reads.map(({ state, ...r }) => {
-    const tally = metered.tally(r.key);
-    return {
-      ...r,
-      bytes: tally.bytes,
-      requests: tally.requests,
-      ...(state ? { rowGroups: { total: state.rowGroups, read: state.rowGroupsRead }, traces: state.traces, spans: state.spans } : {}),
-    };
-  });
+  for (const p of discovery.problems) options.onProblem?.(p.key, p.message);
+  const part = await analyseBlockSet(
+    metered,
+    discovery.blocks.map((block) => ({ block })),
+    { window: options.window, sample: options.sample, ...(options.onProblem ? { onFailure: options.onProblem } : {}) },
+    analyzer,
+  );
+  for (const o of part.objects) if (o.status !== "skipped") analyzer.noteInput();
+  const failures = [...discovery.problems, ...part.failures];
+  for (const f of [...failures, ...part.inputErrors]) analyzer.recordInputError(f.key, f.message);
+  for (const e of part.inputErrors) options.onProblem?.(e.key, e.message);
+  const objects: ObjectRead[] = part.objects;
   const report = analyzer.finish(options.now);
   return attach(report, {
     kind: "tempo-blocks",
@@ -128,8 +75,8 @@ export async function auditTempoBlocks(store: ObjectStore, config: ResolvedConfi
     skipped: {
       compactedBlocks: discovery.compacted,
       outsideWindow: discovery.outsideWindow,
-      tracesOutsideWindow: outside,
-      duplicateSpans: duplicates,
+      tracesOutsideWindow: part.tracesOutsideWindow,
+      duplicateSpans: part.duplicateSpans,
     },
     objects: objects.slice(0, MAX_LISTED_OBJECTS),
     failures: failures.slice(0, MAX_LISTED_OBJECTS),

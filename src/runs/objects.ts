@@ -5,25 +5,22 @@
 // An inline run is the same code with one partition covering every trace ID.
 import type { Analyzer } from "../engine/analyzer";
 import { TraceAssembler } from "../engine/assemble";
+import { analyseBlockSet } from "../pipeline/block-set";
 import { TraceBatcher } from "../engine/batch";
 import type { BlocksSourceConfig, ObjectSourceConfig, OtlpArchiveSourceConfig } from "../config/deployment";
 import { decodeInput, DecodeError } from "../decode/index";
-import type { Span } from "../model/span";
 import { traceIdFromBytes } from "../model/ids";
-import { Trace } from "../model/trace";
 import type { ObjectStorageSource } from "../report/schema";
-import { mergeBlocks, type BlockStream } from "../sources/blocks/combine";
 import { discoverBlocks, type DiscoveredBlock } from "../sources/blocks/discovery";
-import { readerForFormat, SUPPORTED_FORMATS } from "../sources/blocks/formats";
+import { readerForFormat } from "../sources/blocks/formats";
 import type { BlockMeta, DedicatedColumn } from "../sources/blocks/meta";
-import { readBlockTraces, type BlockReadState } from "../sources/blocks/read-block";
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
 import { overlapsWindow, parseDuration, resolveWindow, type TimeWindow } from "../sources/tempo/time";
 import { MeteredObjectStore } from "../storage/metered";
 import { ObjectNotFoundError, type ObjectStore } from "../storage/object-store";
 import { parseBucketUrl } from "../storage/url";
-import { hashPartitions, inPartition, planPartitions, rowGroupOverlaps, WHOLE_ID_SPACE, type BoundaryPoint, type TracePartition } from "./partition";
+import { hashPartitions, inPartition, planPartitions, WHOLE_ID_SPACE, type BoundaryPoint, type TracePartition } from "./partition";
 import type { ObjectPartResult, ObjectPlan, PlannedBlock } from "./types";
 
 const MAX_LISTED = 1_000;
@@ -170,57 +167,9 @@ function emptyPart(): ObjectPartResult {
 }
 
 /** Reads the planned blocks' row groups that overlap the partition; feeds its whole traces to the analyzer. */
-async function analyseBlocks(store: ObjectStore, plan: ObjectPlan, source: BlocksSourceConfig, window: TimeWindow, partition: TracePartition, analyzer: Analyzer): Promise<ObjectPartResult> {
-  const metered = new MeteredObjectStore(store);
-  const part = emptyPart();
-  const reads: (ObjectPartResult["objects"][number] & { state?: BlockReadState })[] = [];
-  const streams: BlockStream[] = [];
-  const sample = sampleOf(source);
-  for (const planned of plan.blocks) {
-    const block = discoveredBlock(planned);
-    const key = `${block.folder}/data.parquet`;
-    const reader = readerForFormat(block.meta.format);
-    if (!reader) {
-      const msg = `unsupported block format ${JSON.stringify(block.meta.format)} (supported: ${SUPPORTED_FORMATS.join(", ")})`;
-      reads.push({ key, status: "skipped", bytes: 0, requests: 0, format: block.meta.format, message: msg });
-      part.failures.push({ key, message: msg });
-      continue;
-    }
-    const maxIds = planned.rowGroupMaxIds;
-    const state: BlockReadState = { rowGroups: maxIds?.length ?? 0, rowGroupsRead: 0, traces: 0, spans: 0 };
-    reads.push({ key, status: "read", bytes: 0, requests: 0, format: block.meta.format, state });
-    // Not one row group of this block can hold the partition's IDs: not even its footer is read.
-    if (maxIds && !maxIds.some((_, i) => rowGroupOverlaps(maxIds, i, maxIds.length, partition))) continue;
-    const keepRowGroup = (index: number, total: number) => rowGroupOverlaps(maxIds, index, total, partition);
-    streams.push({ name: key, traces: readBlockTraces(metered, block, reader, { ...(sample ? { sample } : {}), keepRowGroup }, state)[Symbol.asyncIterator]() });
-  }
-  const merged = mergeBlocks(streams, {
-    onBlockError: (name, error) => {
-      const read = reads.find((r) => r.key === name);
-      if (read) {
-        read.status = "failed";
-        read.message = message(error);
-      }
-      part.failures.push({ key: name, message: message(error) });
-    },
-    onUnsorted: (name) => part.inputErrors.push({ key: name, message: "rows are not sorted by TraceID; traces split across blocks may not be combined" }),
-  });
-  const batcher = new TraceBatcher(analyzer);
-  for await (const trace of merged) {
-    if (!inPartition(trace.traceId, partition)) continue;
-    part.duplicateSpans += trace.duplicates;
-    if (!overlapsWindow(trace.spans, window)) {
-      part.tracesOutsideWindow++;
-      continue;
-    }
-    batcher.add(new Trace(trace.traceId, trace.spans));
-  }
-  batcher.flush();
-  part.objects = reads.map(({ state, ...r }) => {
-    const tally = metered.tally(r.key);
-    return { ...r, bytes: tally.bytes, requests: tally.requests, ...(state ? { rowGroups: { total: state.rowGroups, read: state.rowGroupsRead }, traces: state.traces, spans: state.spans } : {}) };
-  });
-  return part;
+function analyseBlocks(store: ObjectStore, plan: ObjectPlan, source: BlocksSourceConfig, window: TimeWindow, partition: TracePartition, analyzer: Analyzer): Promise<ObjectPartResult> {
+  const blocks = plan.blocks.map((planned) => ({ block: discoveredBlock(planned), rowGroupMaxIds: planned.rowGroupMaxIds }));
+  return analyseBlockSet(new MeteredObjectStore(store), blocks, { window, sample: sampleOf(source), partition }, analyzer);
 }
 
 /** Reads every planned archive object, keeping the spans of the partition's traces. */
