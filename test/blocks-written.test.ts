@@ -379,7 +379,7 @@ describe("a block that fails part-way", () => {
       expect.objectContaining({ key: `broken/${id}/data.parquet`, status: "failed", rowGroups: { total: 4, read: 2 }, traces: 6, spans: 6 }),
     ]);
     expect(source.failures).toHaveLength(1);
-    expect(source.failures[0]!.message).toMatch(/.+ \(stopped after 2 row group\(s\)\)$/);
+    expect(source.failures[0]!.message).toMatch(/^row group 3 of 4 cannot be read: .+ \(stopped after 2 row group\(s\)\)$/);
     expect(problems).toEqual([`broken/${id}/data.parquet: ${source.failures[0]!.message}`]);
     expect(report.summary.inputErrors).toEqual([{ file: `broken/${id}/data.parquet`, message: source.failures[0]!.message }]);
   });

@@ -76,18 +76,31 @@ export async function* readBlockTraces(
     const skipped = !keepRowGroup(options.sample, block.meta.blockId, index) || options.keepRowGroup?.(index, metadata.row_groups.length) === false;
     options.onRowGroup?.({ index, rows: rowCount, bytes, skipped });
     if (!skipped) {
-      const rows = (await parquetReadObjects({
-        file,
-        metadata,
-        columns,
-        rowStart,
-        rowEnd,
-        utf8: false, // IDs are plain BYTE_ARRAY; String-annotated columns still come back as strings
-        compressors: COMPRESSORS,
-      })) as Row[];
+      // Say where in the block a read or decode failed: the Parquet library's own messages
+      // ("thrift unhandled type: 15") do not.
+      const where = `row group ${index + 1} of ${metadata.row_groups.length}`;
+      let rows: Row[];
+      try {
+        rows = (await parquetReadObjects({
+          file,
+          metadata,
+          columns,
+          rowStart,
+          rowEnd,
+          utf8: false, // IDs are plain BYTE_ARRAY; String-annotated columns still come back as strings
+          compressors: COMPRESSORS,
+        })) as Row[];
+      } catch (error) {
+        throw new Error(`${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
       state.rowGroupsRead++;
-      for (const row of rows) {
-        const trace = convert(row);
+      for (const [rowIndex, row] of rows.entries()) {
+        let trace: BlockTrace;
+        try {
+          trace = convert(row);
+        } catch (error) {
+          throw new Error(`${where}, row ${rowIndex + 1}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
         if (!keepTrace(options.sample, trace.traceId)) continue;
         state.traces++;
         state.spans += trace.spans.length;
