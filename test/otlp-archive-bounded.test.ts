@@ -1,7 +1,8 @@
 // Bounded combining of an awss3exporter archive: an hour of uploads generated with the real
 // OpenTelemetry SDK (each span uploaded in the minute partition after it ended, in two batches per
-// minute, .json and .binpb), on s3rver. The rolling assembler must hold only a few minutes of
-// spans while producing exactly the findings of combining the whole window in memory.
+// minute, .json and .binpb), on s3rver. The assembler, handing out the traces no later upload can
+// extend, must hold only a few minutes of spans while producing exactly the findings of combining
+// the whole window in memory.
 import { SpanKind } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

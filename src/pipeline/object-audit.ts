@@ -3,6 +3,7 @@
 // `source` section says what was read, how many bytes, and what failed and why. An unreadable
 // object is recorded and skipped; the audit goes on.
 import { Analyzer } from "../engine/analyzer";
+import { TraceAssembler } from "../engine/assemble";
 import { TraceBatcher } from "../engine/batch";
 import type { ResolvedConfig } from "../engine/config";
 import { decodeInput, DecodeError } from "../decode/index";
@@ -14,7 +15,6 @@ import type { ObjectStore } from "../storage/object-store";
 import { discoverBlocks, type TimeWindow } from "../sources/blocks/discovery";
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
-import { RollingAssembler } from "../sources/otlp-archive/rolling-assembler";
 import { overlapsWindow } from "../sources/tempo/time";
 
 /** Objects listed one by one in the report; past this only the totals grow. */
@@ -109,7 +109,8 @@ export const DEFAULT_ARCHIVE_LATENESS_MS = 10 * 60_000;
 export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfig, options: ArchiveAuditOptions): Promise<Report> {
   const metered = new MeteredObjectStore(store);
   const analyzer = new Analyzer(config);
-  const assembler = new RollingAssembler(options.latenessMs ?? DEFAULT_ARCHIVE_LATENESS_MS);
+  const lateness = options.latenessMs ?? DEFAULT_ARCHIVE_LATENESS_MS;
+  const assembler = new TraceAssembler();
   const failures: { key: string; message: string }[] = [];
   let outside = 0;
   const batcher = new TraceBatcher(analyzer);
@@ -124,14 +125,14 @@ export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfi
   });
   const objects: ObjectRead[] = [];
   for (const object of listing.objects) {
-    for (const trace of assembler.completeBefore(object.partitionTime)) analyse(trace);
+    for (const trace of assembler.completeBefore(object.partitionTime, lateness)) analyse(trace);
     analyzer.noteInput();
     const read: ObjectRead = { key: object.key, status: "read", bytes: 0, requests: 0 };
     try {
       const { body, contentEncoding } = await metered.get(object.key);
       const decoded = await decodeInput(body, { name: object.key, ...(object.marshaler === "otlp_proto" ? { contentType: "application/x-protobuf" } : {}) });
       for (const m of decoded.errors) analyzer.recordInputError(object.key, m);
-      assembler.add(decoded.spans, object.partitionTime, decoded.partial?.reason);
+      assembler.add(decoded.spans, decoded.partial?.reason, object.partitionTime);
       read.spans = decoded.spans.length;
       // Worth knowing when a `.gz` name or Content-Encoding did not match the bytes.
       if (object.gzipName && decoded.bytes.raw === decoded.bytes.decoded) read.message = `named .gz${contentEncoding ? ` (Content-Encoding: ${contentEncoding})` : ""} but the body arrived inflated`;
