@@ -8,7 +8,7 @@ import { createRun, executeRun, failRun, processBatch, type RunDeps } from "../s
 import { RunStore } from "../src/runs/run-store";
 import type { QueueMessage } from "../src/runs/types";
 import { R2BindingObjectStore, type R2BucketLike } from "../src/storage/r2-binding";
-import { s3TraceStore, TraceStoreConfigError, type TraceStoreFor } from "../src/runs/object-stores";
+import { rejectDirectory, s3TraceStore, TraceStoreConfigError, type TraceStoreFor } from "../src/runs/object-stores";
 import type { Env, ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } from "./platform";
 import { DurableObjectRunCounter, RunCoordinator } from "./run-coordinator";
 
@@ -54,6 +54,7 @@ function enqueueVia(env: Env): RunDeps["enqueue"] {
 /** An audit's trace bucket: the R2 binding it names, else the S3 API with credentials from secrets. */
 function traceStoreVia(env: Env): TraceStoreFor {
   return (source) => {
+    rejectDirectory(source);
     if (source.binding === undefined) return s3TraceStore(source, secretsOf(env));
     const bucket = env[source.binding] as R2BucketLike | undefined;
     if (!bucket || typeof (bucket as { get?: unknown }).get !== "function") {

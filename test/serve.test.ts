@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoSpans } from "../scripts/demo";
 import { CronScheduler, startServe, type RunningServer, type Timers } from "../src/cli/serve";
@@ -16,6 +17,8 @@ import { deltaToEndAt, shiftSpans } from "../src/tempo-server/index";
 import { runCli } from "./support/cli";
 
 const NOW = new Date("2026-03-02T10:00:00Z");
+/** Tempo's upstream vParquet4 test block, read in place as a `local` storage backend directory. */
+const V4 = fileURLToPath(new URL("../../shared/upstream-data/tempo/blocks/vParquet4-dev-schema/", import.meta.url));
 const TOKEN = "serve-test-token";
 let tempo: RunningTempoServer;
 let server: RunningServer;
@@ -47,6 +50,7 @@ beforeAll(async () => {
     audits: [
       { name: "estate", source },
       { name: "alerting", source, alerts: { destinations: [{ name: "hook", type: "generic", url: hook }] } },
+      { name: "local-blocks", source: { kind: "blocks", bucket: pathToFileURL(V4).href, tenant: "single-tenant" } },
     ],
   });
   server = await startServe({ config, store: new FsObjectStore(dir), env: { API_TOKEN: TOKEN }, host: "127.0.0.1", port: 0, scheduler: false, log: () => {} });
@@ -86,6 +90,20 @@ describe("tracelint serve over HTTP", () => {
     expect(list.reports.map((r) => r.runId)).toEqual([runId]);
     const page = await (await fetch(`${server.url}/`, { headers: auth })).text();
     expect(page).toContain(`/api/reports/${runId}.html`);
+  });
+
+  it("reads an object-storage audit's blocks from a file:/// directory (Tempo's local backend)", async () => {
+    // The window ending 5 min (the default ingestion delay) before `at`: 11:00–12:00, as the CLI test.
+    const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify({ audit: "local-blocks", at: "2022-07-04T12:05:00Z" }) });
+    expect(res.status).toBe(202);
+    const { status } = (await res.json()) as { status: string };
+    await server.idle();
+    const record = (await (await fetch(`${server.url}${status}`, { headers: auth })).json()) as { state: string; report: { base: string } };
+    expect(record.state).toBe("done");
+    const report = JSON.parse(await readFile(join(dir, `${record.report.base}.json`), "utf8")) as { summary: { traces: number; spans: number }; source: Record<string, unknown> };
+    // The same counts as `tracelint audit --blocks DIR` and the s3rver run of this block.
+    expect(report.summary).toMatchObject({ traces: 134, spans: 570 });
+    expect(report.source).toMatchObject({ kind: "tempo-blocks", location: pathToFileURL(V4).href, tenant: "single-tenant", objectsRead: 1, objectsFailed: 0 });
   });
 
   it("alerts go out after the report, latest pointer and history are stored, and link to the report", async () => {
@@ -174,6 +192,11 @@ describe("tracelint serve CLI", () => {
     const bad = await runCli(["serve", "--config", file]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`tracelint: ${file}: audits.0.cron: day-of-week: use names (sun, mon, … sat), not "1"`);
+    const missing = join(dir, "no-such-dir");
+    await writeFile(file, JSON.stringify({ audits: [{ name: "local", source: { kind: "blocks", bucket: pathToFileURL(missing).href, tenant: "t" } }] }));
+    const noDir = await runCli(["serve", "--config", file]);
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toContain(`tracelint: audit local: bucket: no such directory: ${missing}`);
     const unset = await runCli(["serve"], {});
     expect(unset.code).toBe(2);
     expect(unset.stderr).toContain("tracelint: TRACELINT_CONFIG is not set");

@@ -5,9 +5,7 @@
 // AWS_REGION, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, plus --s3-endpoint / --s3-path-style or the
 // config file's `"s3": {"endpoint", "pathStyle", "region"}`. A local directory (Tempo's `local`
 // storage backend, or a bucket copied to disk) is read the same way, through FsObjectStore.
-import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { builtinRules } from "../../rules/index";
@@ -22,6 +20,7 @@ import type { ObjectStore } from "../storage/object-store";
 import { describeS3Error, endpointFromEnv, S3ObjectStore } from "../storage/s3";
 import { loadConfig } from "./config-file";
 import { FsObjectStore } from "./fs-object-store";
+import { localDirectory } from "./local-directory";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
 import { exitCodeFor, parseFailOn, parseFormat, REPORT_OPTIONS, reportOptionsHelp, summaryLine, writeReport } from "./output";
@@ -63,34 +62,6 @@ AWS_PROFILE and shared config files, SSO, instance roles), never from arguments.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error, bucket unreachable,
 or nothing could be read.`;
-
-/**
- * The directory a location names (absolute), or undefined for s3:// and r2:// URLs. Any other
- * scheme, and a path that is not a readable directory, is a usage error.
- */
-async function localDirectory(flag: string, location: string): Promise<string | undefined> {
-  if (/^(?:s3|r2):\/\//.test(location)) return undefined;
-  let path = location;
-  if (location.startsWith("file://")) {
-    try {
-      path = fileURLToPath(location);
-    } catch {
-      throw new UsageError(`${flag}: not a valid file:// URL: ${JSON.stringify(location)}`);
-    }
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
-    throw new UsageError(`${flag}: expected s3://BUCKET[/PREFIX] or a local directory, got ${JSON.stringify(location)}`);
-  }
-  const absolute = resolve(path);
-  let info;
-  try {
-    info = await stat(absolute);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag}: ${code === "ENOENT" || code === "ENOTDIR" ? "no such directory" : `cannot read the directory (${code ?? String(error)})`}: ${absolute}`);
-  }
-  if (!info.isDirectory()) throw new UsageError(`${flag}: no such directory (it is a file): ${absolute}`);
-  return absolute;
-}
 
 const S3ConfigSchema = z
   .object({ endpoint: z.string().optional(), pathStyle: z.boolean().optional(), region: z.string().optional() })

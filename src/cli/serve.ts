@@ -5,6 +5,7 @@
 import { serve } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createApp } from "../app/app";
 import type { AppServices } from "../app/services";
@@ -12,13 +13,15 @@ import { DeploymentConfigError, parseDeploymentConfig, type AuditConfig, type De
 import { nextFireTime, parseCron } from "../runs/cron";
 import { MemoryRunCounter } from "../runs/ledger";
 import { RunStore } from "../runs/run-store";
+import { s3TraceStore } from "../runs/object-stores";
 import { createRun, executeRun, type RunDeps } from "../runs/runner";
 import type { RunRecord } from "../runs/types";
 import type { ListOptions, ListPage, ObjectStore, PutOptions, StoredObject } from "../storage/object-store";
 import { endpointFromEnv, S3ObjectStore } from "../storage/s3";
-import { parseBucketUrl } from "../storage/url";
+import { isDirectoryUrl, parseBucketUrl } from "../storage/url";
 import { FsObjectStore } from "./fs-object-store";
 import { UsageError } from "./inputs";
+import { localDirectory } from "./local-directory";
 import type { CliIO } from "./io";
 
 export const SERVE_USAGE = `Usage: tracelint serve [--config FILE] [--reports DIR|s3://BUCKET[/PREFIX]] [options]
@@ -35,6 +38,9 @@ Options:
   --host HOST         listen address (default 0.0.0.0)
   --port N            listen port (default $PORT or 8080)
   --no-scheduler      serve the API only (e.g. when a CronJob runs the audits)
+
+An object-storage audit's "bucket" may be file:///DIRECTORY (Tempo's local backend, or a bucket
+copied to disk) as well as s3://BUCKET[/PREFIX].
 
 Secrets come from the environment: API_TOKEN (required for every route except /healthz),
 TEMPO_TOKEN or TEMPO_USER/TEMPO_PASSWORD, TEMPO_HEADERS, and the webhook variables the
@@ -196,6 +202,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     config: options.config,
     now: () => timers.now(),
     log,
+    traceStore: (source) => (isDirectoryUrl(source.bucket) ? new FsObjectStore(fileURLToPath(source.bucket)) : s3TraceStore(source, options.env)),
   };
   const inFlight = new Set<Promise<unknown>>();
   const track = (promise: Promise<unknown>) => {
@@ -269,6 +276,11 @@ export async function serveCommand(argv: string[], io: CliIO, signal?: AbortSign
   } catch (error) {
     if (error instanceof DeploymentConfigError) throw new UsageError(error.message);
     throw error;
+  }
+  // A directory that is not there is a configuration error now, not an empty report at the first run.
+  for (const audit of config.audits) {
+    const source = audit.source;
+    if ((source.kind === "blocks" || source.kind === "otlp-archive") && isDirectoryUrl(source.bucket)) await localDirectory(`audit ${audit.name}: bucket`, source.bucket);
   }
   if (!io.env.API_TOKEN) io.stderr("tracelint: API_TOKEN is not set: every route except /healthz answers 503");
   const location = values.reports ?? "./tracelint-data";

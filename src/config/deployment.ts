@@ -56,12 +56,15 @@ export const TempoSourceConfigSchema = z
   .strict();
 export type TempoSourceConfig = z.infer<typeof TempoSourceConfigSchema>;
 
-/** Where an object-storage source's bucket is and how to reach it (Worker: R2 binding or S3 API; serve: S3 API). */
+/** Where an object-storage source's bucket is and how to reach it (Worker: R2 binding or S3 API; serve: S3 API or a directory). */
 const bucketFields = {
   bucket: z
     .string()
-    .regex(/^(s3|r2):\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "expected s3://BUCKET[/PREFIX]")
-    .describe("s3://bucket/prefix. On the Worker with `binding`, only the prefix is used (the binding is the bucket)."),
+    .regex(/^(?:(s3|r2):\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?|file:\/\/\/.+)$/, "expected s3://BUCKET[/PREFIX] or file:///DIRECTORY")
+    .describe(
+      "s3://bucket/prefix. On the Worker with `binding`, only the prefix is used (the binding is the bucket). " +
+        "`tracelint serve` also reads file:///directory (Tempo's local backend, or a bucket copied to disk).",
+    ),
   binding: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)

@@ -4,7 +4,7 @@
 import type { ObjectSourceConfig } from "../config/deployment";
 import type { ObjectStore } from "../storage/object-store";
 import { S3ObjectStore } from "../storage/s3";
-import { parseBucketUrl } from "../storage/url";
+import { isDirectoryUrl, parseBucketUrl } from "../storage/url";
 
 export type TraceStoreFor = (source: ObjectSourceConfig) => ObjectStore;
 
@@ -14,6 +14,7 @@ export class TraceStoreConfigError extends Error {
 
 /** An S3 client for the source's bucket; credentials by secret name (default AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). */
 export function s3TraceStore(source: ObjectSourceConfig, secrets: Record<string, string | undefined>): S3ObjectStore {
+  rejectDirectory(source);
   const { bucket } = parseBucketUrl(source.bucket);
   const c = source.credentials;
   const accessKeyId = secrets[c.accessKeyIdEnv ?? "AWS_ACCESS_KEY_ID"];
@@ -29,6 +30,13 @@ export function s3TraceStore(source: ObjectSourceConfig, secrets: Record<string,
     // Without both, the SDK's default chain (Node: profiles, instance roles; the Worker has none).
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
   });
+}
+
+/** A `file:///…` bucket where only buckets can be read (the Worker): a configuration error. */
+export function rejectDirectory(source: ObjectSourceConfig): void {
+  if (isDirectoryUrl(source.bucket)) {
+    throw new TraceStoreConfigError(`${source.bucket} is a local directory, which only tracelint serve can read; use an s3:// bucket (or an R2 binding on the Worker)`);
+  }
 }
 
 /** Releases what a store holds (the S3 client's sockets); a no-op for bindings and directories. */

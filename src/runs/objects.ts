@@ -19,7 +19,7 @@ import { listArchiveObjects } from "../sources/otlp-archive/discover";
 import { overlapsWindow, parseDuration, resolveWindow, type TimeWindow } from "../sources/tempo/time";
 import { MeteredObjectStore } from "../storage/metered";
 import { ObjectNotFoundError, type ObjectStore } from "../storage/object-store";
-import { parseBucketUrl } from "../storage/url";
+import { locationPrefix } from "../storage/url";
 import { hashPartitions, inPartition, planPartitions, WHOLE_ID_SPACE, type BoundaryPoint, type TracePartition } from "./partition";
 import type { ObjectPartResult, ObjectPlan, PlannedBlock } from "./types";
 
@@ -99,7 +99,7 @@ export interface PlanOptions {
 /** Finds the blocks in the window, reads their row-group indexes and cuts the trace-ID space. */
 export async function planBlocks(store: ObjectStore, source: BlocksSourceConfig, window: TimeWindow, options: PlanOptions): Promise<Omit<ObjectPlan, "partitions"> & { partitions: TracePartition[] }> {
   const metered = new MeteredObjectStore(store);
-  const { prefix } = parseBucketUrl(source.bucket);
+  const prefix = locationPrefix(source.bucket);
   const discovery = await discoverBlocks(metered, { prefix, tenant: source.tenant, window, useTenantIndex: source.useTenantIndex });
   const blocks = discovery.blocks.map(plannedBlock);
   const fraction = source.sample?.fraction ?? 1;
@@ -140,7 +140,7 @@ export async function planBlocks(store: ObjectStore, source: BlocksSourceConfig,
  */
 export async function planArchive(store: ObjectStore, source: OtlpArchiveSourceConfig, window: TimeWindow, options: PlanOptions): Promise<Omit<ObjectPlan, "partitions"> & { partitions: TracePartition[] }> {
   const metered = new MeteredObjectStore(store);
-  const { prefix } = parseBucketUrl(source.bucket);
+  const prefix = locationPrefix(source.bucket);
   const listing = await listArchiveObjects(metered, prefix, window, {
     ...(source.partitionFormat ? { format: source.partitionFormat } : {}),
     ...(source.timeZone ? { timeZone: source.timeZone } : {}),

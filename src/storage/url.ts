@@ -1,4 +1,5 @@
-// Parses `s3://bucket/prefix` locations given on the command line or in config.
+// Parses `s3://bucket/prefix` locations given on the command line or in config; `file:///dir`
+// names a local directory laid out like a bucket (`tracelint serve` and the CLI only).
 
 export interface BucketLocation {
   bucket: string;
@@ -21,4 +22,14 @@ export function parseBucketUrl(url: string): BucketLocation {
   }
   const prefix = (match[2] ?? "").replace(/^\/+|\/+$/g, "");
   return { bucket, prefix };
+}
+
+/** True for `file:///directory`: a local directory laid out like the bucket. */
+export function isDirectoryUrl(location: string): boolean {
+  return location.startsWith("file://");
+}
+
+/** The key prefix a location names: the S3 prefix, or "" for a directory (its root is the bucket's). */
+export function locationPrefix(location: string): string {
+  return isDirectoryUrl(location) ? "" : parseBucketUrl(location).prefix;
 }

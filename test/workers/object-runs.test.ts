@@ -107,6 +107,15 @@ describe("scheduled audit of Tempo blocks through the TRACES binding", () => {
     expect(record.state).toBe("failed");
     expect(record.error).toBe('bucket: the audit reads R2 binding NOT_BOUND, but the Worker has no such bucket binding (add [[r2_buckets]] binding = "NOT_BOUND" to wrangler.toml)');
   });
+
+  it("an audit on a file:/// directory (tracelint serve only) fails and says why", async () => {
+    const audit = blocksAudit("blocks-directory");
+    (audit.source as Record<string, unknown>).bucket = "file:///var/tempo/traces";
+    await runScheduled(testEnv([audit], { AUDIT_QUEUE: undefined }), "*/30 * * * *", SCHEDULED);
+    const record = await latestRun("blocks-directory");
+    expect(record.state).toBe("failed");
+    expect(record.error).toBe("bucket: file:///var/tempo/traces is a local directory, which only tracelint serve can read; use an s3:// bucket (or an R2 binding on the Worker)");
+  });
 });
 
 describe("trace-ID partitions", () => {
