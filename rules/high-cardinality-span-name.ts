@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { DistinctCounter, type DistinctCounterState } from "../src/analysis/sketch/distinct-counter";
 import { hash64, hashHex, type Hash64 } from "../src/analysis/sketch/hash";
-import { DEFAULT_DRAIN_OPTIONS, Drain } from "../src/analysis/templates/drain";
+import { DEFAULT_DRAIN_OPTIONS, Drain, type DrainMatch } from "../src/analysis/templates/drain";
 import { hasPlaceholder, renderTemplate, templateTokens } from "../src/analysis/templates/tokenize";
 import { Memo } from "../src/engine/memo";
 import { defineRule } from "../src/engine/rule";
@@ -31,7 +31,17 @@ interface NameFacts {
   hex: string;
   /** PII-masked name, computed when first quoted as an example. */
   redacted?: string;
+  /**
+   * (service, kind) keys this name was counted under, with its template there (a few: a CLIENT
+   * span's name is often its SERVER span's too). While that template's group is unchanged, a span
+   * with this name under that key changes nothing but span and trace counts: the name's hash is in
+   * both distinct counters already, and adding it again would be a no-op.
+   */
+  seenIn: { state: KeyState; match: DrainMatch<TemplateStats> }[];
 }
+
+/** Keys remembered per name; a name seen under more is counted the long way. */
+const KEYS_PER_NAME = 4;
 
 const OptionsSchema = z.object({
   minDistinctNames: z
@@ -50,6 +60,8 @@ type Options = z.infer<typeof OptionsSchema>;
 interface TemplateStats {
   spans: number;
   traces: number;
+  /** The analysed trace that last counted here (process-local; counts each trace once). */
+  lastTrace?: number;
   names: DistinctCounter;
   /** PII-masked raw names, first seen first. */
   examples: string[];
@@ -158,31 +170,52 @@ no values) is not reported however many names it has. Defaults and their calibra
     };
     const factsOf = (name: string): NameFacts => {
       const hash = hash64(name);
-      return { tokens: templateTokens(name), hash, hex: hashHex(hash) };
+      return { tokens: templateTokens(name), hash, hex: hashHex(hash), seenIn: [] };
     };
     const newStats = (): TemplateStats => ({ spans: 0, traces: 0, names: new DistinctCounter(templateCounterOptions), examples: [] });
 
+    let traceNumber = 0;
+    // Neighbouring spans mostly share service and kind: the last key's state skips two look-ups.
+    let lastService: string | undefined;
+    let lastKind: SpanKind | undefined;
+    let lastState: KeyState | undefined;
     return {
       trace(trace) {
-        const touched = new Set<TemplateStats>();
+        traceNumber++;
         for (const span of trace.spans) {
-          const state = keyState(span.service, span.kind);
+          let state = lastState;
+          if (span.service !== lastService || span.kind !== lastKind) {
+            state = lastState = keyState(span.service, span.kind);
+            lastService = span.service;
+            lastKind = span.kind;
+          }
           if (!state) continue;
           const facts = names.get(span.name, factsOf);
-          state.distinct.addHash(facts.hash, facts.hex);
-          const cluster = state.drain.add(facts.tokens, newStats);
-          if (!cluster) {
-            state.overflowSpans++;
-            continue;
+          let seen: NameFacts["seenIn"][number] | undefined;
+          for (const s of facts.seenIn) if (s.state === state) seen = s;
+          let stats: TemplateStats;
+          if (seen !== undefined && state.drain.isCurrent(seen.match)) {
+            stats = seen.match.cluster.payload;
+          } else {
+            state.distinct.addHash(facts.hash, facts.hex);
+            const match = state.drain.match(facts.tokens, newStats);
+            if (!match) {
+              state.overflowSpans++;
+              continue;
+            }
+            if (seen !== undefined) seen.match = match;
+            else if (facts.seenIn.length < KEYS_PER_NAME) facts.seenIn.push({ state, match });
+            stats = match.cluster.payload;
+            stats.names.addHash(facts.hash, facts.hex);
           }
-          const stats = cluster.payload;
           stats.spans++;
-          stats.names.addHash(facts.hash, facts.hex);
           if (stats.examples.length < options.maxExamples) addExample(stats.examples, (facts.redacted ??= redactText(span.name)));
           stats.example ??= { traceId: trace.traceId, spanId: span.spanId };
-          touched.add(stats);
+          if (stats.lastTrace !== traceNumber) {
+            stats.lastTrace = traceNumber;
+            stats.traces++;
+          }
         }
-        for (const stats of touched) stats.traces++;
       },
 
       snapshot() {

@@ -33,6 +33,13 @@ interface Group<P> {
   version: number;
 }
 
+/** A cluster `match` returned, and what `isCurrent` needs to tell that nothing has changed since. */
+export interface DrainMatch<P> {
+  readonly cluster: Cluster<P>;
+  readonly group: Readonly<Group<P>>;
+  readonly version: number;
+}
+
 export class Drain<P> {
   readonly #options: DrainOptions;
   readonly #mergePayload: (into: P, from: P) => void;
@@ -76,6 +83,22 @@ export class Drain<P> {
       return match;
     }
     return this.#create(tokens, createPayload());
+  }
+
+  /**
+   * `add`, returning also what `isCurrent` checks: while it holds, the same tokens would get the
+   * same cluster from `add`, unchanged, so a caller that remembers the match may skip `add`.
+   */
+  match(tokens: readonly string[], createPayload: () => P): DrainMatch<P> | undefined {
+    const cluster = this.add(tokens, createPayload);
+    if (cluster === undefined) return undefined;
+    const group = this.#groups.get(this.#groupKey(tokens))!;
+    return { cluster, group, version: group.version };
+  }
+
+  /** True while the group of a match has not changed (no cluster added or generalised in it). */
+  isCurrent(match: DrainMatch<P>): boolean {
+    return match.group.version === match.version;
   }
 
   /** Adds a whole cluster from another shard; returns false when it had to be dropped (cap). */
