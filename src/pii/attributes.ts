@@ -61,8 +61,15 @@ interface KeyFacts {
   subject: string;
   secretKey: boolean;
   ipExpected: boolean;
-  values: Map<string, readonly Found[]>;
-  /** Look-ups and hits of `values`; a key whose values do not repeat stops being memoised. */
+  /**
+   * Memoised scans of recent values: a direct-mapped table (slot by `memoSlot`; a value whose slot
+   * is taken replaces it), allocated at the first miss. Cheaper than a Map: no hash of the whole
+   * string, and a repeated value is mostly the same string object (the decoders hand out one per
+   * repeated short string), so the check is a pointer compare.
+   */
+  memoValues: (string | undefined)[] | undefined;
+  memoFound: (readonly Found[])[] | undefined;
+  /** Look-ups and hits of the memo; a key whose values do not repeat stops being memoised. */
   lookups: number;
   hits: number;
   memoise: boolean;
@@ -84,28 +91,30 @@ const NOTHING_FOUND: readonly Found[] = [];
 const NO_HITS: PiiHit[] = [];
 
 /**
- * Scan results kept per scanner (see src/engine/memo.ts for the policy): string values under one
- * (prefix, key), and free texts under one subject, up to this many entries in all; past the cap
- * every memo is cleared (and keys get a new probation). A scan is a pure function of (prefix, key,
- * value) for a given config, so memoised and fresh scans give identical hits.
+ * Scan results kept per scanner (see src/engine/memo.ts for the policy): keys' facts and their memo
+ * slots (MEMO_SLOTS per memoised key), up to this many entries in all; past the cap every memo is
+ * cleared (and keys get a new probation). Free texts (span names, …) have a memo of their own, as
+ * large. A scan is a pure function of (prefix, key, value) for a given config, so memoised and fresh
+ * scans give identical hits.
  */
-const SCAN_MEMO_ENTRIES = 20_000;
+const SCAN_MEMO_ENTRIES = 50_000;
+const TEXT_MEMO_ENTRIES = 20_000;
 
-/**
- * And at most this many values per key, past which that key's memo starts again. A per-request key
- * whose values repeat only within a trace (`url.path` on the client and the server span) still
- * passes probation; uncapped, its memo grew to thousands of entries, and look-ups in a table that
- * size missed the CPU caches on most calls (the rule's costliest line in profiles). A small table
- * keeps those repeats and the few values that recur across traces.
- */
-const MEMO_VALUES_PER_KEY = 256;
+/** Memo slots per key (a power of two). */
+const MEMO_SLOTS = 128;
+
+/** A value's memo slot, from its length and three of its characters (values here have ≥ 7). */
+function memoSlot(value: string): number {
+  const n = value.length;
+  return (n * 31 + value.charCodeAt(n - 1) * 17 + value.charCodeAt(n >> 1) * 7 + value.charCodeAt(n >> 2)) & (MEMO_SLOTS - 1);
+}
 
 export class PiiScanner {
   readonly #config: ScanConfig;
   readonly #allowed: (key: string, subject: string, category: string) => boolean;
   /** prefix → key → facts and memoised value scans. */
   readonly #keys = new Map<string, Map<string, KeyFacts>>();
-  readonly #texts = new Memo2<readonly Found[]>(SCAN_MEMO_ENTRIES);
+  readonly #texts = new Memo2<readonly Found[]>(TEXT_MEMO_ENTRIES);
   #memoEntries = 0;
   /**
    * Detectors for keys where an IP address is expected (its matches are dropped there): without
@@ -201,24 +210,31 @@ export class PiiScanner {
         return;
       }
       facts.lookups++;
-      let found = facts.values.get(value);
-      if (found !== undefined) {
+      const slot = memoSlot(value);
+      let found: readonly Found[];
+      if (facts.memoValues !== undefined && facts.memoValues[slot] === value) {
         facts.hits++;
+        found = facts.memoFound![slot]!;
       } else {
         found = this.#scanValue(facts, key, value);
         if (facts.lookups >= MEMO_PROBATION && facts.hits < facts.lookups * MIN_HIT_RATE) {
           facts.memoise = false;
-          this.#memoEntries -= facts.values.size;
-          facts.values.clear();
+          if (facts.memoValues !== undefined) this.#memoEntries -= MEMO_SLOTS;
+          facts.memoValues = facts.memoFound = undefined;
         } else {
-          if (this.#memoEntries >= SCAN_MEMO_ENTRIES) this.#clearMemo();
-          const values = this.#factsOf(byKey, prefix, key).values;
-          if (values.size >= MEMO_VALUES_PER_KEY) {
-            this.#memoEntries -= values.size;
-            values.clear();
+          let memo = facts;
+          if (memo.memoValues === undefined) {
+            // Past the cap every memo starts again; this key's facts are then new ones.
+            if (this.#memoEntries + MEMO_SLOTS > SCAN_MEMO_ENTRIES) {
+              this.#clearMemo();
+              memo = this.#factsOf(byKey, prefix, key);
+            }
+            memo.memoValues = new Array<string | undefined>(MEMO_SLOTS).fill(undefined);
+            memo.memoFound = new Array<readonly Found[]>(MEMO_SLOTS).fill(NOTHING_FOUND);
+            this.#memoEntries += MEMO_SLOTS;
           }
-          values.set(value, found);
-          this.#memoEntries++;
+          memo.memoValues![slot] = value;
+          memo.memoFound![slot] = found;
         }
       }
       facts.lastValue = value;
@@ -247,7 +263,8 @@ export class PiiScanner {
         subject: `${prefix}${key}`,
         secretKey: isSecretKey(key, this.#config.extraSecretKeys),
         ipExpected: this.#config.ipExpectedKeys.has(key) || /version/i.test(key),
-        values: new Map(),
+        memoValues: undefined,
+        memoFound: undefined,
         lookups: 0,
         hits: 0,
         memoise: true,
