@@ -63,7 +63,10 @@ export interface ReportDescriptor {
   fix?: string;
 }
 
-/** A shared, mergeable analysis that several rules read (computed once per run). */
+/**
+ * A shared, mergeable analysis that several rules read (computed once per run). Rules read it in
+ * `finish`: a batch of traces reaches the analysis after every rule has seen it.
+ */
 export interface AnalysisInstance<State = unknown> {
   trace(trace: Trace): void;
   /** Called once after all traces (and merges), before any rule's `finish`. */
