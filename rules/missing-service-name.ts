@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineRule } from "../src/engine/rule";
-import { UNKNOWN_SERVICE, type Span } from "../src/model/span";
+import { UNKNOWN_SERVICE, type Resource, type Span } from "../src/model/span";
 
 /** The service as the resource states it, and why it is not a usable name (or undefined). */
 function problemOf(span: Span): { service: string; category: "missing" | "unknown-service" } | undefined {
@@ -30,15 +30,24 @@ every process; in the Collector, a \`resource\` processor can insert a fallback 
     return {
       trace(trace) {
         // Aggregate per (service, category) within the trace: one report with the span count.
-        const groups = new Map<string, { service: string; category: string; count: number; first: Span }>();
+        // Created on the first problem: almost every trace has none.
+        let groups: Map<string, { service: string; category: string; count: number; first: Span }> | undefined;
+        // The problem depends on the resource only, and neighbouring spans share theirs.
+        let resource: Resource | undefined;
+        let problem: ReturnType<typeof problemOf>;
         for (const span of trace.spans) {
-          const problem = problemOf(span);
+          if (span.resource !== resource) {
+            resource = span.resource;
+            problem = problemOf(span);
+          }
           if (!problem) continue;
           const key = `${problem.category}\u0000${problem.service}`;
+          groups ??= new Map();
           const group = groups.get(key);
           if (group) group.count++;
           else groups.set(key, { ...problem, count: 1, first: span });
         }
+        if (groups === undefined) return;
         for (const g of groups.values()) {
           context.report({
             service: g.service,
