@@ -29,10 +29,11 @@ new trace and connect it with a span *link* instead of reusing the trace ID.
   create(context) {
     return {
       trace(trace) {
-        const [first, ...others] = trace.roots;
-        if (!first || others.length === 0) return;
+        const roots = trace.roots;
+        if (roots.length < 2) return; // the usual trace: no copy of its roots made
+        const first = roots[0]!;
         const reported = new Set<string>();
-        for (const root of others) {
+        for (const root of roots.slice(1)) {
           if (reported.has(root.service)) continue;
           reported.add(root.service);
           context.report({
