@@ -3,7 +3,7 @@
 //     shifted times, per-request unique attribute values) and writes it as OTLP/JSON and OTLP
 //     protobuf files in a temp dir;
 //  2. measures decode-only vs full check (decode + group + every built-in rule) in spans/s per
-//     format, in alternating rounds (--rounds N, default 4), and the peak heap of each phase;
+//     format, in alternating rounds (--rounds N, default 8), and the peak heap of each phase;
 //  3. checks that rule state does not grow with traces: the Analyzer snapshot after N vs 2N
 //     healthy traces (the second N in the same time window, then in the next one).
 // Results go to stdout as a Markdown table (copied into docs/benchmarks.md by hand).
@@ -177,7 +177,7 @@ async function fullCheck(files: Uint8Array[]): Promise<Phase & { findings: numbe
 }
 
 /** Runs per phase and format. */
-const ROUNDS = Number(args[args.indexOf("--rounds") + 1] ?? 0) || 4;
+const ROUNDS = Number(args[args.indexOf("--rounds") + 1] ?? 0) || 8;
 
 interface Paired {
   /** Fastest run of each phase; the peak heap is the largest seen in any run of that phase. */
