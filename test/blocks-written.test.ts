@@ -305,22 +305,32 @@ describe("Tempo blocks written with the released vParquet4 schema", () => {
   });
 });
 
+/** A block of 12 one-span traces (real SDK spans) in 4 row groups of 3. */
+async function twelveTraceBlock(seed: number): Promise<Uint8Array> {
+  const rec = new TraceRecorder({ seed, epochMs: EPOCH });
+  const svc = rec.tracer("svc");
+  for (let i = 0; i < 12; i++) svc.startSpan(`op ${i}`, { kind: SpanKind.SERVER, startTime: rec.time(i) }).end(rec.time(i + 1));
+  return writeBlock((await decodeInput(rec.toOtlpJson(), { name: "sdk" })).spans, 3);
+}
+
+async function putBlock(tenant: string, id: string, body: Uint8Array): Promise<void> {
+  await store.put(`${tenant}/${id}/data.parquet`, body);
+  await store.put(`${tenant}/${id}/meta.json`, new TextEncoder().encode(metaJson(id, "vParquet4", body, new Date(EPOCH).toISOString(), new Date(EPOCH + 60_000).toISOString())));
+}
+
+/** The byte range [start, end) of a row group's column chunks. */
+function rowGroupRange(group: ReturnType<typeof parquetMetadata>["row_groups"][number]): readonly [number, number] {
+  const starts = group.columns.map((c) => Number(c.meta_data!.dictionary_page_offset ?? c.meta_data!.data_page_offset));
+  const ends = group.columns.map((c, i) => starts[i]! + Number(c.meta_data!.total_compressed_size));
+  return [Math.min(...starts), Math.max(...ends)];
+}
+
 describe("bounded memory", () => {
   it("fetches and decodes one row group at a time, only inside that row group's byte range", async () => {
-    const rec = new TraceRecorder({ seed: 9, epochMs: EPOCH });
-    const svc = rec.tracer("svc");
-    for (let i = 0; i < 12; i++) svc.startSpan(`op ${i}`, { kind: SpanKind.SERVER, startTime: rec.time(i) }).end(rec.time(i + 1));
-    const spans = (await decodeInput(rec.toOtlpJson(), { name: "sdk" })).spans;
-    const body = writeBlock(spans, 3);
-    const id = "12121212-0000-4000-8000-000000000007";
-    await store.put(`mem/${id}/data.parquet`, body);
-    await store.put(`mem/${id}/meta.json`, new TextEncoder().encode(metaJson(id, "vParquet4", body, new Date(EPOCH).toISOString(), new Date(EPOCH + 60_000).toISOString())));
+    const body = await twelveTraceBlock(9);
+    await putBlock("mem", "12121212-0000-4000-8000-000000000007", body);
     const metadata = parquetMetadata(body.slice().buffer);
-    const ranges = metadata.row_groups.map((g) => {
-      const starts = g.columns.map((c) => Number(c.meta_data!.dictionary_page_offset ?? c.meta_data!.data_page_offset));
-      const ends = g.columns.map((c, i) => starts[i]! + Number(c.meta_data!.total_compressed_size));
-      return [Math.min(...starts), Math.max(...ends)] as const;
-    });
+    const ranges = metadata.row_groups.map(rowGroupRange);
     expect(ranges).toHaveLength(4);
 
     const log: string[] = [];
@@ -351,19 +361,11 @@ describe("bounded memory", () => {
 
 describe("a block that fails part-way", () => {
   it("keeps the traces of the row groups read before the failure and says where it stopped", async () => {
-    const rec = new TraceRecorder({ seed: 11, epochMs: EPOCH });
-    const svc = rec.tracer("svc");
-    for (let i = 0; i < 12; i++) svc.startSpan(`op ${i}`, { kind: SpanKind.SERVER, startTime: rec.time(i) }).end(rec.time(i + 1));
-    const spans = (await decodeInput(rec.toOtlpJson(), { name: "sdk" })).spans;
-    const body = writeBlock(spans, 3);
+    const body = await twelveTraceBlock(11);
     // Garbage over the third row group's column chunks: its pages no longer decode.
-    const group = parquetMetadata(body.slice().buffer).row_groups[2]!;
-    const starts = group.columns.map((c) => Number(c.meta_data!.dictionary_page_offset ?? c.meta_data!.data_page_offset));
-    const ends = group.columns.map((c, i) => starts[i]! + Number(c.meta_data!.total_compressed_size));
-    body.fill(0xff, Math.min(...starts), Math.max(...ends));
+    body.fill(0xff, ...rowGroupRange(parquetMetadata(body.slice().buffer).row_groups[2]!));
     const id = "13131313-0000-4000-8000-000000000008";
-    await store.put(`broken/${id}/data.parquet`, body);
-    await store.put(`broken/${id}/meta.json`, new TextEncoder().encode(metaJson(id, "vParquet4", body, new Date(EPOCH).toISOString(), new Date(EPOCH + 60_000).toISOString())));
+    await putBlock("broken", id, body);
 
     const problems: string[] = [];
     const report = await auditTempoBlocks(store, config(), {

@@ -99,22 +99,26 @@ describe("scheduled audit of Tempo blocks through the TRACES binding", () => {
     expect(source.objects.map((o) => [o.rowGroups, o.traces])).toEqual([[{ total: 1, read: 7 }, 134 * 7], [{ total: 1, read: 7 }, 134 * 7]]);
   });
 
-  it("an audit naming a binding the Worker does not have fails with the fix in the message", async () => {
-    const audit = blocksAudit("blocks-no-binding");
-    (audit.source as Record<string, unknown>).binding = "NOT_BOUND";
+  it.each([
+    {
+      what: "names a binding the Worker does not have",
+      name: "blocks-no-binding",
+      source: { binding: "NOT_BOUND" },
+      error: 'bucket: the audit reads R2 binding NOT_BOUND, but the Worker has no such bucket binding (add [[r2_buckets]] binding = "NOT_BOUND" to wrangler.toml)',
+    },
+    {
+      what: "reads a file:/// directory (tracelint serve only)",
+      name: "blocks-directory",
+      source: { bucket: "file:///var/tempo/traces" },
+      error: "bucket: file:///var/tempo/traces is a local directory, which only tracelint serve can read; use an s3:// bucket (or an R2 binding on the Worker)",
+    },
+  ])("an audit that $what fails with the reason and the fix", async ({ name, source, error }) => {
+    const audit = blocksAudit(name);
+    Object.assign(audit.source as Record<string, unknown>, source);
     await runScheduled(testEnv([audit], { AUDIT_QUEUE: undefined }), "*/30 * * * *", SCHEDULED);
-    const record = await latestRun("blocks-no-binding");
+    const record = await latestRun(name);
     expect(record.state).toBe("failed");
-    expect(record.error).toBe('bucket: the audit reads R2 binding NOT_BOUND, but the Worker has no such bucket binding (add [[r2_buckets]] binding = "NOT_BOUND" to wrangler.toml)');
-  });
-
-  it("an audit on a file:/// directory (tracelint serve only) fails and says why", async () => {
-    const audit = blocksAudit("blocks-directory");
-    (audit.source as Record<string, unknown>).bucket = "file:///var/tempo/traces";
-    await runScheduled(testEnv([audit], { AUDIT_QUEUE: undefined }), "*/30 * * * *", SCHEDULED);
-    const record = await latestRun("blocks-directory");
-    expect(record.state).toBe("failed");
-    expect(record.error).toBe("bucket: file:///var/tempo/traces is a local directory, which only tracelint serve can read; use an s3:// bucket (or an R2 binding on the Worker)");
+    expect(record.error).toBe(error);
   });
 });
 
