@@ -111,6 +111,18 @@ function flatten(map: Map<string, Map<string, number>>): [string, string, number
   return out;
 }
 
+/** A root slot computed recently, with what it was computed from. */
+interface RecentSlot {
+  service: string;
+  kind: string;
+  routeOrMethod: string;
+  /** The bucket's time range [from, to). */
+  from: bigint;
+  to: bigint;
+  slot: string;
+}
+const RECENT_ROOT_SLOTS = 8;
+
 export class PropagationState {
   readonly services = new Set<string>();
   readonly addresses = new Map<string, Map<string, number>>();
@@ -136,7 +148,25 @@ export class PropagationState {
     });
     // Roots per callee service and route (method when there is none): a busy front-door route
     // cannot crowd out the route a broken caller calls.
-    this.#rootSlot = (service, kind, routeOrMethod, start) => `${service}\u0000${kind}\u0000${routeOrMethod}\u0000${bucket(start)}`;
+    // Most roots fall into one of a few recent slots: found again by their parts (the decoders'
+    // shared strings: a pointer compare) and the bucket's time range, the slot string is reused
+    // instead of a bigint division, a decimal string and a joined key to hash per root.
+    const recent: RecentSlot[] = [];
+    let replace = 0;
+    this.#rootSlot = (service, kind, routeOrMethod, start) => {
+      for (const r of recent) {
+        if (r.service === service && r.kind === kind && r.routeOrMethod === routeOrMethod && start >= r.from && start < r.to) return r.slot;
+      }
+      const slot = `${service}\u0000${kind}\u0000${routeOrMethod}\u0000${bucket(start)}`;
+      // Cached for non-negative times only, where truncating division makes [from, to) the bucket.
+      if (start >= 0n) {
+        const from = (start / bucketNs) * bucketNs;
+        const entry = { service, kind, routeOrMethod, from, to: from + bucketNs, slot };
+        if (recent.length < RECENT_ROOT_SLOTS) recent.push(entry);
+        else recent[(replace = (replace + 1) % RECENT_ROOT_SLOTS)] = entry;
+      }
+      return slot;
+    };
     this.#maxRootsPerBucket = limits.maxRootsPerBucket;
     this.roots = new BucketedEarliest<RootCandidate>({
       perBucket: () => limits.maxRootsPerBucket,
