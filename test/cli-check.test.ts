@@ -131,6 +131,29 @@ describe("tracelint check: inputs", () => {
     expect(run.stderr).toMatch(/; 1 input error$/m);
     expect(run.code).toBe(1);
   });
+
+  it("--max-spans: inputs past the limit are not read, each named as an input error, and what was read is analysed", async () => {
+    const alone = parseReport((await runCli(["check", ORPHANS, "--format", "json", ...structureOnly])).stdout);
+    const spans = alone.summary.spans;
+    // The orphan fixture once, then two copies of the healthy estate that the limit leaves unread.
+    const copy = join(dir, "healthy-copy.otlp.json");
+    await copyFile(HEALTHY, copy);
+    const run = await runCli(["check", ORPHANS, HEALTHY, copy, "--max-spans", String(spans), "--format", "json", ...structureOnly]);
+    const report = parseReport(run.stdout);
+    expect(report.summary).toMatchObject({ files: 3, traces: alone.summary.traces, spans });
+    expect(report.findings).toEqual(alone.findings);
+    const message = `not read: the check already holds ${spans} spans (limit ${spans}); check fewer files at a time`;
+    expect(report.summary.inputErrors).toEqual([
+      { file: HEALTHY, message },
+      { file: copy, message },
+    ]);
+    expect(run.stderr).toContain(`tracelint: ${copy}: ${message}`);
+    expect(run.code).toBe(1);
+    // One span more and the second file is read too.
+    const more = parseReport((await runCli(["check", ORPHANS, HEALTHY, copy, "--max-spans", String(spans + 1), "--format", "json", ...structureOnly])).stdout);
+    expect(more.summary.inputErrors.map((e) => e.file)).toEqual([copy]);
+    expect(more.summary.spans).toBeGreaterThan(spans);
+  });
 });
 
 describe("tracelint check: output", () => {
@@ -182,6 +205,12 @@ describe("tracelint check: usage errors exit 2 with one clear line", () => {
     const run = await runCli(["check", ORPHANS, "--fail-on", "critical"]);
     expect(run.code).toBe(2);
     expectOneUsageLine(run.stderr, '--fail-on must be error, warning, info or never (got "critical")');
+  });
+
+  it("bad --max-spans", async () => {
+    const run = await runCli(["check", ORPHANS, "--max-spans", "1e6"]);
+    expect(run.code).toBe(2);
+    expectOneUsageLine(run.stderr, '--max-spans must be a positive whole number (got "1e6")');
   });
 
   it("bad --format", async () => {

@@ -1,5 +1,6 @@
 // `tracelint check PATH… [--config F] [--format json|md|html] [-o FILE] [--fail-on LEVEL] [-q] [--baseline OLD.json [--fail-on-new LEVEL]]`
 import { builtinRules } from "../../rules/index";
+import { getHeapStatistics } from "node:v8";
 import { checkInputs } from "../pipeline/check";
 import { collectInputs, UsageError } from "./inputs";
 import { loadConfig } from "./config-file";
@@ -54,6 +55,20 @@ export function withDelta(report: Report, baseline: Baseline | undefined): Repor
   return report;
 }
 
+/** Bytes of heap a held span is budgeted (decoded spans take ~0.6–1 KiB; the rest is headroom). */
+const BYTES_PER_HELD_SPAN = 1024;
+
+/** Half of Node's heap limit, at one budget per span. */
+export function defaultMaxSpans(): number {
+  return Math.floor((getHeapStatistics().heap_size_limit * 0.5) / BYTES_PER_HELD_SPAN);
+}
+
+function parseMaxSpans(value: string | undefined): number {
+  if (value === undefined) return defaultMaxSpans();
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--max-spans must be a positive whole number (got ${JSON.stringify(value)})`);
+  return Number(value);
+}
+
 export const CHECK_USAGE = `Usage: tracelint check PATH... [options]
 
 Lints trace files: OTLP/JSON, OTLP protobuf, Tempo API JSON (v1/v2) or protobuf, gzip'd or not.
@@ -61,23 +76,32 @@ PATH may be a file, a directory (read recursively) or - for stdin.
 
 Options:
 ${reportOptionsHelp(21, "no summary, progress or unreadable-input lines on stderr")}
+  --max-spans N         hold at most N spans (default: half of Node's heap at 1 KiB a span,
+                        ${defaultMaxSpans().toLocaleString("en-US")} here). Every span is kept until all inputs are read (a trace
+                        may span files); inputs past the limit are not read, each is reported as an
+                        input error, and what was read is analysed. More heap for more spans:
+                        NODE_OPTIONS=--max-old-space-size=MB
 ${BASELINE_HELP}
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error or no input could be read.`;
 
 export interface CheckArgs extends ReportArgs {
   paths: string[];
+  maxSpans?: string;
 }
+
 
 export async function runCheck(args: CheckArgs, io: CliIO): Promise<number> {
   if (args.paths.length === 0) throw new UsageError("check needs at least one PATH (a file, a directory or -)");
   const failOn = parseFailOn(args.failOn);
   const format = parseFormat(args.format, io, args.out);
   const baseline = await loadBaseline(args.baseline, args.failOnNew);
+  const maxSpans = parseMaxSpans(args.maxSpans);
   const config = await loadConfig(args.config, builtinRules);
   const inputs = await collectInputs(args.paths);
   if (inputs.length === 0) throw new UsageError(`no trace files found in ${args.paths.join(", ")}`);
   const report = await checkInputs(inputs, config, {
+    maxSpans,
     onInputError: (name, message) => {
       if (!args.quiet) io.stderr(`tracelint: ${name}: ${message}`);
     },

@@ -42,7 +42,11 @@ tracelint audit --blocks s3://B --help`;
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 async function checkCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...REPORT_OPTIONS, ...BASELINE_OPTIONS } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...REPORT_OPTIONS, ...BASELINE_OPTIONS, "max-spans": { type: "string" } },
+  });
   if (values.help) {
     io.stdout(`${CHECK_USAGE}\n`);
     return 0;
@@ -56,6 +60,7 @@ async function checkCommand(argv: string[], io: CliIO): Promise<number> {
       ...(values["fail-on"] !== undefined ? { failOn: values["fail-on"] } : {}),
       ...(values.baseline !== undefined ? { baseline: values.baseline } : {}),
       ...(values["fail-on-new"] !== undefined ? { failOnNew: values["fail-on-new"] } : {}),
+      ...(values["max-spans"] !== undefined ? { maxSpans: values["max-spans"] } : {}),
       quiet: values.quiet ?? false,
     },
     io,

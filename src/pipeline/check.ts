@@ -21,11 +21,20 @@ export interface CheckProgress {
 }
 
 export interface CheckOptions {
+  /**
+   * Spans held at most: every span is kept until all inputs are read (a trace may span files), so
+   * memory grows with the input. Once this many are held, the inputs left are not read; each is an
+   * input error saying so, and the spans read so far are analysed. Unlimited when absent.
+   */
+  maxSpans?: number;
   onProgress?: (progress: CheckProgress) => void;
   /** Called for each input problem as it happens (the report lists them too). */
   onInputError?: (name: string, message: string) => void;
   now?: Date;
 }
+
+/** An input left unread because the check holds `maxSpans` spans already. */
+class SpanBudgetError extends Error {}
 
 export async function checkInputs(
   inputs: Iterable<NamedInput> | AsyncIterable<NamedInput>,
@@ -43,6 +52,9 @@ export async function checkInputs(
   for await (const input of inputs) {
     analyzer.noteInput();
     try {
+      if (options.maxSpans !== undefined && assembler.spanCount >= options.maxSpans) {
+        throw new SpanBudgetError(`not read: the check already holds ${assembler.spanCount} spans (limit ${options.maxSpans}); check fewer files at a time`);
+      }
       const bytes = await input.read();
       const decoded = await decodeInput(bytes, { name: input.name, ...(input.contentType ? { contentType: input.contentType } : {}) });
       for (const message of decoded.errors) fail(input.name, message);
@@ -51,7 +63,8 @@ export async function checkInputs(
       }
       assembler.add(decoded.spans, decoded.partial?.reason);
     } catch (error) {
-      const message = error instanceof DecodeError ? error.message.replace(`${input.name}: `, "") : `cannot read: ${(error as Error).message}`;
+      const message =
+        error instanceof DecodeError ? error.message.replace(`${input.name}: `, "") : error instanceof SpanBudgetError ? error.message : `cannot read: ${(error as Error).message}`;
       fail(input.name, message);
     }
     done++;
