@@ -10,7 +10,11 @@ const NAME_METHOD_RE = /^([A-Z]+)\s+(\S.*)$/;
  */
 export function httpMethodOf(span: Span): string | undefined {
   const attr = stringAttribute(span.attributes, "http.request.method") ?? stringAttribute(span.attributes, "http.method");
-  if (attr !== undefined) return HTTP_METHODS.has(attr.toUpperCase()) ? attr.toUpperCase() : "HTTP";
+  if (attr !== undefined) {
+    if (HTTP_METHODS.has(attr)) return attr; // already upper case, as instrumentations send it
+    const upper = attr.toUpperCase();
+    return HTTP_METHODS.has(upper) ? upper : "HTTP";
+  }
   const first = NAME_METHOD_RE.exec(span.name)?.[1];
   return first && HTTP_METHODS.has(first) ? first : undefined;
 }
