@@ -103,9 +103,11 @@ const TEXT_MEMO_ENTRIES = 20_000;
 /** Memo slots per key (a power of two). */
 const MEMO_SLOTS = 128;
 
-/** A value's memo slot, from its length and three of its characters (values here have ≥ 7). */
+/** A value's memo slot, from its length and three of its characters. */
 function memoSlot(value: string): number {
   const n = value.length;
+  // Values shorter than MIN_SCAN_LENGTH reach the memo only under secret-named keys.
+  if (n === 0) return 0;
   return (n * 31 + value.charCodeAt(n - 1) * 17 + value.charCodeAt(n >> 1) * 7 + value.charCodeAt(n >> 2)) & (MEMO_SLOTS - 1);
 }
 
