@@ -81,6 +81,12 @@ describe("PII pre-filters", () => {
         expect(scan(memoised, key, text)).toEqual(fresh);
       }
     }
+    // Short values are memoised only under secret-named keys (the empty one included).
+    for (const text of ["", "x", "hunter2", "", "x", "***", "hunter2"]) {
+      const fresh = scan(new PiiScanner({ ...config, detectors: WITHOUT_PREFILTER }), "db.password", text);
+      expect(scan(memoised, "db.password", text)).toEqual(fresh);
+    }
+    expect(scan(memoised, "db.password", "hunter2")).toEqual([{ subject: "db.password", category: "secret-key", evidence: "***(secret, 7 chars)" }]);
     expect(scan(memoised, "client.address", "203.0.113.9")).toEqual([]);
     expect(scan(memoised, "app.note", "203.0.113.9")).toEqual([{ subject: "app.note", category: "ip-address", evidence: expect.any(String) }]);
   });
