@@ -1,6 +1,6 @@
-// `tracelint check PATH… [--config F] [--format json|md|html] [-o FILE] [--fail-on LEVEL] [-q] [--baseline OLD.json [--fail-on-new LEVEL]]`
-import { builtinRules } from "../../rules/index";
+// `tracelint check PATH… [--config F] [--format json|md|html] [-o FILE] [--fail-on LEVEL] [-q] [--baseline OLD.json [--fail-on-new LEVEL]] [--max-spans N]`
 import { getHeapStatistics } from "node:v8";
+import { builtinRules } from "../../rules/index";
 import { checkInputs } from "../pipeline/check";
 import { collectInputs, UsageError } from "./inputs";
 import { loadConfig } from "./config-file";
@@ -89,7 +89,6 @@ export interface CheckArgs extends ReportArgs {
   paths: string[];
   maxSpans?: string;
 }
-
 
 export async function runCheck(args: CheckArgs, io: CliIO): Promise<number> {
   if (args.paths.length === 0) throw new UsageError("check needs at least one PATH (a file, a directory or -)");
