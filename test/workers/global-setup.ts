@@ -2,9 +2,16 @@
 // OpenTelemetry SDK) from the Tempo-compatible server on 127.0.0.1, re-based so that it ended ten
 // minutes before NOW, and hands the URL and NOW to the tests via `inject`.
 import { readdir, readFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
 import type { TestProject } from "vitest/node";
+import { builtinRules } from "../../rules/index";
 import { loadDemoSpans } from "../../scripts/demo";
 import { startTempoServer } from "../../src/cli/tempo-server";
+import { encodeOtlpJson, encodeTracesDataProto } from "../../src/encode/index";
+import { resolveConfig } from "../../src/engine/config";
+import type { Span } from "../../src/model/span";
+import { checkInputs } from "../../src/pipeline/check";
+import { formatPartition } from "../../src/sources/otlp-archive/partitions";
 import { deltaToEndAt, shiftSpans } from "../../src/tempo-server/index";
 
 export const NOW_MS = Date.parse("2026-03-02T10:00:00Z");
@@ -15,6 +22,10 @@ declare module "vitest" {
     nowMs: number;
     /** Tempo's upstream test blocks (AGPL, read in place, never committed here): R2 key → base64 body. */
     upstreamBlocks: Record<string, string>;
+    /** The demo estate as a Collector awss3exporter archive under `archive/`: R2 key → base64 body. */
+    archiveObjects: Record<string, string>;
+    /** `tracelint check` of those objects in Node: `rule service subject category occurrences traces` per finding. */
+    archiveFindings: string[];
   }
 }
 
@@ -44,6 +55,38 @@ async function upstreamBlocks(): Promise<Record<string, string>> {
   return out;
 }
 
+/**
+ * The demo estate (real SDK spans) uploaded the way the awss3exporter does: per minute partition
+ * (UTC) of the span's end and per service, one object each, alternately OTLP/JSON (every other one
+ * gzip'd) and protobuf. A trace's spans land in several objects, which every run must combine.
+ */
+async function archive(spans: readonly Span[]): Promise<{ objects: Record<string, string>; findings: string[] }> {
+  const groups = new Map<string, Span[]>();
+  for (const span of spans) {
+    const minute = new Date(Math.floor(Number(span.endTimeUnixNano / 1_000_000n) / 60_000) * 60_000);
+    const key = `${formatPartition("year=%Y/month=%m/day=%d/hour=%H/minute=%M", minute, "UTC")}\u0000${span.service}`;
+    const list = groups.get(key);
+    if (list) list.push(span);
+    else groups.set(key, [span]);
+  }
+  const objects: Record<string, Uint8Array> = {};
+  [...groups].forEach(([key, list], i) => {
+    const [partition, service] = key.split("\u0000");
+    const name = `archive/${partition}/traces_${service}_${i}`;
+    if (i % 2 === 1) objects[`${name}.binpb`] = encodeTracesDataProto(list);
+    else if (i % 4 === 0) objects[`${name}.json.gz`] = gzipSync(encodeOtlpJson(list));
+    else objects[`${name}.json`] = new TextEncoder().encode(encodeOtlpJson(list));
+  });
+  const report = await checkInputs(
+    Object.entries(objects).map(([name, body]) => ({ name, read: async () => body })),
+    resolveConfig({}, builtinRules),
+  );
+  return {
+    objects: Object.fromEntries(Object.entries(objects).map(([key, body]) => [key, Buffer.from(body).toString("base64")])),
+    findings: report.findings.map((f) => `${f.ruleId} ${f.service} ${f.subject ?? "-"} ${f.category ?? "-"} ${f.occurrences} ${f.traceCount}`),
+  };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const recorded = await loadDemoSpans();
   const spans = shiftSpans(recorded, deltaToEndAt(recorded, BigInt(NOW_MS - 10 * 60_000) * 1_000_000n));
@@ -51,5 +94,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("tempoUrl", server.url);
   project.provide("nowMs", NOW_MS);
   project.provide("upstreamBlocks", await upstreamBlocks());
+  const { objects, findings } = await archive(spans);
+  project.provide("archiveObjects", objects);
+  project.provide("archiveFindings", findings);
   return () => server.close();
 }

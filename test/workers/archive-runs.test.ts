@@ -1,0 +1,68 @@
+// Scheduled audits of a Collector awss3exporter archive, inside workerd: the TRACES R2 binding holds
+// the demo estate (real SDK spans) uploaded per minute and per service, as OTLP/JSON (some gzip'd) and
+// protobuf objects (global-setup.ts), so traces are spread over several objects. The inline run must
+// find exactly what `tracelint check` finds on the same objects in Node, and the fanned-out run
+// (hash-slot partitions: every batch reads every object, keeping its slot's spans) the same again.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import type { Env } from "../../functions/platform";
+import type { ObjectStorageSource, Report } from "../../src/report/schema";
+import type { QueueMessage, RunPlan } from "../../src/runs/types";
+import { deliver, latestRun, r2Json, recordingQueue, reportOf, runScheduled, testEnv } from "./support";
+
+async function seedArchive(): Promise<string[]> {
+  const traces = (env as unknown as Env).TRACES!;
+  const objects = inject("archiveObjects");
+  for (const [key, base64] of Object.entries(objects)) await traces.put(key, Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+  return Object.keys(objects).sort();
+}
+
+function archiveAudit(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    cron: "*/30 * * * *",
+    source: { kind: "otlp-archive", bucket: "s3://otel-archive/archive", binding: "TRACES", timeZone: "UTC", since: "1h", ingestionDelay: "5m" },
+    ...extra,
+  };
+}
+
+const fingerprints = (report: Report) =>
+  report.findings.map((f) => `${f.ruleId} ${f.service} ${f.subject ?? "-"} ${f.category ?? "-"} ${f.occurrences} ${f.traceCount}`);
+
+describe("scheduled audit of an OTLP archive through the TRACES binding", () => {
+  it("runs inline: every object read once, traces combined across objects, the findings of tracelint check", async () => {
+    const keys = await seedArchive();
+    await runScheduled(testEnv([archiveAudit("archive-inline")], { AUDIT_QUEUE: undefined }), "*/30 * * * *");
+    const record = await latestRun("archive-inline");
+    expect(record).toMatchObject({ state: "done", mode: "inline", requested: keys.length });
+    const report = await reportOf(record);
+    // The demo estate: 42 traces, 208 spans, with its orphans, gaps and leaks.
+    expect(report.summary).toMatchObject({ traces: 42, spans: 208, files: keys.length, inputErrors: [] });
+    expect(fingerprints(report)).toEqual(inject("archiveFindings"));
+    expect(report.findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(["orphan-span", "propagation-gap", "pii-in-attributes"]));
+    const source = report.source as ObjectStorageSource;
+    expect(source).toMatchObject({ kind: "otlp-archive", location: "s3://otel-archive/archive", objectsRead: keys.length, objectsFailed: 0, failures: [] });
+    expect(source.objects.map((o) => [o.key, o.status, o.requests])).toEqual(keys.map((key) => [key, "read", 1]));
+  });
+
+  it("fanned out over hash slots gives the same findings and summary; each batch reads every object", async () => {
+    const keys = await seedArchive();
+    const queue = recordingQueue();
+    const e = testEnv([archiveAudit("archive-fan", { fanOut: { inlineMaxTraces: 0, batchSize: Math.ceil(keys.length / 3) } })], { AUDIT_QUEUE: queue as never });
+    await runScheduled(e, "*/30 * * * *");
+    const messages = queue.sent as Extract<QueueMessage, { kind: "partition" }>[];
+    expect(messages.map((m) => [m.kind, m.batchId])).toEqual([["partition", "b00001"], ["partition", "b00002"], ["partition", "b00003"]]);
+    const plan = (await r2Json<RunPlan>(`runs/${messages[0]!.runId}/plan.json`))!;
+    expect(Object.values(plan.objects!.partitions)).toEqual([0, 1, 2].map((slot) => ({ after: null, upTo: null, slot, slots: 3 })));
+    for (const m of messages) expect((await deliver(e, [m])).explicitAcks).toHaveLength(1);
+    const record = await latestRun("archive-fan");
+    expect(record).toMatchObject({ state: "done", mode: "fan-out", batches: { total: 3, done: 3 } });
+    const report = await reportOf(record);
+    expect(report.summary).toMatchObject({ traces: 42, spans: 208, files: keys.length, inputErrors: [] });
+    expect(fingerprints(report)).toEqual(inject("archiveFindings"));
+    // Not sorted by trace ID: every batch read every object once (docs/deploy-cloudflare.md).
+    const source = report.source as ObjectStorageSource;
+    expect(source.objects.map((o) => [o.key, o.status, o.requests])).toEqual(keys.map((key) => [key, "read", 3]));
+  });
+});
