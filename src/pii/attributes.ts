@@ -64,8 +64,8 @@ interface KeyFacts {
   /**
    * Memoised scans of recent values: a direct-mapped table (slot by `memoSlot`; a value whose slot
    * is taken replaces it), allocated at the first miss. Cheaper than a Map: no hash of the whole
-   * string, and a repeated value is mostly the same string object (the decoders hand out one per
-   * repeated short string), so the check is a pointer compare.
+   * string, and a repeated value is often the same string object (the protobuf decoder hands out
+   * one per repeated short string), so the check is a pointer compare.
    */
   memoValues: (string | undefined)[] | undefined;
   memoFound: (readonly Found[])[] | undefined;
@@ -93,9 +93,9 @@ const NO_HITS: PiiHit[] = [];
 /**
  * Scan results kept per scanner (see src/engine/memo.ts for the policy): keys' facts and their memo
  * slots (MEMO_SLOTS per memoised key), up to this many entries in all; past the cap every memo is
- * cleared (and keys get a new probation). Free texts (span names, …) have a memo of their own, as
- * large. A scan is a pure function of (prefix, key, value) for a given config, so memoised and fresh
- * scans give identical hits.
+ * cleared (and keys get a new probation). Free texts (span names, …) have a memo of their own, of
+ * TEXT_MEMO_ENTRIES. A scan is a pure function of (prefix, key, value) for a given config, so
+ * memoised and fresh scans give identical hits.
  */
 const SCAN_MEMO_ENTRIES = 50_000;
 const TEXT_MEMO_ENTRIES = 20_000;
@@ -135,7 +135,7 @@ export class PiiScanner {
   scanText(subject: string, text: string, hits: PiiHit[]): void {
     // Strings this short cannot hold any detected value (findPii's own limit): skip the memo too.
     if (text.length < MIN_SCAN_LENGTH) return;
-    // Span names repeat from span to span (the decoders hand back one string per repeated name).
+    // Span names repeat from span to span, and neighbouring spans often share theirs.
     let found: readonly Found[];
     if (text === this.#lastText && subject === this.#lastTextSubject) found = this.#lastTextFound;
     else {
