@@ -10,12 +10,12 @@ import { decodeInput, DecodeError } from "../decode/index";
 import { Trace } from "../model/trace";
 import type { ObjectStorageSource, Report } from "../report/schema";
 import { MeteredObjectStore } from "../storage/metered";
-import { analyseBlockSet } from "./block-set";
 import type { ObjectStore } from "../storage/object-store";
 import { discoverBlocks, type TimeWindow } from "../sources/blocks/discovery";
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
 import { overlapsWindow } from "../sources/tempo/time";
+import { analyseBlockSet } from "./block-set";
 
 /** Objects listed one by one in the report; past this only the totals grow. */
 const MAX_LISTED_OBJECTS = 1_000;

@@ -5,10 +5,10 @@
 // An inline run is the same code with one partition covering every trace ID.
 import type { Analyzer } from "../engine/analyzer";
 import { TraceAssembler } from "../engine/assemble";
-import { analyseBlockSet } from "../pipeline/block-set";
 import { TraceBatcher } from "../engine/batch";
 import type { BlocksSourceConfig, ObjectSourceConfig, OtlpArchiveSourceConfig } from "../config/deployment";
 import { decodeInput, DecodeError } from "../decode/index";
+import { analyseBlockSet } from "../pipeline/block-set";
 import { traceIdFromBytes } from "../model/ids";
 import type { ObjectStorageSource } from "../report/schema";
 import { discoverBlocks, type DiscoveredBlock } from "../sources/blocks/discovery";
