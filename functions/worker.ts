@@ -4,7 +4,7 @@
 import { createApp } from "../src/app/app";
 import type { AppServices } from "../src/app/services";
 import { auditsForCron, findAudit, parseDeploymentConfig, type DeploymentConfig } from "../src/config/deployment";
-import { createRun, executeRun, failRun, processBatch, type RunDeps } from "../src/runs/runner";
+import { createRun, executeRun, failRun, processBatch, processShuffle, type RunDeps } from "../src/runs/runner";
 import { RunStore } from "../src/runs/run-store";
 import type { QueueMessage } from "../src/runs/types";
 import { R2BindingObjectStore, type R2BucketLike } from "../src/storage/r2-binding";
@@ -144,7 +144,7 @@ function isQueueMessage(body: unknown): body is QueueMessage {
   if (typeof m !== "object" || m === null || m.v !== 1 || typeof m.runId !== "string") return false;
   if (m.kind === "start") return true;
   if (m.kind === "batch") return typeof m.batchId === "string" && Array.isArray(m.candidates);
-  return m.kind === "partition" && typeof m.batchId === "string";
+  return (m.kind === "partition" || m.kind === "shuffle") && typeof m.batchId === "string";
 }
 
 async function handleMessage(body: QueueMessage, env: Env, deadLettered: boolean): Promise<void> {
@@ -177,7 +177,8 @@ async function handleMessage(body: QueueMessage, env: Env, deadLettered: boolean
     await executeRun(deps, audit, body.runId);
     return;
   }
-  await processBatch(deps, body);
+  if (body.kind === "shuffle") await processShuffle(deps, body);
+  else await processBatch(deps, body);
 }
 
 async function queue(batch: MessageBatchLike<unknown>, env: Env, _ctx: ExecutionContextLike): Promise<void> {

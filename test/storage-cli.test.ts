@@ -2,6 +2,7 @@
 // S3 settings from the environment (AWS_ENDPOINT_URL_S3) and from flags.
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ObjectNotFoundError } from "../src/storage/object-store";
 import { seedFromFolder, startS3rver, type RunningS3 } from "./support/s3rver";
 import { runCli } from "./support/cli";
 
@@ -57,5 +58,16 @@ describe("tracelint audit --blocks", () => {
     const run = await runCli(["audit", "--blocks", "s3://no-such-bucket", "--tenant", "t", "--s3-path-style"], env());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot read s3:\/\/no-such-bucket: NoSuchBucket/);
+  });
+});
+
+describe("S3ObjectStore on s3rver", () => {
+  it("deletes an object, and a missing one without an error (run clean-up relies on both)", async () => {
+    const store = s3.store("tempo");
+    await store.put("scratch/a.bin", Uint8Array.of(1, 2, 3));
+    expect([...(await store.get("scratch/a.bin")).body]).toEqual([1, 2, 3]);
+    await store.delete("scratch/a.bin");
+    await expect(store.get("scratch/a.bin")).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(store.delete("scratch/a.bin")).resolves.toBeUndefined();
   });
 });

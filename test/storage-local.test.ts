@@ -103,6 +103,14 @@ describe("FsObjectStore ranged reads", () => {
     await expect(store.getRange("ranges/missing.bin", 0, 1)).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
+  it("deletes an object, and a missing one without an error", async () => {
+    const store = new FsObjectStore(dir);
+    await store.put("scratch/a.bin", Uint8Array.of(1, 2, 3));
+    await store.delete("scratch/a.bin");
+    await expect(store.get("scratch/a.bin")).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(store.delete("scratch/a.bin")).resolves.toBeUndefined();
+  });
+
   it("lists a prefix from its own directory, keys relative to the root", async () => {
     const store = new FsObjectStore(dir);
     const keys: string[] = [];

@@ -2,7 +2,7 @@
 // DIR` / `--otlp-archive DIR` (Tempo's `local` storage backend, or a bucket copied to disk). Keys
 // are relative paths. Writes go to a temporary file and are renamed into place, so a reader never
 // sees half a report.
-import { open, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "../storage/object-store";
 import { ensureDirectory } from "./io";
@@ -91,6 +91,10 @@ export class FsObjectStore implements ObjectStore {
     } finally {
       await file.close();
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true });
   }
 
   async put(key: string, body: Uint8Array, _options: PutOptions = {}): Promise<void> {

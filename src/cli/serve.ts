@@ -75,6 +75,9 @@ class PrefixedStore implements ObjectStore {
   put(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
     return this.inner.put(this.#key(key), body, options);
   }
+  async delete(key: string): Promise<void> {
+    await this.inner.delete?.(this.#key(key));
+  }
 }
 
 export function reportStore(location: string, env: Record<string, string | undefined>, pathStyle = false): ObjectStore {

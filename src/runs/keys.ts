@@ -13,6 +13,20 @@ export function runPartKey(runId: string, batchId: string): string {
   return `runs/${runId}/parts/${batchId}.json`;
 }
 
+/** The spans a shuffle batch wrote for one partition batch (OTLP protobuf). */
+export function shuffleSpansKey(runId: string, partitionBatchId: string, shuffleBatchId: string): string {
+  return `${shuffleSpansPrefix(runId, partitionBatchId)}${shuffleBatchId}.pb`;
+}
+
+export function shuffleSpansPrefix(runId: string, partitionBatchId: string): string {
+  return `runs/${runId}/shuffle/${partitionBatchId}/`;
+}
+
+/** What a shuffle batch read (objects, failures, decode problems), for the report's source section. */
+export function shufflePartKey(runId: string, shuffleBatchId: string): string {
+  return `runs/${runId}/shuffle-parts/${shuffleBatchId}.json`;
+}
+
 /** `reports/<audit>/<yyyy>/<mm>/<dd>/<runId>` (add `.json`, `.md`, `.html`). */
 export function reportBase(audit: string, runId: string, scheduledTime: Date): string {
   const y = scheduledTime.getUTCFullYear();

@@ -26,6 +26,7 @@ import { RunStore } from "./run-store";
 import { analysePartition, objectSection, objectWindow, planArchive, planBlocks } from "./objects";
 import { releaseStore, s3TraceStore, TraceStoreConfigError, type TraceStoreFor } from "./object-stores";
 import { WHOLE_ID_SPACE } from "./partition";
+import { analyseShuffled, planShuffle, removeShuffleFiles, shuffleCounterId, shuffleObjects, shuffleReads } from "./shuffle";
 import { addCounts, analyseCandidates, auditWindow, discoverTempo, emptyCounts, splitBatches, tempoAuth, tempoClient, tempoSection } from "./tempo";
 import type { ObjectPartResult, ObjectPlan, QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
 
@@ -188,6 +189,16 @@ async function executeObjectRun(deps: RunDeps, audit: AuditConfig, source: Objec
       batches: ids.map((id) => ({ id, size: perBatch })),
       startedAtMs,
     };
+    if (ids.length > 1 && source.kind === "otlp-archive") {
+      // Each object read once: shuffle batches first, then the partition batches (shuffle.ts).
+      objects.shuffle = planShuffle(objects.archiveObjects.length, audit.fanOut.batchSize);
+      await deps.store.putPlan(plan);
+      const shuffleIds = Object.keys(objects.shuffle);
+      await deps.counter.start(shuffleCounterId(runId), shuffleIds);
+      await startFanOut(deps, plan, planned.estimatedTraces, shuffleIds.map((batchId) => ({ v: 1, kind: "shuffle", runId, batchId })));
+      deps.log("info", `run ${runId} (audit ${audit.name}): ${objects.archiveObjects.length} archive objects, shuffled by ${shuffleIds.length} batches into ${ids.length} trace-ID partitions`);
+      return await deps.store.getRun(runId);
+    }
     await deps.store.putPlan(plan);
     if (ids.length > 1) {
       await startFanOut(deps, plan, planned.estimatedTraces, ids.map((batchId) => ({ v: 1, kind: "partition", runId, batchId })));
@@ -264,12 +275,16 @@ export async function processBatch(deps: RunDeps, message: Extract<QueueMessage,
       deps.log("warn", `run ${runId}: batch ${batchId} is not a planned object partition; dropped`);
       return "orphaned";
     }
-    const store = traceStoreOf(deps, source);
     let objects: ObjectPartResult;
-    try {
-      objects = await analysePartition(store, source, plan.objects, windowOf(plan), partition, analyzer);
-    } finally {
-      releaseStore(store);
+    if (plan.objects.shuffle) {
+      objects = await analyseShuffled(deps.store, runId, batchId, windowOf(plan), analyzer);
+    } else {
+      const store = traceStoreOf(deps, source);
+      try {
+        objects = await analysePartition(store, source, plan.objects, windowOf(plan), partition, analyzer);
+      } finally {
+        releaseStore(store);
+      }
     }
     // Stored before counting: a crash in between re-delivers the batch, which rewrites the same key.
     await deps.store.putPart({ version: 1, runId, batchId, snapshot: analyzer.snapshot(), counts: emptyCounts(), failures: [], objects });
@@ -313,13 +328,55 @@ export async function finalizeRun(deps: RunDeps, plan: RunPlan): Promise<RunReco
     const client = tempoClient(source, deps.secrets, deps.fetch);
     report.source = tempoSection(plan, client, tempoAuth(source, deps.secrets), counts, failures, deps.now().getTime());
   } else {
+    if (plan.objects!.shuffle) objectParts.push(...(await shuffleReads(deps.store, plan.runId, plan.objects!)));
     const section = objectSection(source, plan.objects!, plan.window, objectParts, analyzer);
     report = analyzer.finish(deps.now());
     report.source = section;
   }
   const record = await publishRun(deps, plan, report, (r) => void (r.batches = { total: plan.batches.length, done: plan.batches.length }));
   await deps.counter.finalized(plan.runId);
+  if (plan.objects?.shuffle) {
+    // Best effort: the report is out; leftover files only cost storage (and are logged).
+    try {
+      await removeShuffleFiles(deps.store, plan.runId);
+    } catch (error) {
+      deps.log("warn", `run ${plan.runId}: could not remove its shuffle files: ${(error as Error).message}`);
+    }
+  }
   return record;
+}
+
+/**
+ * Handles one shuffle message of an archive run: reads the batch's objects and writes each
+ * partition's spans. The last shuffle batch counted enqueues the partition batches. Throws only for
+ * transient problems (storage, counter), so that the queue retries the message.
+ */
+export async function processShuffle(deps: RunDeps, message: Extract<QueueMessage, { kind: "shuffle" }>): Promise<BatchOutcome> {
+  const { runId, batchId } = message;
+  const counterId = shuffleCounterId(runId);
+  if (await deps.counter.isCompleted(counterId, batchId)) {
+    deps.log("info", `run ${runId}: shuffle batch ${batchId} was already counted; re-delivery ignored`);
+    return "duplicate";
+  }
+  const plan = await deps.store.getPlan(runId);
+  const source = plan?.audit.source;
+  if (!plan || !plan.objects?.shuffle?.[batchId] || source?.kind !== "otlp-archive") {
+    deps.log("warn", `run ${runId}: shuffle batch ${batchId} is not in a plan; dropped`);
+    return "orphaned";
+  }
+  const store = traceStoreOf(deps, source);
+  try {
+    await shuffleObjects(store, deps.store, plan, batchId);
+  } finally {
+    releaseStore(store);
+  }
+  const result = await deps.counter.complete(counterId, batchId);
+  if (!result.counted && !result.finalize) return "duplicate";
+  if (!result.finalize) return "processed";
+  await deps.enqueue!(plan.batches.map((b) => ({ v: 1, kind: "partition", runId, batchId: b.id })));
+  await deps.counter.finalized(counterId);
+  deps.log("info", `run ${runId}: shuffled; ${plan.batches.length} partition batches enqueued`);
+  return "processed";
 }
 
 function windowOf(plan: RunPlan): { start: Date; end: Date } {

@@ -103,6 +103,12 @@ export interface ObjectPlan {
   listRequests: number;
   /** Problems found while planning (unreadable meta, index), recorded once in the report. */
   problems: { key: string; message: string }[];
+  /**
+   * Archives fanned out: shuffle batch ID → the range of `archiveObjects` it reads. Each object is
+   * read once, by its shuffle batch, which writes every partition's spans to the run's shuffle
+   * files; the partition batches then read only those (see shuffle.ts).
+   */
+  shuffle?: Record<string, { first: number; count: number }>;
 }
 
 /** What one batch read from object storage; merged per key across batches. */
@@ -141,7 +147,9 @@ export type QueueMessage =
   /** Analyse these traces and store the partial state. */
   | { v: 1; kind: "batch"; runId: string; batchId: string; candidates: CandidateRef[] }
   /** Read the planned objects and analyse the traces of this batch's trace-ID partition (in plan.json). */
-  | { v: 1; kind: "partition"; runId: string; batchId: string };
+  | { v: 1; kind: "partition"; runId: string; batchId: string }
+  /** Read this batch's range of archive objects and write each partition's spans to the shuffle files. */
+  | { v: 1; kind: "shuffle"; runId: string; batchId: string };
 
 export interface IndexEntry {
   runId: string;

@@ -66,6 +66,10 @@ export class MeteredObjectStore implements ObjectStore {
     return this.#inner.put(key, body, options);
   }
 
+  async delete(key: string): Promise<void> {
+    await this.#inner.delete?.(key);
+  }
+
   async head(key: string): Promise<ObjectInfo | undefined> {
     return this.#inner.head?.(key);
   }

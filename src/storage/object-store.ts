@@ -46,6 +46,8 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array, options?: PutOptions): Promise<void>;
   /** Size and metadata without the body; undefined when the key does not exist. */
   head?(key: string): Promise<ObjectInfo | undefined>;
+  /** Removes the object; no error when it does not exist. */
+  delete?(key: string): Promise<void>;
 }
 
 export class ObjectNotFoundError extends Error {

@@ -29,6 +29,7 @@ export interface R2BucketLike {
   get(key: string, options?: { range?: { offset: number; length: number } }): Promise<R2ObjectBodyLike | null>;
   head(key: string): Promise<R2ObjectLike | null>;
   put(key: string, value: ArrayBuffer | Uint8Array, options?: { httpMetadata?: R2HttpMetadataLike }): Promise<unknown>;
+  delete(keys: string | string[]): Promise<void>;
 }
 
 export class R2BindingObjectStore implements ObjectStore {
@@ -83,6 +84,10 @@ export class R2BindingObjectStore implements ObjectStore {
       ...(options.contentEncoding ? { contentEncoding: options.contentEncoding } : {}),
     };
     await this.#bucket.put(key, body, Object.keys(httpMetadata).length > 0 ? { httpMetadata } : {});
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#bucket.delete(key);
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

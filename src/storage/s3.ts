@@ -4,6 +4,7 @@
 // S3-compatible stores need them. No Node-only imports here: in workerd the SDK needs the
 // `@aws-sdk/xml-builder` alias (docs/object-storage.md).
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -135,6 +136,10 @@ export class S3ObjectStore implements ObjectStore {
         ...(options.contentEncoding ? { ContentEncoding: options.contentEncoding } : {}),
       }),
     );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

@@ -1,15 +1,20 @@
 // Scheduled audits of a Collector awss3exporter archive, inside workerd: the TRACES R2 binding holds
 // the demo estate (real SDK spans) uploaded per minute and per service, as OTLP/JSON (some gzip'd) and
 // protobuf objects (global-setup.ts), so traces are spread over several objects. The inline run must
-// find exactly what `tracelint check` finds on the same objects in Node, and the fanned-out run
-// (hash-slot partitions: every batch reads every object, keeping its slot's spans) the same again.
+// find exactly what `tracelint check` finds on the same objects in Node, and the fanned-out run the
+// same again: shuffle batches read each object once and write every hash-slot partition's spans to
+// the run's shuffle files, then the partition batches analyse their own traces whole.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { Env } from "../../functions/platform";
 import type { ObjectStorageSource, Report } from "../../src/report/schema";
 import type { QueueMessage, RunPlan } from "../../src/runs/types";
-import { deliver, latestRun, r2Json, recordingQueue, reportOf, runScheduled, testEnv } from "./support";
+import { bucket, deliver, latestRun, r2Json, recordingQueue, reportOf, runScheduled, testEnv } from "./support";
+
+async function listKeys(prefix: string): Promise<string[]> {
+  return (await bucket().list({ prefix })).objects.map((o) => o.key);
+}
 
 async function seedArchive(): Promise<string[]> {
   const traces = (env as unknown as Env).TRACES!;
@@ -46,23 +51,38 @@ describe("scheduled audit of an OTLP archive through the TRACES binding", () => 
     expect(source.objects.map((o) => [o.key, o.status, o.requests])).toEqual(keys.map((key) => [key, "read", 1]));
   });
 
-  it("fanned out over hash slots gives the same findings and summary; each batch reads every object", async () => {
+  it("fanned out: shuffle batches read each object once, partition batches analyse their traces whole, same findings", async () => {
     const keys = await seedArchive();
     const queue = recordingQueue();
     const e = testEnv([archiveAudit("archive-fan", { fanOut: { inlineMaxTraces: 0, batchSize: Math.ceil(keys.length / 3) } })], { AUDIT_QUEUE: queue as never });
     await runScheduled(e, "*/30 * * * *");
-    const messages = queue.sent as Extract<QueueMessage, { kind: "partition" }>[];
-    expect(messages.map((m) => [m.kind, m.batchId])).toEqual([["partition", "b00001"], ["partition", "b00002"], ["partition", "b00003"]]);
-    const plan = (await r2Json<RunPlan>(`runs/${messages[0]!.runId}/plan.json`))!;
+    // 85 objects, 29 per batch: three shuffle batches, then three hash-slot partitions.
+    const shuffles = queue.sent.splice(0) as Extract<QueueMessage, { kind: "shuffle" }>[];
+    expect(shuffles.map((m) => [m.kind, m.batchId])).toEqual([["shuffle", "s00001"], ["shuffle", "s00002"], ["shuffle", "s00003"]]);
+    const runId = shuffles[0]!.runId;
+    const plan = (await r2Json<RunPlan>(`runs/${runId}/plan.json`))!;
     expect(Object.values(plan.objects!.partitions)).toEqual([0, 1, 2].map((slot) => ({ after: null, upTo: null, slot, slots: 3 })));
-    for (const m of messages) expect((await deliver(e, [m])).explicitAcks).toHaveLength(1);
+    expect(plan.objects!.shuffle).toEqual({ s00001: { first: 0, count: 29 }, s00002: { first: 29, count: 29 }, s00003: { first: 58, count: 27 } });
+    // Shuffle batches in any order; a re-delivery changes nothing. Only the last one enqueues the partitions.
+    for (const m of [shuffles[2]!, shuffles[0]!]) expect((await deliver(e, [m])).explicitAcks).toHaveLength(1);
+    expect(queue.sent).toEqual([]);
+    await deliver(e, [shuffles[0]!]);
+    await deliver(e, [shuffles[1]!]);
+    const partitions = queue.sent.splice(0) as Extract<QueueMessage, { kind: "partition" }>[];
+    expect(partitions.map((m) => [m.kind, m.batchId])).toEqual([["partition", "b00001"], ["partition", "b00002"], ["partition", "b00003"]]);
+    const shuffled = await listKeys(`runs/${runId}/shuffle/`);
+    expect(shuffled.length).toBeGreaterThan(3); // per partition, one file from each shuffle batch that had its spans
+    for (const m of partitions) expect((await deliver(e, [m])).explicitAcks).toHaveLength(1);
     const record = await latestRun("archive-fan");
     expect(record).toMatchObject({ state: "done", mode: "fan-out", batches: { total: 3, done: 3 } });
     const report = await reportOf(record);
     expect(report.summary).toMatchObject({ traces: 42, spans: 208, files: keys.length, inputErrors: [] });
     expect(fingerprints(report)).toEqual(inject("archiveFindings"));
-    // Not sorted by trace ID: every batch read every object once (docs/deploy-cloudflare.md).
+    // Every object read exactly once, by its shuffle batch; the shuffle files are gone after the merge.
     const source = report.source as ObjectStorageSource;
-    expect(source.objects.map((o) => [o.key, o.status, o.requests])).toEqual(keys.map((key) => [key, "read", 3]));
+    expect(source).toMatchObject({ kind: "otlp-archive", objectsRead: keys.length, objectsFailed: 0, failures: [] });
+    expect(source.objects.map((o) => [o.key, o.status, o.requests])).toEqual(keys.map((key) => [key, "read", 1]));
+    expect(await listKeys(`runs/${runId}/shuffle/`)).toEqual([]);
+    expect(await listKeys(`runs/${runId}/shuffle-parts/`)).toEqual([]);
   });
 });
