@@ -253,15 +253,32 @@ async function publishRun(deps: RunDeps, plan: RunPlan, report: Report, extra: (
 export type BatchOutcome = "processed" | "duplicate" | "finalized" | "orphaned";
 
 /**
+ * A message for a batch already counted. Its work is not redone; but if its consumer was elected
+ * to finish the run and failed (the message was retried), or another finisher's lease expired, the
+ * ledger elects this delivery and `finish` runs again: a failed merge is retried, not lost.
+ */
+async function redelivered(deps: RunDeps, counterId: string, batchId: string, what: string, finish: () => Promise<void>): Promise<BatchOutcome> {
+  const result = await deps.counter.complete(counterId, batchId);
+  if (!result.finalize) {
+    deps.log("info", `run ${counterId}: ${what} ${batchId} was already counted; re-delivery ignored`);
+    return "duplicate";
+  }
+  deps.log("info", `run ${counterId}: ${what} ${batchId} re-delivered after its finishing step failed; finishing again`);
+  await finish();
+  return "finalized";
+}
+
+/**
  * Handles one batch message. Throws only for transient problems (storage, counter), so that the
  * queue retries the message; Tempo failures of single traces are part of the batch's result.
  */
 export async function processBatch(deps: RunDeps, message: Extract<QueueMessage, { kind: "batch" | "partition" }>): Promise<BatchOutcome> {
   const { runId, batchId } = message;
-  if (await deps.counter.isCompleted(runId, batchId)) {
-    deps.log("info", `run ${runId}: batch ${batchId} was already counted; re-delivery ignored`);
-    return "duplicate";
-  }
+  if (await deps.counter.isCompleted(runId, batchId)) return redelivered(deps, runId, batchId, "batch", async () => {
+    const plan = await deps.store.getPlan(runId);
+    if (!plan) throw new Error(`run ${runId}: the plan is gone, the merge cannot be retried`);
+    await finalizeRun(deps, plan);
+  });
   const plan = await deps.store.getPlan(runId);
   if (!plan) {
     deps.log("warn", `run ${runId}: batch ${batchId} has no plan (run deleted?); dropped`);
@@ -354,16 +371,13 @@ export async function finalizeRun(deps: RunDeps, plan: RunPlan): Promise<RunReco
 export async function processShuffle(deps: RunDeps, message: Extract<QueueMessage, { kind: "shuffle" }>): Promise<BatchOutcome> {
   const { runId, batchId } = message;
   const counterId = shuffleCounterId(runId);
-  if (await deps.counter.isCompleted(counterId, batchId)) {
-    deps.log("info", `run ${runId}: shuffle batch ${batchId} was already counted; re-delivery ignored`);
-    return "duplicate";
-  }
   const plan = await deps.store.getPlan(runId);
   const source = plan?.audit.source;
   if (!plan || !plan.objects?.shuffle?.[batchId] || source?.kind !== "otlp-archive") {
     deps.log("warn", `run ${runId}: shuffle batch ${batchId} is not in a plan; dropped`);
     return "orphaned";
   }
+  if (await deps.counter.isCompleted(counterId, batchId)) return redelivered(deps, counterId, batchId, "shuffle batch", () => enqueuePartitions(deps, plan));
   const store = traceStoreOf(deps, source);
   try {
     await shuffleObjects(store, deps.store, plan, batchId);
@@ -373,10 +387,15 @@ export async function processShuffle(deps: RunDeps, message: Extract<QueueMessag
   const result = await deps.counter.complete(counterId, batchId);
   if (!result.counted && !result.finalize) return "duplicate";
   if (!result.finalize) return "processed";
-  await deps.enqueue!(plan.batches.map((b) => ({ v: 1, kind: "partition", runId, batchId: b.id })));
-  await deps.counter.finalized(counterId);
-  deps.log("info", `run ${runId}: shuffled; ${plan.batches.length} partition batches enqueued`);
+  await enqueuePartitions(deps, plan);
   return "processed";
+}
+
+/** The shuffle is complete: the partition batches may run. Marks the shuffle ledger finished. */
+async function enqueuePartitions(deps: RunDeps, plan: RunPlan): Promise<void> {
+  await deps.enqueue!(plan.batches.map((b) => ({ v: 1, kind: "partition", runId: plan.runId, batchId: b.id })));
+  await deps.counter.finalized(shuffleCounterId(plan.runId));
+  deps.log("info", `run ${plan.runId}: shuffled; ${plan.batches.length} partition batches enqueued`);
 }
 
 function windowOf(plan: RunPlan): { start: Date; end: Date } {
