@@ -13,9 +13,9 @@ export function runPartKey(runId: string, batchId: string): string {
   return `runs/${runId}/parts/${batchId}.json`;
 }
 
-/** The spans a shuffle batch wrote for one partition batch (OTLP protobuf). */
-export function shuffleSpansKey(runId: string, partitionBatchId: string, shuffleBatchId: string): string {
-  return `${shuffleSpansPrefix(runId, partitionBatchId)}${shuffleBatchId}.pb`;
+/** Spans a shuffle batch wrote for one partition batch (OTLP protobuf); `chunk` is `<shuffle batch>-<n>`. */
+export function shuffleSpansKey(runId: string, partitionBatchId: string, chunk: string): string {
+  return `${shuffleSpansPrefix(runId, partitionBatchId)}${chunk}.pb`;
 }
 
 export function shuffleSpansPrefix(runId: string, partitionBatchId: string): string {

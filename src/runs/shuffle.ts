@@ -1,7 +1,7 @@
 // Archive fan-out with each object read once. Archive objects are not sorted by trace ID, so a
 // partition batch on its own would have to read every object to find its traces. Instead, shuffle
 // batches each read a range of the planned objects and write, per partition batch, that batch's
-// spans as one OTLP protobuf object under the run (`runs/<runId>/shuffle/<partition>/<shuffle>.pb`);
+// spans as OTLP protobuf objects under the run (`runs/<runId>/shuffle/<partition>/<shuffle>-<n>.pb`);
 // when the last shuffle batch is counted, the partition batches are enqueued and read only their
 // own files. Queues and R2 do the distribution; the files are removed once the report is published.
 import type { Analyzer } from "../engine/analyzer";
@@ -17,6 +17,9 @@ import { shufflePartKey, shuffleSpansKey, shuffleSpansPrefix } from "./keys";
 import { hashSlot } from "./partition";
 import type { RunStore } from "./run-store";
 import type { ObjectPartResult, ObjectPlan, RunPlan } from "./types";
+
+/** Decoded spans a shuffle batch holds before it writes them out (and the chunk files they make). */
+export const SHUFFLE_CHUNK_SPANS = 20_000;
 
 /** The run counter that counts shuffle batches (a second ledger next to the partition batches'). */
 export function shuffleCounterId(runId: string): string {
@@ -42,7 +45,13 @@ function message(error: unknown): string {
  * (same keys, same content), so a re-delivered batch changes nothing. Returns what was read, which
  * is also stored for the report's `source` section.
  */
-export async function shuffleObjects(traceStore: ObjectStore, runs: RunStore, plan: RunPlan, shuffleBatchId: string): Promise<ObjectPartResult> {
+export async function shuffleObjects(
+  traceStore: ObjectStore,
+  runs: RunStore,
+  plan: RunPlan,
+  shuffleBatchId: string,
+  chunkSpans = SHUFFLE_CHUNK_SPANS,
+): Promise<ObjectPartResult> {
   const objects = plan.objects!;
   const range = objects.shuffle![shuffleBatchId]!;
   const metered = new MeteredObjectStore(traceStore);
@@ -55,6 +64,19 @@ export async function shuffleObjects(traceStore: ObjectStore, runs: RunStore, pl
     slots = p.slots;
   }
   const spansOf = new Map<string, Span[]>();
+  let held = 0;
+  let chunk = 0;
+  // Written in chunks so that memory holds at most about SHUFFLE_CHUNK_SPANS decoded spans (plus
+  // one object's), whatever the batch size. Chunks follow the objects' order: a re-delivered batch
+  // writes the same files.
+  const flush = async () => {
+    chunk++;
+    for (const [batchId, spans] of spansOf) {
+      await runs.objects.put(shuffleSpansKey(plan.runId, batchId, `${shuffleBatchId}-${chunk}`), encodeTracesDataProto(spans), { contentType: "application/x-protobuf" });
+    }
+    spansOf.clear();
+    held = 0;
+  };
   for (const object of objects.archiveObjects.slice(range.first, range.first + range.count)) {
     const read: ObjectPartResult["objects"][number] = { key: object.key, status: "read", bytes: 0, requests: 0 };
     try {
@@ -68,6 +90,7 @@ export async function shuffleObjects(traceStore: ObjectStore, runs: RunStore, pl
         else spansOf.set(batchId, [span]);
       }
       read.spans = decoded.spans.length;
+      held += decoded.spans.length;
     } catch (error) {
       const msg = error instanceof DecodeError ? error.message.replace(`${object.key}: `, "") : `cannot read: ${message(error)}`;
       read.status = "failed";
@@ -78,10 +101,9 @@ export async function shuffleObjects(traceStore: ObjectStore, runs: RunStore, pl
     read.bytes = tally.bytes;
     read.requests = tally.requests;
     part.objects.push(read);
+    if (held >= chunkSpans) await flush();
   }
-  for (const [batchId, spans] of spansOf) {
-    await runs.objects.put(shuffleSpansKey(plan.runId, batchId, shuffleBatchId), encodeTracesDataProto(spans), { contentType: "application/x-protobuf" });
-  }
+  if (held > 0) await flush();
   await runs.putJson(shufflePartKey(plan.runId, shuffleBatchId), part);
   return part;
 }
