@@ -8,6 +8,7 @@ import { TraceAssembler } from "../engine/assemble";
 import { TraceBatcher } from "../engine/batch";
 import type { BlocksSourceConfig, ObjectSourceConfig, OtlpArchiveSourceConfig } from "../config/deployment";
 import { decodeInput, DecodeError } from "../decode/index";
+import type { Span } from "../model/span";
 import { analyseBlockSet } from "../pipeline/block-set";
 import { traceIdFromBytes } from "../model/ids";
 import type { ObjectStorageSource } from "../report/schema";
@@ -21,7 +22,7 @@ import { MeteredObjectStore } from "../storage/metered";
 import { ObjectNotFoundError, type ObjectStore } from "../storage/object-store";
 import { locationPrefix } from "../storage/url";
 import { hashPartitions, inPartition, planPartitions, WHOLE_ID_SPACE, type BoundaryPoint, type TracePartition } from "./partition";
-import type { ObjectPartResult, ObjectPlan, PlannedBlock } from "./types";
+import type { ObjectPartResult, ObjectPlan, PlannedArchiveObject, PlannedBlock } from "./types";
 
 const MAX_LISTED = 1_000;
 const utf8 = new TextDecoder();
@@ -172,31 +173,57 @@ function analyseBlocks(store: ObjectStore, plan: ObjectPlan, source: BlocksSourc
   return analyseBlockSet(new MeteredObjectStore(store), blocks, { window, sample: sampleOf(source), partition }, analyzer);
 }
 
+/**
+ * Reads and decodes one planned archive object through `metered`, and records the read in `part`
+ * (status, bytes, requests; a failure, or decode problems). Returns the read record (for the caller
+ * to set `spans`) and the decoded spans, none when the object could not be read.
+ */
+export async function readArchiveObject(
+  metered: MeteredObjectStore,
+  object: PlannedArchiveObject,
+  part: ObjectPartResult,
+): Promise<{ read: ObjectPartResult["objects"][number]; spans: Span[]; partialReason?: string }> {
+  const read: ObjectPartResult["objects"][number] = { key: object.key, status: "read", bytes: 0, requests: 0 };
+  let spans: Span[] = [];
+  let partialReason: string | undefined;
+  try {
+    const { body } = await metered.get(object.key);
+    const decoded = await decodeInput(body, { name: object.key, ...(object.marshaler === "otlp_proto" ? { contentType: "application/x-protobuf" } : {}) });
+    for (const m of decoded.errors) part.inputErrors.push({ key: object.key, message: m });
+    spans = decoded.spans;
+    partialReason = decoded.partial?.reason;
+  } catch (error) {
+    const msg = error instanceof DecodeError ? error.message.replace(`${object.key}: `, "") : `cannot read: ${message(error)}`;
+    read.status = "failed";
+    read.message = msg;
+    part.failures.push({ key: object.key, message: msg });
+  }
+  const tally = metered.tally(object.key);
+  read.bytes = tally.bytes;
+  read.requests = tally.requests;
+  part.objects.push(read);
+  return { read, spans, ...(partialReason !== undefined ? { partialReason } : {}) };
+}
+
 /** Reads every planned archive object, keeping the spans of the partition's traces. */
 async function analyseArchive(store: ObjectStore, plan: ObjectPlan, window: TimeWindow, partition: TracePartition, analyzer: Analyzer): Promise<ObjectPartResult> {
   const metered = new MeteredObjectStore(store);
   const part = emptyPart();
   const assembler = new TraceAssembler();
+  const everyId = partition.slots === 1 && partition.after === null && partition.upTo === null;
   for (const object of plan.archiveObjects) {
-    const read: ObjectPartResult["objects"][number] = { key: object.key, status: "read", bytes: 0, requests: 0 };
-    try {
-      const { body } = await metered.get(object.key);
-      const decoded = await decodeInput(body, { name: object.key, ...(object.marshaler === "otlp_proto" ? { contentType: "application/x-protobuf" } : {}) });
-      for (const m of decoded.errors) part.inputErrors.push({ key: object.key, message: m });
-      const spans = partition.slots === 1 && partition.after === null && partition.upTo === null ? decoded.spans : decoded.spans.filter((s) => inPartition(s.traceId, partition));
-      assembler.add(spans, decoded.partial?.reason);
-      read.spans = spans.length;
-    } catch (error) {
-      const msg = error instanceof DecodeError ? error.message.replace(`${object.key}: `, "") : `cannot read: ${message(error)}`;
-      read.status = "failed";
-      read.message = msg;
-      part.failures.push({ key: object.key, message: msg });
-    }
-    const tally = metered.tally(object.key);
-    read.bytes = tally.bytes;
-    read.requests = tally.requests;
-    part.objects.push(read);
+    const { read, spans: all, partialReason } = await readArchiveObject(metered, object, part);
+    if (read.status !== "read") continue;
+    const spans = everyId ? all : all.filter((s) => inPartition(s.traceId, partition));
+    assembler.add(spans, partialReason);
+    read.spans = spans.length;
   }
+  analyseAssembled(assembler, window, analyzer, part);
+  return part;
+}
+
+/** Analyses every trace the assembler holds that overlaps the window; counts the others in `part`. */
+export function analyseAssembled(assembler: TraceAssembler, window: TimeWindow, analyzer: Analyzer, part: ObjectPartResult): void {
   const batcher = new TraceBatcher(analyzer);
   for (const trace of assembler.drain()) {
     if (!overlapsWindow(trace.spans, window)) {
@@ -206,7 +233,6 @@ async function analyseArchive(store: ObjectStore, plan: ObjectPlan, window: Time
     batcher.add(trace);
   }
   batcher.flush();
-  return part;
 }
 
 /** Analyses one partition of a planned object-storage run. Input errors are left to `objectSection`. */

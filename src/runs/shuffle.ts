@@ -6,14 +6,14 @@
 // own files. Queues and R2 do the distribution; the files are removed once the report is published.
 import type { Analyzer } from "../engine/analyzer";
 import { TraceAssembler } from "../engine/assemble";
-import { TraceBatcher } from "../engine/batch";
-import { decodeInput, DecodeError } from "../decode/index";
+import { decodeInput } from "../decode/index";
 import { encodeTracesDataProto } from "../encode/index";
 import type { Span } from "../model/span";
-import { overlapsWindow, type TimeWindow } from "../sources/tempo/time";
+import type { TimeWindow } from "../sources/tempo/time";
 import { MeteredObjectStore } from "../storage/metered";
 import { listAll, type ObjectStore } from "../storage/object-store";
 import { shufflePartKey, shuffleSpansKey, shuffleSpansPrefix } from "./keys";
+import { analyseAssembled, readArchiveObject } from "./objects";
 import { hashSlot } from "./partition";
 import type { RunStore } from "./run-store";
 import type { ObjectPartResult, ObjectPlan, RunPlan } from "./types";
@@ -34,10 +34,6 @@ export function planShuffle(objects: number, perBatch: number): Record<string, {
     batches[`s${String(i).padStart(5, "0")}`] = { first, count: Math.min(size, objects - first) };
   }
   return batches;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -78,29 +74,15 @@ export async function shuffleObjects(
     held = 0;
   };
   for (const object of objects.archiveObjects.slice(range.first, range.first + range.count)) {
-    const read: ObjectPartResult["objects"][number] = { key: object.key, status: "read", bytes: 0, requests: 0 };
-    try {
-      const { body } = await metered.get(object.key);
-      const decoded = await decodeInput(body, { name: object.key, ...(object.marshaler === "otlp_proto" ? { contentType: "application/x-protobuf" } : {}) });
-      for (const m of decoded.errors) part.inputErrors.push({ key: object.key, message: m });
-      for (const span of decoded.spans) {
-        const batchId = batchOfSlot.get(hashSlot(span.traceId, slots))!;
-        const list = spansOf.get(batchId);
-        if (list) list.push(span);
-        else spansOf.set(batchId, [span]);
-      }
-      read.spans = decoded.spans.length;
-      held += decoded.spans.length;
-    } catch (error) {
-      const msg = error instanceof DecodeError ? error.message.replace(`${object.key}: `, "") : `cannot read: ${message(error)}`;
-      read.status = "failed";
-      read.message = msg;
-      part.failures.push({ key: object.key, message: msg });
+    const { read, spans } = await readArchiveObject(metered, object, part);
+    if (read.status === "read") read.spans = spans.length;
+    for (const span of spans) {
+      const batchId = batchOfSlot.get(hashSlot(span.traceId, slots))!;
+      const list = spansOf.get(batchId);
+      if (list) list.push(span);
+      else spansOf.set(batchId, [span]);
     }
-    const tally = metered.tally(object.key);
-    read.bytes = tally.bytes;
-    read.requests = tally.requests;
-    part.objects.push(read);
+    held += spans.length;
     if (held >= chunkSpans) await flush();
   }
   if (held > 0) await flush();
@@ -118,15 +100,7 @@ export async function analyseShuffled(runs: RunStore, runId: string, batchId: st
     for (const m of decoded.errors) part.inputErrors.push({ key: info.key, message: m });
     assembler.add(decoded.spans);
   }
-  const batcher = new TraceBatcher(analyzer);
-  for (const trace of assembler.drain()) {
-    if (!overlapsWindow(trace.spans, window)) {
-      part.tracesOutsideWindow++;
-      continue;
-    }
-    batcher.add(trace);
-  }
-  batcher.flush();
+  analyseAssembled(assembler, window, analyzer, part);
   return part;
 }
 
