@@ -132,6 +132,11 @@ export function stringAttribute(attributes: Attributes, key: string): string | u
   return typeof value === "string" ? value : undefined;
 }
 
+/** The HTTP request method as recorded: `http.request.method`, or the older `http.method`. */
+export function httpMethodAttribute(attributes: Attributes): string | undefined {
+  return stringAttribute(attributes, "http.request.method") ?? stringAttribute(attributes, "http.method");
+}
+
 /** Reads an integer attribute (int, or a numeric string as some SDKs send), or undefined. */
 export function intAttribute(attributes: Attributes, key: string): number | undefined {
   const value = attributes.get(key);

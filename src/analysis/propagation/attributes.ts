@@ -1,6 +1,6 @@
 // Reads the few attributes that say where a CLIENT/PRODUCER span went and what an HTTP request was,
 // covering both the current semantic conventions and the older names SDKs still emit.
-import { intAttribute, stringAttribute, type Span } from "../../model/span";
+import { httpMethodAttribute, intAttribute, stringAttribute, type Span } from "../../model/span";
 
 export interface Address {
   /** Lower-case host name or IP. */
@@ -70,9 +70,9 @@ export function peerServiceOf(span: Span): string | undefined {
   return value === "" ? undefined : value;
 }
 
-/** HTTP method in upper case (`http.request.method`, older `http.method`). */
-export function httpMethodOf(span: Span): string | null {
-  const value = stringAttribute(span.attributes, "http.request.method") ?? stringAttribute(span.attributes, "http.method");
+/** The recorded HTTP method in upper case, whatever it is (null when absent), for matching calls. */
+export function upperCaseMethodOf(span: Span): string | null {
+  const value = httpMethodAttribute(span.attributes);
   return value === undefined || value === "" ? null : value.toUpperCase();
 }
 

@@ -9,7 +9,7 @@ import {
   addressOf,
   clientPathOf,
   destinationOf,
-  httpMethodOf,
+  upperCaseMethodOf,
   httpRouteOf,
   isDatabaseSpan,
   peerServiceOf,
@@ -279,7 +279,7 @@ export class PropagationState {
         spanId: span.spanId,
         start: span.startTimeUnixNano,
         end: span.endTimeUnixNano,
-        method: kind === "client" ? httpMethodOf(span) : null,
+        method: kind === "client" ? upperCaseMethodOf(span) : null,
         path: kind === "client" ? clientPathOf(span) : null,
       });
     }
@@ -344,7 +344,7 @@ export class PropagationState {
     // A consumer root that links to its producer continued the context through the link.
     if (span.kind === SpanKind.CONSUMER && span.links.length > 0) return;
     const kind = span.kind === SpanKind.SERVER ? "server" : "consumer";
-    const method = httpMethodOf(span);
+    const method = upperCaseMethodOf(span);
     const route = httpRouteOf(span);
     const slot = this.#rootSlot(span.service, kind, route ?? method ?? "", span.startTimeUnixNano);
     // Once a bucket is full (the usual case at a steady rate), a later root is only counted.

@@ -1,5 +1,5 @@
 // HTTP span names: the method a span says it used, and the part of its name after the method.
-import { stringAttribute, type Span } from "../../model/span";
+import { httpMethodAttribute, type Span } from "../../model/span";
 
 const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"]);
 const NAME_METHOD_RE = /^([A-Z]+)\s+(\S.*)$/;
@@ -9,7 +9,7 @@ const NAME_METHOD_RE = /^([A-Z]+)\s+(\S.*)$/;
  * known set is `HTTP`, as semconv names `_OTHER` spans. Falls back to the name's first word.
  */
 export function httpMethodOf(span: Span): string | undefined {
-  const attr = stringAttribute(span.attributes, "http.request.method") ?? stringAttribute(span.attributes, "http.method");
+  const attr = httpMethodAttribute(span.attributes);
   if (attr !== undefined) {
     if (HTTP_METHODS.has(attr)) return attr; // already upper case, as instrumentations send it
     const upper = attr.toUpperCase();
