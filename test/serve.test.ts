@@ -2,7 +2,7 @@
 // started by POST against the Tempo-compatible server on 127.0.0.1 (the demo estate, recorded with
 // the real SDK), the in-process cron scheduler on a fake clock, and the CLI's argument handling.
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -179,6 +179,44 @@ describe("in-process cron scheduler", () => {
     expect(logs).toContain("warn audit quarter: skipped the 2026-03-06T06:15:00.000Z run, the previous one is still running");
     const weekday = fired.filter((f) => f.startsWith("weekday"));
     expect(weekday).toEqual(["weekday 2026-03-06T06:00:00.000Z", "weekday 2026-03-09T06:00:00.000Z"]);
+  });
+});
+
+describe("several replicas with the scheduler on one report store", () => {
+  it("run each cron fire once: the replica that claims it runs it, the others log and skip", async () => {
+    const shared = await mkdtemp(join(tmpdir(), "tracelint-replicas-"));
+    const config = parseDeploymentConfig({
+      audits: [{ name: "local-blocks", cron: "*/15 * * * *", source: { kind: "blocks", bucket: pathToFileURL(V4).href, tenant: "single-tenant" } }],
+    });
+    const replicas: { running: RunningServer; timers: ReturnType<typeof fakeTimers>; logs: string[] }[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const timers = fakeTimers(new Date("2022-07-04T11:59:30Z"));
+        const logs: string[] = [];
+        const running = await startServe({ config, store: new FsObjectStore(shared), env: { API_TOKEN: TOKEN }, host: "127.0.0.1", port: 0, timers, log: (level, message) => logs.push(`${level} ${message}`) });
+        replicas.push({ running, timers, logs });
+      }
+      // A fire claims, creates and starts its run over a few file writes: wait for every replica's decision.
+      const decided = () => replicas.flatMap((r) => r.logs.filter((l) => l.includes("started (cron)") || l.includes("was claimed by another replica"))).length;
+      // Both clocks pass 12:00, then 12:15: two fires, each seen by both replicas.
+      for (const [fire, minutes] of [[1, 1], [2, 15]] as const) {
+        for (const r of replicas) await r.timers.advance(minutes * 60_000);
+        for (let waited = 0; decided() < 2 * fire && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+        for (const r of replicas) await r.running.idle();
+      }
+      const runs = (await readdir(join(shared, "runs"))).sort();
+      expect(runs).toHaveLength(2);
+      const skipped = replicas.flatMap((r) => r.logs.filter((l) => l.includes("was claimed by another replica")));
+      expect(skipped.sort()).toEqual([
+        "info audit local-blocks: the 2022-07-04T12:00:00.000Z run was claimed by another replica",
+        "info audit local-blocks: the 2022-07-04T12:15:00.000Z run was claimed by another replica",
+      ]);
+      const claims = (await readdir(join(shared, "state/local-blocks/cron-claims"))).sort();
+      expect(claims).toEqual(["2022-07-04T12:00:00.000Z.json", "2022-07-04T12:15:00.000Z.json"]);
+    } finally {
+      for (const r of replicas) await r.running.close();
+      await rm(shared, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,8 +1,11 @@
 // `tracelint audit --blocks` / `--otlp-archive` end to end through the CLI, against s3rver, with
 // S3 settings from the environment (AWS_ENDPOINT_URL_S3) and from flags.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ObjectNotFoundError } from "../src/storage/object-store";
+import { S3ObjectStore } from "../src/storage/s3";
 import { seedFromFolder, startS3rver, type RunningS3 } from "./support/s3rver";
 import { runCli } from "./support/cli";
 
@@ -69,5 +72,44 @@ describe("S3ObjectStore on s3rver", () => {
     await store.delete("scratch/a.bin");
     await expect(store.get("scratch/a.bin")).rejects.toBeInstanceOf(ObjectNotFoundError);
     await expect(store.delete("scratch/a.bin")).resolves.toBeUndefined();
+  });
+});
+
+describe("S3ObjectStore conditional create", () => {
+  // s3rver ignores If-None-Match, so this is a loopback endpoint that honours it the way AWS S3, R2
+  // and MinIO do: 412 PreconditionFailed when the key exists.
+  it("sends If-None-Match: * and reads 412 as 'someone else created it'", async () => {
+    const stored = new Map<string, Buffer>();
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        seen.push(req.headers["if-none-match"] as string | undefined);
+        if (req.method === "PUT" && req.headers["if-none-match"] === "*" && stored.has(req.url!)) {
+          res.writeHead(412, { "content-type": "application/xml" }).end("<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>");
+          return;
+        }
+        stored.set(req.url!, Buffer.concat(chunks));
+        res.writeHead(200, { etag: '"1"' }).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const store = new S3ObjectStore({
+      bucket: "claims",
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      forcePathStyle: true,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    try {
+      expect(await store.createIfAbsent("state/a/cron-claims/t.json", Uint8Array.of(1))).toBe(true);
+      expect(await store.createIfAbsent("state/a/cron-claims/t.json", Uint8Array.of(2))).toBe(false);
+      expect(seen).toEqual(["*", "*"]);
+      expect([...stored.values()].map((b) => [...b])).toEqual([[1]]);
+    } finally {
+      store.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

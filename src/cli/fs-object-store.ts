@@ -93,6 +93,19 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  async createIfAbsent(key: string, body: Uint8Array, _options: PutOptions = {}): Promise<boolean> {
+    const path = this.#path(key);
+    await ensureDirectory(dirname(path));
+    try {
+      // O_EXCL: of several processes on one volume exactly one creates the file.
+      await writeFile(path, body, { flag: "wx" });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.#path(key), { force: true });
   }

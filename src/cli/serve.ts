@@ -5,6 +5,7 @@
 import { serve } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createApp } from "../app/app";
@@ -12,6 +13,7 @@ import type { AppServices } from "../app/services";
 import { DeploymentConfigError, parseDeploymentConfig, type AuditConfig, type DeploymentConfig } from "../config/deployment";
 import { nextFireTime, parseCron } from "../runs/cron";
 import { MemoryRunCounter } from "../runs/ledger";
+import { cronClaimKey } from "../runs/keys";
 import { RunStore } from "../runs/run-store";
 import { s3TraceStore } from "../runs/object-stores";
 import { createRun, executeRun, type RunDeps } from "../runs/runner";
@@ -77,6 +79,10 @@ class PrefixedStore implements ObjectStore {
   }
   async delete(key: string): Promise<void> {
     await this.inner.delete?.(this.#key(key));
+  }
+  get createIfAbsent(): ((key: string, body: Uint8Array, options?: PutOptions) => Promise<boolean>) | undefined {
+    const inner = this.inner.createIfAbsent?.bind(this.inner);
+    return inner ? (key, body, options) => inner(this.#key(key), body, options) : undefined;
   }
 }
 
@@ -219,6 +225,20 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     track(executeRun(deps, audit, record.runId));
     return record;
   };
+  // Several replicas may run the scheduler on one report store: each cron fire is claimed with an
+  // exclusive create, and only the replica that creates the claim runs it. Stores without
+  // exclusive creates leave it to one replica (docs/kubernetes.md).
+  const claims = options.store.createIfAbsent?.bind(options.store);
+  const runScheduled = async (audit: AuditConfig, scheduledTime: Date): Promise<RunRecord | undefined> => {
+    if (claims) {
+      const claim = new TextEncoder().encode(JSON.stringify({ host: hostname(), pid: process.pid, at: timers.now().toISOString() }));
+      if (!(await claims(cronClaimKey(audit.name, scheduledTime), claim, { contentType: "application/json" }))) {
+        log("info", `audit ${audit.name}: the ${scheduledTime.toISOString()} run was claimed by another replica`);
+        return undefined;
+      }
+    }
+    return runAudit(audit, scheduledTime, "cron");
+  };
   const services: AppServices = {
     store: deps.store,
     counter: deps.counter,
@@ -227,7 +247,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     startAudit: (audit, at) => runAudit(audit, at ?? timers.now(), "api"),
   };
   const app = createApp(() => services);
-  const scheduler = options.scheduler === false ? undefined : new CronScheduler(options.config.audits, (audit, at) => runAudit(audit, at, "cron"), log, timers);
+  const scheduler = options.scheduler === false ? undefined : new CronScheduler(options.config.audits, runScheduled, log, timers);
   return new Promise((resolve, reject) => {
     const http = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname: options.host ?? "0.0.0.0" }, (info: AddressInfo) => {
       scheduler?.start();

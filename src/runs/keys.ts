@@ -27,6 +27,11 @@ export function shufflePartKey(runId: string, shuffleBatchId: string): string {
   return `runs/${runId}/shuffle-parts/${shuffleBatchId}.json`;
 }
 
+/** The claim of one scheduled fire of an audit: the `tracelint serve` replica that creates it runs it. */
+export function cronClaimKey(audit: string, scheduledTime: Date): string {
+  return `state/${audit}/cron-claims/${scheduledTime.toISOString()}.json`;
+}
+
 /** `reports/<audit>/<yyyy>/<mm>/<dd>/<runId>` (add `.json`, `.md`, `.html`). */
 export function reportBase(audit: string, runId: string, scheduledTime: Date): string {
   const y = scheduledTime.getUTCFullYear();

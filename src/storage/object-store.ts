@@ -48,6 +48,12 @@ export interface ObjectStore {
   head?(key: string): Promise<ObjectInfo | undefined>;
   /** Removes the object; no error when it does not exist. */
   delete?(key: string): Promise<void>;
+  /**
+   * Writes the object only if no object has the key: true when written, false when one existed.
+   * Atomic (a directory's exclusive create, S3's `If-None-Match: *`), so of several writers exactly
+   * one wins. Stores that cannot do this leave it out.
+   */
+  createIfAbsent?(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean>;
 }
 
 export class ObjectNotFoundError extends Error {

@@ -138,6 +138,26 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
+  async createIfAbsent(key: string, body: Uint8Array, options: PutOptions = {}): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Body: body,
+          IfNoneMatch: "*",
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      // 412: the key exists; 409: a concurrent conditional write to it is in flight (S3 and R2).
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw error;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
   }
