@@ -220,6 +220,33 @@ describe("several replicas with the scheduler on one report store", () => {
   });
 });
 
+describe("a report store that rejects conditional writes", () => {
+  it("still runs each cron fire, with a warning", async () => {
+    const shared = await mkdtemp(join(tmpdir(), "tracelint-noclaim-"));
+    class NoConditionalWrites extends FsObjectStore {
+      override async createIfAbsent(): Promise<boolean> {
+        throw new Error("NotImplemented: If-None-Match is not supported");
+      }
+    }
+    const config = parseDeploymentConfig({
+      audits: [{ name: "local-blocks", cron: "*/15 * * * *", source: { kind: "blocks", bucket: pathToFileURL(V4).href, tenant: "single-tenant" } }],
+    });
+    const timers = fakeTimers(new Date("2022-07-04T11:59:30Z"));
+    const logs: string[] = [];
+    const running = await startServe({ config, store: new NoConditionalWrites(shared), env: { API_TOKEN: TOKEN }, host: "127.0.0.1", port: 0, timers, log: (level, message) => logs.push(`${level} ${message}`) });
+    try {
+      await timers.advance(60_000);
+      for (let waited = 0; !logs.some((l) => l.includes("started (cron)")) && waited < 5_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      await running.idle();
+      expect(logs).toContain("warn audit local-blocks: could not claim the 2022-07-04T12:00:00.000Z run (NotImplemented: If-None-Match is not supported); running it anyway");
+      expect(await readdir(join(shared, "runs"))).toHaveLength(1);
+    } finally {
+      await running.close();
+      await rm(shared, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("tracelint serve CLI", () => {
   it("--help prints the usage; a bad config is a usage error naming the path", async () => {
     const help = await runCli(["serve", "--help"]);

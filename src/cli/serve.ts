@@ -232,7 +232,14 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
   const runScheduled = async (audit: AuditConfig, scheduledTime: Date): Promise<RunRecord | undefined> => {
     if (claims) {
       const claim = new TextEncoder().encode(JSON.stringify({ host: hostname(), pid: process.pid, at: timers.now().toISOString() }));
-      if (!(await claims(cronClaimKey(audit.name, scheduledTime), claim, { contentType: "application/json" }))) {
+      let won = true;
+      try {
+        won = await claims(cronClaimKey(audit.name, scheduledTime), claim, { contentType: "application/json" });
+      } catch (error) {
+        // A store that rejects conditional writes: better a run twice than no run at all.
+        log("warn", `audit ${audit.name}: could not claim the ${scheduledTime.toISOString()} run (${(error as Error).message}); running it anyway`);
+      }
+      if (!won) {
         log("info", `audit ${audit.name}: the ${scheduledTime.toISOString()} run was claimed by another replica`);
         return undefined;
       }
