@@ -189,6 +189,9 @@ describe("several replicas with the scheduler on one report store", () => {
       audits: [{ name: "local-blocks", cron: "*/15 * * * *", source: { kind: "blocks", bucket: pathToFileURL(V4).href, tenant: "single-tenant" } }],
     });
     const replicas: { running: RunningServer; timers: ReturnType<typeof fakeTimers>; logs: string[] }[] = [];
+    // Claims from earlier fires: older than a week (removed by the next winner) and from three days ago (kept).
+    const seedClaims = new FsObjectStore(shared);
+    for (const at of ["2022-06-01T00:00:00.000Z", "2022-07-01T00:00:00.000Z"]) await seedClaims.put(`state/local-blocks/cron-claims/${at}.json`, Uint8Array.of(123, 125));
     try {
       for (let i = 0; i < 2; i++) {
         const timers = fakeTimers(new Date("2022-07-04T11:59:30Z"));
@@ -212,7 +215,7 @@ describe("several replicas with the scheduler on one report store", () => {
         "info audit local-blocks: the 2022-07-04T12:15:00.000Z run was claimed by another replica",
       ]);
       const claims = (await readdir(join(shared, "state/local-blocks/cron-claims"))).sort();
-      expect(claims).toEqual(["2022-07-04T12:00:00.000Z.json", "2022-07-04T12:15:00.000Z.json"]);
+      expect(claims).toEqual(["2022-07-01T00:00:00.000Z.json", "2022-07-04T12:00:00.000Z.json", "2022-07-04T12:15:00.000Z.json"]);
     } finally {
       for (const r of replicas) await r.running.close();
       await rm(shared, { recursive: true, force: true });

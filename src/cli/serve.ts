@@ -5,7 +5,6 @@
 import { serve } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createApp } from "../app/app";
@@ -13,7 +12,6 @@ import type { AppServices } from "../app/services";
 import { DeploymentConfigError, parseDeploymentConfig, type AuditConfig, type DeploymentConfig } from "../config/deployment";
 import { nextFireTime, parseCron } from "../runs/cron";
 import { MemoryRunCounter } from "../runs/ledger";
-import { cronClaimKey } from "../runs/keys";
 import { RunStore } from "../runs/run-store";
 import { s3TraceStore } from "../runs/object-stores";
 import { createRun, executeRun, type RunDeps } from "../runs/runner";
@@ -21,6 +19,7 @@ import type { RunRecord } from "../runs/types";
 import type { ListOptions, ListPage, ObjectStore, PutOptions, StoredObject } from "../storage/object-store";
 import { endpointFromEnv, S3ObjectStore } from "../storage/s3";
 import { isDirectoryUrl, parseBucketUrl } from "../storage/url";
+import { claimCronFire } from "./cron-claims";
 import { FsObjectStore } from "./fs-object-store";
 import { UsageError } from "./inputs";
 import { localDirectory } from "./local-directory";
@@ -225,27 +224,9 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     track(executeRun(deps, audit, record.runId));
     return record;
   };
-  // Several replicas may run the scheduler on one report store: each cron fire is claimed with an
-  // exclusive create, and only the replica that creates the claim runs it. Stores without
-  // exclusive creates leave it to one replica (docs/kubernetes.md).
-  const claims = options.store.createIfAbsent?.bind(options.store);
-  const runScheduled = async (audit: AuditConfig, scheduledTime: Date): Promise<RunRecord | undefined> => {
-    if (claims) {
-      const claim = new TextEncoder().encode(JSON.stringify({ host: hostname(), pid: process.pid, at: timers.now().toISOString() }));
-      let won = true;
-      try {
-        won = await claims(cronClaimKey(audit.name, scheduledTime), claim, { contentType: "application/json" });
-      } catch (error) {
-        // A store that rejects conditional writes: better a run twice than no run at all.
-        log("warn", `audit ${audit.name}: could not claim the ${scheduledTime.toISOString()} run (${(error as Error).message}); running it anyway`);
-      }
-      if (!won) {
-        log("info", `audit ${audit.name}: the ${scheduledTime.toISOString()} run was claimed by another replica`);
-        return undefined;
-      }
-    }
-    return runAudit(audit, scheduledTime, "cron");
-  };
+  // Several replicas may share the report store: each cron fire runs where it is claimed (cron-claims.ts).
+  const runScheduled = async (audit: AuditConfig, scheduledTime: Date): Promise<RunRecord | undefined> =>
+    (await claimCronFire(options.store, audit.name, scheduledTime, timers.now(), log)) ? runAudit(audit, scheduledTime, "cron") : undefined;
   const services: AppServices = {
     store: deps.store,
     counter: deps.counter,
