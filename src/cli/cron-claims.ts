@@ -2,7 +2,7 @@
 // claimed with an exclusive create, and only the replica that creates the claim runs the audit.
 // Claims older than a week are removed by the replica that wins a later fire.
 import { hostname } from "node:os";
-import { cronClaimKey } from "../runs/keys";
+import { cronClaimKey, cronClaimsPrefix } from "../runs/keys";
 import { listAll, type ObjectStore } from "../storage/object-store";
 
 type Log = (level: "info" | "warn" | "error", message: string) => void;
@@ -37,7 +37,7 @@ async function pruneClaims(store: ObjectStore, audit: string, before: Date, log:
   if (!store.delete) return;
   try {
     // Claim keys end in the fire's ISO time, so they sort by time.
-    const prefix = cronClaimKey(audit, new Date(0)).replace(/[^/]*$/, "");
+    const prefix = cronClaimsPrefix(audit);
     const cutoff = cronClaimKey(audit, before);
     const old: string[] = [];
     for await (const info of listAll(store, prefix)) if (info.key < cutoff) old.push(info.key);

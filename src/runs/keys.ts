@@ -19,17 +19,26 @@ export function shuffleSpansKey(runId: string, partitionBatchId: string, chunk: 
 }
 
 export function shuffleSpansPrefix(runId: string, partitionBatchId: string): string {
-  return `runs/${runId}/shuffle/${partitionBatchId}/`;
+  return `${shufflePrefixes(runId)[0]}${partitionBatchId}/`;
 }
 
 /** What a shuffle batch read (objects, failures, decode problems), for the report's source section. */
 export function shufflePartKey(runId: string, shuffleBatchId: string): string {
-  return `runs/${runId}/shuffle-parts/${shuffleBatchId}.json`;
+  return `${shufflePrefixes(runId)[1]}${shuffleBatchId}.json`;
+}
+
+/** Everything a run's shuffle writes: the partitions' span files, and the shuffle batches' reads. */
+export function shufflePrefixes(runId: string): [spans: string, parts: string] {
+  return [`runs/${runId}/shuffle/`, `runs/${runId}/shuffle-parts/`];
 }
 
 /** The claim of one scheduled fire of an audit: the `tracelint serve` replica that creates it runs it. */
 export function cronClaimKey(audit: string, scheduledTime: Date): string {
-  return `state/${audit}/cron-claims/${scheduledTime.toISOString()}.json`;
+  return `${cronClaimsPrefix(audit)}${scheduledTime.toISOString()}.json`;
+}
+
+export function cronClaimsPrefix(audit: string): string {
+  return `state/${audit}/cron-claims/`;
 }
 
 /** `reports/<audit>/<yyyy>/<mm>/<dd>/<runId>` (add `.json`, `.md`, `.html`). */

@@ -12,7 +12,7 @@ import type { Span } from "../model/span";
 import type { TimeWindow } from "../sources/tempo/time";
 import { MeteredObjectStore } from "../storage/metered";
 import { listAll, type ObjectStore } from "../storage/object-store";
-import { shufflePartKey, shuffleSpansKey, shuffleSpansPrefix } from "./keys";
+import { shufflePartKey, shufflePrefixes, shuffleSpansKey, shuffleSpansPrefix } from "./keys";
 import { analyseAssembled, readArchiveObject } from "./objects";
 import { hashSlot } from "./partition";
 import type { RunStore } from "./run-store";
@@ -120,7 +120,7 @@ export async function removeShuffleFiles(runs: RunStore, runId: string): Promise
   const remove = runs.objects.delete?.bind(runs.objects);
   if (!remove) return 0;
   const keys: string[] = [];
-  for (const prefix of [`runs/${runId}/shuffle/`, `runs/${runId}/shuffle-parts/`]) {
+  for (const prefix of shufflePrefixes(runId)) {
     for await (const info of listAll(runs.objects, prefix)) keys.push(info.key);
   }
   for (const key of keys) await remove(key);
