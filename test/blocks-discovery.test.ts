@@ -36,3 +36,14 @@ it("uses the tenant index (one GET) and selects the blocks overlapping the windo
     { scope: "span", name: "http.method", type: "string", options: [] },
   ]);
 });
+
+it("reports a tenant with no objects at all (most often a misspelt tenant) instead of finding nothing quietly", async () => {
+  const window = { start: new Date("2024-09-05T13:05:00Z"), end: new Date("2024-09-05T13:06:00Z") };
+  const d = await discoverBlocks(s3.store("idx"), { prefix: "tempo", tenant: "tset", window });
+  expect(d.via).toBe("listing");
+  expect(d.blocks).toEqual([]);
+  expect(d.problems).toEqual([{ key: "tempo/tset/", message: 'no objects for tenant "tset" (check the tenant name)' }]);
+  // A tenant that has objects is not flagged, even when none of its blocks is in the window.
+  const known = await discoverBlocks(s3.store("idx"), { prefix: "tempo", tenant: "test", window, useTenantIndex: false });
+  expect(known.problems).toEqual([]);
+});

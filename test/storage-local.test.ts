@@ -64,6 +64,24 @@ describe("audits of a local directory", () => {
     expect(reportOf(viaUrl.stdout).findings).toEqual(report.findings);
   });
 
+  it("--blocks refuses a tenant the bucket does not hold, and says when every block is outside the window", async () => {
+    // A misspelt tenant used to audit nothing and exit 0, which would pass any CI gate.
+    const typo = await runCli(["audit", "--blocks", V4, ...BLOCK_WINDOW, "--tenant", "nope"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('no tenant "nope" under');
+    expect(typo.stderr).toContain("tenants there: single-tenant");
+    const named = await runCli(["audit", "--blocks", V4, ...BLOCK_WINDOW, "--tenant", "single-tenant", "--format", "json", "--fail-on", "never"]);
+    expect(named.code).toBe(0);
+    expect(named.stderr).toContain("134 traces, 570 spans");
+
+    // The default window (the last hour) misses this 2022 block: the audit is empty and says why.
+    const recent = await runCli(["audit", "--blocks", V4, "--format", "json", "--fail-on", "never"]);
+    expect(recent.code).toBe(0);
+    expect(recent.stderr).toContain("0 traces");
+    expect(recent.stderr).toMatch(/1 block\(s\) lie outside \S+ – \S+; widen the window/);
+    expect(named.stderr).not.toContain("widen the window");
+  });
+
   it("--otlp-archive DIR combines a trace split across uploads, gzip'd or not", async () => {
     const run = await runCli([
       "audit", "--otlp-archive", join(dir, "archive"), "--start", "2026-05-03T13:50:00Z", "--end", "2026-05-03T14:20:00Z",

@@ -208,12 +208,15 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   try {
     if (values.blocks !== undefined) {
       let tenant = values.tenant;
+      const tenants = await listTenants(store, location.prefix);
       if (tenant === undefined) {
-        const tenants = await listTenants(store, location.prefix);
         if (tenants.length !== 1) {
           throw new UsageError(tenants.length === 0 ? `no Tempo tenants under ${url}` : `--tenant is required; tenants under ${url}: ${tenants.join(", ")}`);
         }
         tenant = tenants[0]!;
+      } else if (!tenants.includes(tenant)) {
+        // A misspelt tenant would otherwise audit nothing and pass a CI gate.
+        throw new UsageError(tenants.length === 0 ? `no Tempo tenants under ${url}` : `no tenant "${tenant}" under ${url}; tenants there: ${tenants.join(", ")}`);
       }
       report = await auditTempoBlocks(store, config, {
         location: url,
@@ -249,7 +252,11 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   }
   await writeReport(withDelta(report, baseline), format, values.out, io);
   if (!values.quiet) io.stderr(summaryLine(report));
-  const source = report.source as { objectsRead?: number } | undefined;
+  const source = report.source as { objectsRead?: number; skipped?: { outsideWindow?: number } } | undefined;
+  const outsideWindow = source?.skipped?.outsideWindow ?? 0;
+  if (!values.quiet && report.summary.traces === 0 && outsideWindow > 0) {
+    io.stderr(`tracelint: ${outsideWindow} block(s) lie outside ${win.start.toISOString()} – ${win.end.toISOString()}; widen the window (--since, or --start/--end)`);
+  }
   if (report.summary.traces === 0 && (source?.objectsRead ?? 0) === 0 && report.summary.inputErrors.length > 0) {
     io.stderr("tracelint: no object could be read");
     return 2;

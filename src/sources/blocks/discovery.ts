@@ -117,7 +117,9 @@ async function fromListing(
 ): Promise<{ live: BlockMeta[]; compacted: number }> {
   const metaKeys: string[] = [];
   let compacted = 0;
+  let objects = 0;
   for await (const page of store.list(`${tenantFolder}/`)) {
+    objects += page.objects.length;
     for (const object of page.objects) {
       const parts = object.key.slice(tenantFolder.length + 1).split("/");
       if (parts.length !== 2) continue;
@@ -125,6 +127,8 @@ async function fromListing(
       else if (parts[1] === "meta.compacted.json") compacted++;
     }
   }
+  // An empty tenant folder is most often a misspelt tenant: say so rather than audit nothing quietly.
+  if (objects === 0) problems.push({ key: `${tenantFolder}/`, message: `no objects for tenant "${tenant}" (check the tenant name)` });
   const live: BlockMeta[] = [];
   for (const key of metaKeys) {
     try {
