@@ -2,7 +2,7 @@
 // of tracelint's own wording, the shared report options, input de-duplication, a misspelt config
 // section, `--out` under /proc, and the plain-text audit progress. Trace data: the SDK-recorded
 // fixtures; the config files below are hand-written (they are not trace data).
-import { mkdtemp, readFile, rm, writeFile, copyFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile, copyFile, mkdir, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -123,6 +123,24 @@ describe("inputs", () => {
     const overlap = await runCli(["check", estate, join(estate, "healthy.otlp.json"), "--format", "json"]);
     expect(report(overlap.stdout).summary).toMatchObject({ files: 1, spans: 460 });
     expect(report(overlap.stdout).findings).toEqual([]);
+  });
+
+  it("a directory walk follows symbolic links, as Kubernetes ConfigMap mounts are laid out, and reads a linked file once", async () => {
+    // A ConfigMap volume: `..data` links to a timestamped folder, each file links into `..data`.
+    const mount = join(dir, "configmap");
+    await mkdir(join(mount, "..2026_11_22_04_00_00.1"), { recursive: true });
+    await copyFile(join(repoRoot, "fixtures/healthy/healthy-estate.otlp.json"), join(mount, "..2026_11_22_04_00_00.1", "healthy.otlp.json"));
+    await symlink("..2026_11_22_04_00_00.1", join(mount, "..data"));
+    await symlink(join("..data", "healthy.otlp.json"), join(mount, "healthy.otlp.json"));
+    // A linked directory, a link back up (a cycle) and a dangling link.
+    const outer = join(dir, "linked");
+    await mkdir(outer, { recursive: true });
+    await symlink(mount, join(outer, "mounted"));
+    await symlink(outer, join(mount, "loop"));
+    await symlink(join(dir, "gone.json"), join(outer, "dangling.json"));
+    const run = await runCli(["check", outer, "--format", "json"]);
+    expect(run.code).toBe(0);
+    expect(report(run.stdout).summary).toMatchObject({ files: 1, traces: 60, spans: 460, inputErrors: [] });
   });
 
   it("a directory walk skips tracelint.config.json, which `check .` next to it used to report as a broken input", async () => {

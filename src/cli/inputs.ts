@@ -1,5 +1,5 @@
 // Turns CLI path arguments into named inputs: files, directories (recursively) and `-` for stdin.
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { NamedInput } from "../pipeline/check";
 
@@ -18,14 +18,29 @@ async function readStdin(): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
+/**
+ * Trace files under `dir`, recursively, sorted by name. Symbolic links are followed (Kubernetes
+ * ConfigMap and Secret mounts are made of them); a directory reached again through a link is not
+ * walked twice, and a dangling link is skipped.
+ */
+async function walk(dir: string, out: string[], walked = new Set<string>()): Promise<void> {
+  const real = await realpath(dir);
+  if (walked.has(real)) return;
+  walked.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(path, out);
-    else if (entry.isFile() && TRACE_FILE.test(entry.name) && entry.name !== CONFIG_FILE) out.push(path);
+    let isDirectory = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const target = await stat(path).catch(() => undefined);
+      isDirectory = target?.isDirectory() ?? false;
+      isFile = target?.isFile() ?? false;
+    }
+    if (isDirectory) await walk(path, out, walked);
+    else if (isFile && TRACE_FILE.test(entry.name) && entry.name !== CONFIG_FILE) out.push(path);
   }
 }
 
@@ -52,7 +67,8 @@ export async function collectInputs(paths: readonly string[], cwd = process.cwd(
     if (info.isDirectory()) await walk(path, files);
     else files.push(path);
     for (const file of files) {
-      const absolute = resolve(cwd, file);
+      // The file itself, not the link to it: a file linked from two places is read once.
+      const absolute = await realpath(resolve(cwd, file)).catch(() => resolve(cwd, file));
       if (seen.has(absolute)) continue;
       seen.add(absolute);
       // Shown as given: relative paths relative to the cwd, absolute ones unchanged (not ../../tmp/…).
