@@ -149,10 +149,29 @@ describe("tracelint check: inputs", () => {
     ]);
     expect(run.stderr).toContain(`tracelint: ${copy}: ${message}`);
     expect(run.code).toBe(1);
-    // One span more and the second file is read too.
-    const more = parseReport((await runCli(["check", ORPHANS, HEALTHY, copy, "--max-spans", String(spans + 1), "--format", "json", ...structureOnly])).stdout);
+    // Room for the healthy estate's 460 spans, and the second file is read too.
+    const more = parseReport((await runCli(["check", ORPHANS, HEALTHY, copy, "--max-spans", String(spans + 460), "--format", "json", ...structureOnly])).stdout);
     expect(more.summary.inputErrors.map((e) => e.file)).toEqual([copy]);
-    expect(more.summary.spans).toBeGreaterThan(spans);
+    expect(more.summary.spans).toBe(spans + 460);
+    // One span less, and the file that would go past the limit is not analysed at all (no partial traces).
+    const less = parseReport((await runCli(["check", ORPHANS, HEALTHY, copy, "--max-spans", String(spans + 459), "--format", "json", ...structureOnly])).stdout);
+    expect(less.summary.spans).toBe(spans);
+    expect(less.summary.inputErrors[0]).toEqual({
+      file: HEALTHY,
+      message: `not analysed: it holds more than the 459 spans left of the limit of ${spans + 459} (${spans} held already); check fewer or smaller files at a time`,
+    });
+  });
+
+  it("--max-spans caps a single input too: decoding stops at the limit, in JSON and protobuf", async () => {
+    for (const file of [HEALTHY, HEALTHY.replace(/\.otlp\.json$/, ".otlp.pb")]) {
+      const run = await runCli(["check", file, "--max-spans", "100", "--format", "json"]);
+      // Nothing could be read within the limit: exit 2, as for any input that cannot be read.
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`tracelint: ${file}: not analysed: it holds more than the 100 spans left of the limit of 100 (0 held already)`);
+    }
+    const fits = await runCli(["check", HEALTHY, "--max-spans", "460", "--format", "json"]);
+    expect(fits.code).toBe(0);
+    expect(parseReport(fits.stdout).summary).toMatchObject({ spans: 460, inputErrors: [] });
   });
 });
 

@@ -78,8 +78,8 @@ Options:
 ${reportOptionsHelp(21, "no summary, progress or unreadable-input lines on stderr")}
   --max-spans N         hold at most N spans (default: half of Node's heap at 1 KiB a span,
                         ${defaultMaxSpans().toLocaleString("en-US")} here). Every span is kept until all inputs are read (a trace
-                        may span files); inputs past the limit are not read, each is reported as an
-                        input error, and what was read is analysed. More heap for more spans:
+                        may span files); inputs past the limit, or that would go past it, are not
+                        analysed, each is reported as an input error, and what was read is analysed. More heap for more spans:
                         NODE_OPTIONS=--max-old-space-size=MB
 ${BASELINE_HELP}
 

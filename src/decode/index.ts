@@ -3,10 +3,10 @@
 // because S3 objects stored with `Content-Encoding: gzip` may arrive already inflated.
 import { decodeJson } from "./json";
 import { decodeProtobuf } from "./protobuf";
-import { DecodeError, type DecodedInput, type DecodeOptions } from "./types";
+import { DecodeError, SpanLimitError, type DecodedInput, type DecodeOptions } from "./types";
 import { concatChunks } from "../util/bytes";
 
-export { DecodeError } from "./types";
+export { DecodeError, SpanLimitError } from "./types";
 export type { DecodedInput, DecodeOptions, InputFormat } from "./types";
 
 const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
@@ -112,7 +112,7 @@ export async function decodeInput(input: Uint8Array, options: DecodeOptions): Pr
     if (first === undefined) throw new DecodeError("input is empty");
     let result: DecodedInput;
     if (first === 0x7b /* { */ || first === 0x5b /* [ */) {
-      result = decodeJson(utf8.decode(bytes), input.byteLength);
+      result = decodeJson(utf8.decode(bytes), input.byteLength, options.maxSpans);
     } else if (first === 0x3c /* < */) {
       throw new DecodeError("input looks like HTML or XML, not trace data (a login page or proxy error?)");
     } else if (looksLikeText(bytes)) {
@@ -123,11 +123,12 @@ export async function decodeInput(input: Uint8Array, options: DecodeOptions): Pr
         `not a trace format: binary data that is neither JSON nor protobuf (first byte 0x${bytes[0]!.toString(16).padStart(2, "0")}; OTLP protobuf starts with 0x0a)`,
       );
     } else {
-      result = decodeProtobuf(bytes, input.byteLength, options.contentType);
+      result = decodeProtobuf(bytes, input.byteLength, options.contentType, options.maxSpans);
     }
     result.bytes = { raw: input.byteLength, decoded: bytes.byteLength };
     return result;
   } catch (error) {
+    if (error instanceof SpanLimitError) throw error;
     if (error instanceof DecodeError) throw new DecodeError(`${options.name}: ${error.message}`);
     throw error;
   }

@@ -17,7 +17,7 @@ import {
   type SpanLink,
   type StatusCode,
 } from "../model/span";
-import { DecodeError, type DecodedInput } from "./types";
+import { checkSpanLimit, DecodeError, SpanLimitError, type DecodedInput } from "./types";
 
 type Json = Record<string, unknown>;
 
@@ -305,7 +305,7 @@ function envelopeOf(doc: unknown, where: string): Envelope {
 }
 
 /** Decodes one JSON document (already parsed) into `out`. */
-function decodeDocument(doc: unknown, where: string, result: DecodedInput, flavour: Flavour): boolean {
+function decodeDocument(doc: unknown, where: string, result: DecodedInput, flavour: Flavour, maxSpans: number): boolean {
   const env = envelopeOf(doc, where);
   for (let i = 0; i < env.resourceSpans.length; i++) {
     const rs = env.resourceSpans[i];
@@ -319,6 +319,7 @@ function decodeDocument(doc: unknown, where: string, result: DecodedInput, flavo
       if (!(error instanceof PathError)) throw error;
       result.errors.push(`${prefix(where)}${error.message} (batch skipped)`);
     }
+    checkSpanLimit(result.spans, maxSpans);
   }
   if (env.partial) result.partial = env.partial;
   if (env.notFound) result.notFound = true;
@@ -334,7 +335,7 @@ function syntaxProblem(error: Error): string {
 }
 
 /** Decodes a JSON or JSON-Lines body. Throws DecodeError when nothing in it is a trace document. */
-export function decodeJson(text: string, raw: number): DecodedInput {
+export function decodeJson(text: string, raw: number, maxSpans = Infinity): DecodedInput {
   const result: DecodedInput = { format: "otlp-json", spans: [], errors: [], warnings: [], bytes: { raw, decoded: text.length } };
   const flavour: Flavour = { hexIds: 0, base64Ids: 0, namedEnums: 0 };
   let tempoEnvelope = false;
@@ -348,7 +349,7 @@ export function decodeJson(text: string, raw: number): DecodedInput {
   if (!parseError) {
     const docs = Array.isArray(doc) ? doc : [doc];
     for (let i = 0; i < docs.length; i++) {
-      tempoEnvelope = decodeDocument(docs[i], Array.isArray(doc) ? `[${i}]` : "", result, flavour) || tempoEnvelope;
+      tempoEnvelope = decodeDocument(docs[i], Array.isArray(doc) ? `[${i}]` : "", result, flavour, maxSpans) || tempoEnvelope;
     }
   } else {
     // JSON Lines (newer awss3exporter batching): one document per line.
@@ -365,10 +366,10 @@ export function decodeJson(text: string, raw: number): DecodedInput {
         continue;
       }
       try {
-        tempoEnvelope = decodeDocument(lineDoc, `line ${i + 1}:`, result, flavour) || tempoEnvelope;
+        tempoEnvelope = decodeDocument(lineDoc, `line ${i + 1}:`, result, flavour, maxSpans) || tempoEnvelope;
         documents++;
       } catch (error) {
-        if (!(error instanceof DecodeError)) throw error;
+        if (!(error instanceof DecodeError) || error instanceof SpanLimitError) throw error;
         result.errors.push(error.message);
       }
     }

@@ -5,7 +5,7 @@ import type { Span } from "../model/span";
 import { classifyProtobuf } from "./protobuf/classify";
 import { readResourceSpans, TAGS } from "./protobuf/messages";
 import { asWireError, readEnd, readString, readUint32, Reader, skipField, withPath } from "./protobuf/wire";
-import { DecodeError, type DecodedInput } from "./types";
+import { checkSpanLimit, DecodeError, SpanLimitError, type DecodedInput } from "./types";
 
 const TRACES_DATA_FIELDS = 1 << 1;
 const RESPONSE_FIELDS = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4);
@@ -18,7 +18,7 @@ interface BatchTally {
 }
 
 /** Repeated ResourceSpans (field 1) between r.pos and end; a broken batch is skipped and reported. */
-function readBatches(r: Reader, view: DataView, end: number, basePath: string, result: DecodedInput, tally: BatchTally): void {
+function readBatches(r: Reader, view: DataView, end: number, basePath: string, result: DecodedInput, tally: BatchTally, maxSpans: number): void {
   const spans: Span[] = result.spans;
   while (r.pos < end) {
     const tag = r.uint32();
@@ -44,14 +44,15 @@ function readBatches(r: Reader, view: DataView, end: number, basePath: string, r
       if (tally.failed++ === 0) tally.firstProblem = problem;
       result.errors.push(`${problem} (batch skipped)`);
     }
+    checkSpanLimit(spans, maxSpans);
   }
 }
 
-function decode(r: Reader, bytes: Uint8Array, result: DecodedInput, tally: BatchTally, asResponse: boolean): void {
+function decode(r: Reader, bytes: Uint8Array, result: DecodedInput, tally: BatchTally, asResponse: boolean, maxSpans: number): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
   if (!asResponse) {
-    readBatches(r, view, end, "resourceSpans", result, tally);
+    readBatches(r, view, end, "resourceSpans", result, tally, maxSpans);
     return;
   }
   let sawTrace = false;
@@ -67,7 +68,7 @@ function decode(r: Reader, bytes: Uint8Array, result: DecodedInput, tally: Batch
       } catch (error) {
         throw withPath(error, r, "trace");
       }
-      readBatches(r, view, traceEnd, "trace.resourceSpans", result, tally);
+      readBatches(r, view, traceEnd, "trace.resourceSpans", result, tally, maxSpans);
     } else if (tag === TAGS.F3_VARINT) status = readUint32(r, end);
     else if (tag === TAGS.F4_LEN) message = readString(r, end);
     else skipField(r, tag, RESPONSE_FIELDS & ~(1 << 2), end); // field 2 (metrics) is skipped as unknown
@@ -81,7 +82,7 @@ function decode(r: Reader, bytes: Uint8Array, result: DecodedInput, tally: Batch
  * the body is not protobuf or its framing is broken; a damaged ResourceSpans is skipped and listed
  * in `errors`, unless every batch is damaged.
  */
-export function decodeProtobuf(bytes: Uint8Array, raw: number, contentType?: string): DecodedInput {
+export function decodeProtobuf(bytes: Uint8Array, raw: number, contentType?: string, maxSpans = Infinity): DecodedInput {
   const asResponse = classifyProtobuf(bytes, contentType) === "trace-by-id-response";
   const result: DecodedInput = {
     format: asResponse ? "tempo-proto" : "otlp-proto",
@@ -93,8 +94,9 @@ export function decodeProtobuf(bytes: Uint8Array, raw: number, contentType?: str
   const tally: BatchTally = { batches: 0, failed: 0, firstProblem: "" };
   const r = new Reader(bytes);
   try {
-    decode(r, bytes, result, tally, asResponse);
+    decode(r, bytes, result, tally, asResponse, maxSpans);
   } catch (error) {
+    if (error instanceof SpanLimitError) throw error;
     const wire = asWireError(error, r);
     throw new DecodeError(`not a valid ${asResponse ? "Tempo TraceByIDResponse" : "OTLP trace"} protobuf: ${wire.detail}`);
   }

@@ -29,9 +29,27 @@ export interface DecodeOptions {
   contentType?: string;
   /** Refuse inputs larger than this after decompression (default 512 MiB). */
   maxBytes?: number;
+  /**
+   * Refuse inputs holding more spans than this (SpanLimitError), checked after each batch, so that
+   * one huge input cannot exhaust memory. Unlimited when absent.
+   */
+  maxSpans?: number;
 }
 
 /** A whole input could not be decoded. The message says what is wrong, never with raw values. */
 export class DecodeError extends Error {
   override name = "DecodeError";
+}
+
+/** An input holds more spans than `DecodeOptions.maxSpans`; decoding stopped there. */
+export class SpanLimitError extends DecodeError {
+  override name = "SpanLimitError";
+  constructor(readonly limit: number) {
+    super(`holds more than ${limit} spans, over the span limit`);
+  }
+}
+
+/** Throws SpanLimitError once `spans` holds more than `limit` (called after each decoded batch). */
+export function checkSpanLimit(spans: readonly unknown[], limit: number): void {
+  if (spans.length > limit) throw new SpanLimitError(limit);
 }

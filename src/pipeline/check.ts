@@ -4,7 +4,7 @@ import { Analyzer } from "../engine/analyzer";
 import { TraceAssembler } from "../engine/assemble";
 import { TraceBatcher } from "../engine/batch";
 import type { ResolvedConfig } from "../engine/config";
-import { decodeInput, DecodeError } from "../decode/index";
+import { decodeInput, DecodeError, SpanLimitError } from "../decode/index";
 import type { Report } from "../report/schema";
 
 export interface NamedInput {
@@ -23,8 +23,9 @@ export interface CheckProgress {
 export interface CheckOptions {
   /**
    * Spans held at most: every span is kept until all inputs are read (a trace may span files), so
-   * memory grows with the input. Once this many are held, the inputs left are not read; each is an
-   * input error saying so, and the spans read so far are analysed. Unlimited when absent.
+   * memory grows with the input. Once this many are held, the inputs left are not read; an input
+   * that would take the count past it is not analysed (its decoding stops at the limit). Each is
+   * an input error saying so, and the spans read so far are analysed. Unlimited when absent.
    */
   maxSpans?: number;
   onProgress?: (progress: CheckProgress) => void;
@@ -56,7 +57,12 @@ export async function checkInputs(
         throw new SpanBudgetError(`not read: the check already holds ${assembler.spanCount} spans (limit ${options.maxSpans}); check fewer files at a time`);
       }
       const bytes = await input.read();
-      const decoded = await decodeInput(bytes, { name: input.name, ...(input.contentType ? { contentType: input.contentType } : {}) });
+      const decoded = await decodeInput(bytes, {
+        name: input.name,
+        ...(input.contentType ? { contentType: input.contentType } : {}),
+        // One input may not take more than the budget left: a single huge file stops decoding there.
+        ...(options.maxSpans !== undefined ? { maxSpans: options.maxSpans - assembler.spanCount } : {}),
+      });
       for (const message of decoded.errors) fail(input.name, message);
       if (decoded.spans.length === 0 && decoded.errors.length === 0 && !decoded.notFound) {
         fail(input.name, "no spans in input");
@@ -64,7 +70,13 @@ export async function checkInputs(
       assembler.add(decoded.spans, decoded.partial?.reason);
     } catch (error) {
       const message =
-        error instanceof DecodeError ? error.message.replace(`${input.name}: `, "") : error instanceof SpanBudgetError ? error.message : `cannot read: ${(error as Error).message}`;
+        error instanceof SpanLimitError
+          ? `not analysed: it holds more than the ${error.limit} spans left of the limit of ${options.maxSpans} (${assembler.spanCount} held already); check fewer or smaller files at a time`
+          : error instanceof DecodeError
+            ? error.message.replace(`${input.name}: `, "")
+            : error instanceof SpanBudgetError
+              ? error.message
+              : `cannot read: ${(error as Error).message}`;
       fail(input.name, message);
     }
     done++;
