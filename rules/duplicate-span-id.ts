@@ -27,6 +27,13 @@ Zipkin/B3 "shared span" model, where a server reuses its caller's span ID), othe
 \`repeated-span-id\` (an ID generator without enough randomness, e.g. seeded identically in forked
 workers, or the same span exported twice with different content).
 
+\`exact-copy\` (severity **info**): a span identical to another one of the trace in everything it
+records (IDs, name, kind, times, status, attributes, events, links). That is the same export sent
+or read twice (a Collector retry after a timeout, overlapping uploads, one file under two names),
+not an instrumentation defect, and Tempo drops such copies at query time. tracelint analyses one
+copy, so copies do not double the other rules' counts or make a second root; one occurrence is
+one dropped copy.
+
 Parent links to a duplicated ID are ambiguous: tracelint resolves them to the earliest span, other
 tools may pick another, so trees and durations differ between tools.
 
@@ -45,6 +52,17 @@ re-sending modified copies of a span.
   create(context) {
     return {
       trace(trace) {
+        for (const copy of trace.exactCopies) {
+          context.report({
+            service: copy.service,
+            subject: copy.service,
+            category: "exact-copy",
+            severity: "info",
+            message:
+              "A span is an exact copy of another span of the trace (same ID and content): the same export was sent or read twice (a Collector retry, overlapping uploads, one file under two names). One copy was analysed; Tempo drops such copies at query time.",
+            example: { traceId: trace.traceId, spanId: copy.spanId },
+          });
+        }
         // Every span ID distinct (the usual case): nothing to report, no need to sort the trace.
         if (trace.spanById.size === trace.spans.length) return;
         const firstById = new Map<string, Span>();

@@ -57,6 +57,49 @@ describe("a healthy SDK trace", () => {
   });
 });
 
+describe("exact copies (the same export sent or read twice)", () => {
+  it("are analysed once and listed as duplicate-span-id exact-copy (info), not as repeated IDs or extra roots", async () => {
+    const rec = healthyTrace();
+    const traceId = rec.spans()[0]!.spanContext().traceId;
+    // A Collector retry: the same batch once as OTLP/JSON and once as protobuf.
+    const findings = await findingsOf([{ bytes: rec.toOtlpJson() }, { bytes: rec.toOtlpProtobuf() }], STRUCTURE_RULES);
+    const bySpan = new Map(rec.spans().map((s) => [s.spanContext().spanId, s]));
+    expect(findings.map((f) => [f.ruleId, f.severity, f.service, f.category, f.occurrences, f.traceCount])).toEqual([
+      ["duplicate-span-id", "info", "gateway", "exact-copy", 2, 1],
+      ["duplicate-span-id", "info", "orders", "exact-copy", 3, 1],
+      ["duplicate-span-id", "info", "worker", "exact-copy", 1, 1],
+    ]);
+    for (const f of findings) for (const e of f.examples) expect(bySpan.has(e.spanId) && e.traceId === traceId).toBe(true);
+
+    // The analysed trace holds each span once.
+    const config = resolveConfig({}, builtinRules);
+    const report = await checkInputs(
+      [
+        { name: "a.json", read: async () => rec.toOtlpJson() },
+        { name: "a.pb", read: async () => rec.toOtlpProtobuf() },
+      ],
+      config,
+    );
+    expect(report.summary).toMatchObject({ traces: 1, spans: 6 });
+    expect(report.findings.filter((f) => f.severity !== "info")).toEqual([]);
+  });
+
+  it("a copy that differs in anything it records is still a repeated span ID", async () => {
+    const rec = healthyTrace();
+    const json = JSON.parse(new TextDecoder().decode(rec.toOtlpJson())) as {
+      resourceSpans: { scopeSpans: { spans: { spanId: string; name: string; endTimeUnixNano: string }[] }[] }[];
+    };
+    const altered = json.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+    altered.endTimeUnixNano = String(BigInt(altered.endTimeUnixNano) + 1n); // re-sent after an update
+    const findings = await findingsOf([{ bytes: rec.toOtlpProtobuf() }, { bytes: new TextEncoder().encode(JSON.stringify(json)) }], ["duplicate-span-id"]);
+    const exact = findings.filter((f) => f.category === "exact-copy").reduce((n, f) => n + f.occurrences, 0);
+    expect(exact).toBe(5);
+    const repeated = findings.filter((f) => f.category !== "exact-copy");
+    expect(repeated).toHaveLength(1);
+    expect(repeated[0]).toMatchObject({ severity: "error", occurrences: 1, examples: [{ spanId: altered.spanId }] });
+  });
+});
+
 /** The gateway's CLIENT span is never ended, so the SDK never exports it: orders' SERVER span is an orphan. */
 function lostCallerSpan() {
   const rec = new TraceRecorder({ seed: 11 });

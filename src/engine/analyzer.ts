@@ -1,6 +1,7 @@
 // Runs the configured rules over complete traces, one at a time, and turns their reports into a
 // report. State is bounded (aggregated findings + each rule's own bounded state) and can be
 // snapshotted and merged, so one audit may be spread over many invocations and combined.
+import { withoutExactCopies } from "../model/exact-copies";
 import type { Trace } from "../model/trace";
 import { REPORT_SCHEMA_VERSION, type Report } from "../report/schema";
 import { TOOL_VERSION } from "../version";
@@ -110,8 +111,16 @@ export class Analyzer {
    * same as calling addTrace for each, but one rule's code and state stay in the CPU caches
    * across a batch instead of nineteen rules taking turns on every trace.
    */
-  addTraces(traces: readonly Trace[]): void {
+  addTraces(given: readonly Trace[]): void {
     if (this.#finished) throw new Error("Analyzer.addTrace called after finish()");
+    // Exact copies (an export sent or read twice) are analysed once; duplicate-span-id lists them.
+    let traces = given;
+    for (let i = 0; i < given.length; i++) {
+      const trace = withoutExactCopies(given[i]!);
+      if (trace === given[i]) continue;
+      if (traces === given) traces = [...given];
+      (traces as Trace[])[i] = trace;
+    }
     for (const trace of traces) this.#count(trace);
     for (const rule of this.#rules) {
       const listener = rule.listener;

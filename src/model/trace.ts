@@ -12,10 +12,14 @@ export function compareStart(a: Span, b: Span): number {
   return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0;
 }
 
+const NO_SPANS: readonly Span[] = [];
+
 export interface TraceOptions {
   /** The source returned only part of the trace (Tempo `status: PARTIAL`, size limits). */
   partial?: boolean;
   partialReason?: string;
+  /** Exact copies of spans of this trace, dropped from `spans` (see exact-copies.ts). */
+  exactCopies?: readonly Span[];
 }
 
 export class Trace {
@@ -24,6 +28,8 @@ export class Trace {
   readonly spans: readonly Span[];
   readonly partial: boolean;
   readonly partialReason: string | undefined;
+  /** Spans dropped as exact copies of a span in `spans` (same ID and content; see exact-copies.ts). */
+  readonly exactCopies: readonly Span[];
 
   #byId?: Map<string, Span>;
   #children?: Map<string, Span[]>;
@@ -36,6 +42,7 @@ export class Trace {
     this.spans = spans;
     this.partial = options.partial ?? false;
     this.partialReason = options.partialReason;
+    this.exactCopies = options.exactCopies ?? NO_SPANS;
   }
 
   /** Spans sorted by start time (ties keep input order). */
