@@ -77,6 +77,29 @@ describe("Markdown report", () => {
   });
 });
 
+describe("Markdown rule table: traces per rule", () => {
+  // Findings of one rule count their traces separately: the table used to add them up, and showed
+  // 180 traces for a run of 60. The demo report's findings, re-counted to the edge cases.
+  const withCounts = (counts: number[], traces: number): Report => ({
+    ...report,
+    summary: { ...report.summary, traces },
+    findings: counts.map((traceCount, i) => ({ ...report.findings[0]!, ruleId: "duplicate-span-id", service: `s${i}`, traceCount, occurrences: traceCount })),
+  });
+  const rowOf = (md: string) => md.split("\n").find((l) => l.startsWith("| `duplicate-span-id`"))!;
+
+  it("shows the exact count when the findings cannot share fewer traces, never more than were analysed", () => {
+    expect(rowOf(renderMarkdown(withCounts([60, 40, 60, 20], 60)))).toMatch(/\| 180 \| 60 \|$/);
+    expect(rowOf(renderMarkdown(withCounts([7], 60)))).toMatch(/\| 7 \| 7 \|$/);
+    expect(renderMarkdown(withCounts([60, 40], 60))).not.toContain("A range of traces");
+  });
+
+  it("shows a range, and says what it means, when the overlap is unknown", () => {
+    const md = renderMarkdown(withCounts([5, 3], 60));
+    expect(rowOf(md)).toMatch(/\| 8 \| 5–8 \|$/);
+    expect(md).toContain("A range of traces: the rule's findings may share traces");
+  });
+});
+
 describe("HTML report", () => {
   it("has a Source section: sampling, the fetch counts and the failed trace with its reason", () => {
     const html = renderHtml(report);

@@ -12,21 +12,36 @@ function count(findings: readonly ReportFinding[], severity: Severity): number {
   return findings.filter((f) => f.severity === severity).length;
 }
 
+/**
+ * Distinct traces among a rule's findings. Findings count their traces separately and may share
+ * some, so the exact number is only known to lie between the largest finding's count and the sum
+ * (capped at the traces analysed); a range is shown when those differ.
+ */
+function ruleTraces(most: number, sum: number, analysed: number): { text: string; range: boolean } {
+  const high = Math.min(sum, analysed);
+  return high <= most ? { text: String(most), range: false } : { text: `${most}–${high}`, range: true };
+}
+
 function ruleTable(report: Report): string[] {
-  const rows = new Map<string, { severity: Severity; findings: number; occurrences: number; traces: number }>();
+  const rows = new Map<string, { severity: Severity; findings: number; occurrences: number; mostTraces: number; sumTraces: number }>();
   for (const f of report.findings) {
-    const row = rows.get(f.ruleId) ?? { severity: f.severity, findings: 0, occurrences: 0, traces: 0 };
+    const row = rows.get(f.ruleId) ?? { severity: f.severity, findings: 0, occurrences: 0, mostTraces: 0, sumTraces: 0 };
     row.findings++;
     row.occurrences += f.occurrences;
-    row.traces += f.traceCount;
+    row.mostTraces = Math.max(row.mostTraces, f.traceCount);
+    row.sumTraces += f.traceCount;
     rows.set(f.ruleId, row);
   }
   if (rows.size === 0) return ["No findings. ✅", ""];
   const lines = ["## Findings by rule", "", "| Rule | Severity | Findings | Occurrences | Traces |", "|---|---|---:|---:|---:|"];
+  let ranges = false;
   for (const [id, r] of [...rows].sort((a, b) => b[1].occurrences - a[1].occurrences)) {
-    lines.push(`| ${mdCode(id)} | ${SEVERITY_ICON[r.severity]} | ${r.findings} | ${r.occurrences} | ${r.traces} |`);
+    const traces = ruleTraces(r.mostTraces, r.sumTraces, report.summary.traces);
+    ranges ||= traces.range;
+    lines.push(`| ${mdCode(id)} | ${SEVERITY_ICON[r.severity]} | ${r.findings} | ${r.occurrences} | ${traces.text} |`);
   }
   lines.push("");
+  if (ranges) lines.push("A range of traces: the rule's findings may share traces, so the number of distinct traces lies in it.", "");
   return lines;
 }
 
