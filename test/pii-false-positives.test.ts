@@ -94,8 +94,11 @@ describe("PII false-positive corpus", () => {
 
   it("real Tempo API JSON traces (mythical-beasts demo, vulture) give no PII finding", async () => {
     const run = await runCli(["check", new URL("tempo-api-json/", TEMPO).pathname, "--format", "json", "--quiet", "--fail-on", "never"]);
-    const report = JSON.parse(run.stdout) as { summary: { spans: number }; findings: { ruleId: string }[] };
-    expect(report.summary.spans).toBeGreaterThan(100);
+    const report = JSON.parse(run.stdout) as { summary: { spans: number }; findings: { ruleId: string; category: string | null; occurrences: number }[] };
+    // Several files hold the same trace (v1 and v2 answers): those spans are analysed once.
+    const copies = report.findings.filter((f) => f.category === "exact-copy").reduce((n, f) => n + f.occurrences, 0);
+    expect(report.summary.spans).toBeGreaterThan(50);
+    expect(report.summary.spans + copies).toBeGreaterThan(100);
     expect(builtinRules.some((r) => r.meta.id === "pii-in-attributes")).toBe(true);
     expect(report.findings.filter((f) => f.ruleId === "pii-in-attributes")).toEqual([]);
   });
