@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineRule } from "../src/engine/rule";
 import { intAttribute, SpanKind, StatusCode, type Span } from "../src/model/span";
+import { redactText } from "../src/pii/redact";
 
 const STATUS_KEYS = ["http.response.status_code", "http.status_code"] as const;
 const STATUS_NAMES = ["UNSET", "OK", "ERROR"] as const;
@@ -50,7 +51,7 @@ scope that produced the span.`,
             example: {
               traceId: span.traceId,
               spanId: span.spanId,
-              evidence: `${kind} span, HTTP ${m.code}, status ${STATUS_NAMES[span.status.code]}, scope ${span.scope.name || "(none)"}`,
+              evidence: `${kind} span, HTTP ${m.code}, status ${STATUS_NAMES[span.status.code]}, scope ${redactText(span.scope.name) || "(none)"}`,
             },
             fix: "Upgrade the HTTP instrumentation named in the evidence, or set `span.setStatus({ code: SpanStatusCode.ERROR })` when the response fails.",
           });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineRule } from "../src/engine/rule";
 import { UNKNOWN_SERVICE, type Resource, type Span } from "../src/model/span";
+import { redactText } from "../src/pii/redact";
 
 /** The service as the resource states it, and why it is not a usable name (or undefined). */
 function problemOf(span: Span): { service: string; category: "missing" | "unknown-service" } | undefined {
@@ -58,7 +59,7 @@ every process; in the Collector, a \`resource\` processor can insert a fallback 
                 ? "Spans come from a resource without `service.name`; set OTEL_SERVICE_NAME in this process."
                 : `Spans carry the SDK fallback service name \`${g.service}\`; set OTEL_SERVICE_NAME in this process.`,
             occurrences: g.count,
-            example: { traceId: trace.traceId, spanId: g.first.spanId, evidence: `scope ${g.first.scope.name || "(none)"}` },
+            example: { traceId: trace.traceId, spanId: g.first.spanId, evidence: `scope ${redactText(g.first.scope.name) || "(none)"}` },
             fix: "Set `OTEL_SERVICE_NAME=<service>` (or `OTEL_RESOURCE_ATTRIBUTES=service.name=<service>`) in the process environment, or pass a resource with `service.name` to the SDK.",
           });
         }

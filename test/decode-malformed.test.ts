@@ -61,6 +61,12 @@ const CASES: { name: string; bytes: Uint8Array; message: string | RegExp }[] = [
   { name: "invalid.json", bytes: utf8.encode('{"resourceSpans": ['), message: "invalid JSON: unexpected end of input" },
   { name: "leaky.json", bytes: utf8.encode(secretInBrokenJson), message: "invalid JSON: syntax error" },
   { name: "prometheus.json", bytes: utf8.encode('{"status":"success","data":[]}'), message: 'not a trace document (no "resourceSpans", "batches" or "trace"; keys: status, data)' },
+  // A map keyed by user data: the keys are quoted to say what the document is, masked and shortened.
+  {
+    name: "by-user.json",
+    bytes: utf8.encode(JSON.stringify({ "alice.smith@example.com": 1, ["x".repeat(60)]: 2 })),
+    message: `not a trace document (no "resourceSpans", "batches" or "trace"; keys: a***@e***.com, ${"x".repeat(40)}…)`,
+  },
   {
     name: "login.html",
     bytes: utf8.encode("\n<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"),

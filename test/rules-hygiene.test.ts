@@ -78,6 +78,15 @@ describe("error-status-mismatch", () => {
     ]);
     expect(report.findings[0]!.severity).toBe("warning");
   });
+
+  it("masks personal data in the scope name it quotes as evidence", async () => {
+    const rec = new TraceRecorder({ seed: 24 });
+    const api = rec.tracer("api", { scopeName: "tracer-of-judy@example.com" });
+    api.startSpan("GET /x", { kind: SpanKind.SERVER, attributes: { "http.response.status_code": 500 }, startTime: rec.time(0) }).end(rec.time(1));
+    const report = await run(errorStatusMismatch, rec.toOtlpJson());
+    expect(rows(report)[0]![6]).toEqual(["SERVER span, HTTP 500, status UNSET, scope t***@e***.com"]);
+    expect(JSON.stringify(report)).not.toContain("judy");
+  });
 });
 
 describe("span-limits-exceeded", () => {

@@ -17,6 +17,7 @@ import {
   type SpanLink,
   type StatusCode,
 } from "../model/span";
+import { redactText } from "../pii/redact";
 import { checkSpanLimit, DecodeError, SpanLimitError, type DecodedInput } from "./types";
 
 type Json = Record<string, unknown>;
@@ -297,7 +298,8 @@ function envelopeOf(doc: unknown, where: string): Envelope {
   }
   const rs = field(doc, "resourceSpans", "resource_spans");
   if (rs === undefined) {
-    const keys = Object.keys(doc).slice(0, 5).join(", ") || "none";
+    // Keys are data too (a map keyed by user e-mail, say): shortened and with PII masked.
+    const keys = redactText(Object.keys(doc).slice(0, 5).map((k) => (k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(", ")) || "none";
     throw new DecodeError(`${at}not a trace document (no "resourceSpans", "batches" or "trace"; keys: ${keys})`);
   }
   if (!Array.isArray(rs)) throw new DecodeError(`${at}"resourceSpans" must be an array`);

@@ -5,6 +5,7 @@ import type { AttributeValue } from "../model/span";
 import { SECRET_KEY_CATEGORY, type Detector } from "./detectors";
 import { isRedactedPlaceholder, isSecretKey } from "./keys";
 import { maskOpaque } from "./mask";
+import { redactText } from "./redact";
 import { findPii, MIN_SCAN_LENGTH } from "./scan";
 import { Memo2 } from "../engine/memo";
 
@@ -262,7 +263,8 @@ export class PiiScanner {
     if (!facts) {
       if (this.#memoEntries >= SCAN_MEMO_ENTRIES) this.#clearMemo();
       facts = {
-        subject: `${prefix}${key}`,
+        // A key may itself hold personal data (a map keyed by e-mail address): never quoted raw.
+        subject: `${prefix}${redactText(key)}`,
         secretKey: isSecretKey(key, this.#config.extraSecretKeys),
         ipExpected: this.#config.ipExpectedKeys.has(key) || /version/i.test(key),
         memoValues: undefined,
