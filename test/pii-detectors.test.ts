@@ -101,8 +101,18 @@ describe("detectors", () => {
     ["MAC address", "aa:bb:cc:dd:ee:ff"],
     ["scope operator", "std::vector"],
     ["loopback", "127.0.0.1:8080"],
+    ["decimal after a card-like run", "amount 4111111111111111.25"],
+    ["five-part version", "build 10.1.2.3.4"],
   ])("no match: %s", (_name, text) => {
     expect(categories(text)).toEqual([]);
+  });
+
+  it("a full stop that ends the sentence does not hide the value before it", () => {
+    // Alert texts end with a full stop that tracelint itself adds: these went out unmasked.
+    expect(masked("Payment declined for card 4111111111111111.")).toEqual(["**** **** **** 1111"]);
+    expect(masked("card 4111 1111 1111 1111. Retry later")).toEqual(["**** **** **** 1111"]);
+    expect(categories("connected from 203.0.113.7.")).toEqual(["ip-address"]);
+    expect(redactText("The audit could not run: card 4012888888881881.")).not.toContain("4012888888881881");
   });
 });
 

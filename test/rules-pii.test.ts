@@ -97,6 +97,14 @@ describe("pii-in-attributes on SDK-generated traces", () => {
     ]);
   });
 
+  it("masks an attribute key that itself holds personal data when it names the finding", async () => {
+    const rec = new TraceRecorder({ seed: 12 });
+    rec.tracer("crm").startSpan("sync", { startTime: rec.time(0), attributes: { "quota.alice.smith@example.com": "card 4111111111111111." } }).end(rec.time(1));
+    const report = await runPii(rec.toOtlpJson());
+    expect(rows(report)).toEqual([["crm", "q***@e***.com", "credit-card", "error", 1, 1, "**** **** **** 1111"]]);
+    expect(JSON.stringify(report)).not.toContain("alice");
+  });
+
   it("rejects an invalid custom regex with the option path", () => {
     expect(() => resolveConfig({ rules: { "pii-in-attributes": ["error", { detectors: [{ name: "bad", pattern: "(" }] }] } }, [piiRule])).toThrow(
       /rules\.pii-in-attributes\.options\.detectors\.0\.pattern: not a valid regular expression/,

@@ -69,7 +69,7 @@ describe("exact copies (the same export sent or read twice)", () => {
       ["duplicate-span-id", "info", "orders", "exact-copy", 3, 1],
       ["duplicate-span-id", "info", "worker", "exact-copy", 1, 1],
     ]);
-    for (const f of findings) for (const e of f.examples) expect(bySpan.has(e.spanId) && e.traceId === traceId).toBe(true);
+    for (const f of findings) for (const e of f.examples) expect(bySpan.has(e.spanId ?? "") && e.traceId === traceId).toBe(true);
 
     // The analysed trace holds each span once.
     const config = resolveConfig({}, builtinRules);

@@ -219,7 +219,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     category: "credit-card",
     hint: /\d[ -]?\d[ -]?\d[ -]?\d/,
     requires: [need({ digits: 13 })],
-    pattern: /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w.])/g,
+    // A full stop ends a sentence ("card 4111….") unless a digit follows (a decimal number).
+    pattern: /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w]|\.\d)/g,
     accept: (m) => {
       const separators = new Set(m[0].replace(/\d/g, ""));
       if (separators.size > 1) return undefined; // mixed "-" and " " is not how cards are written
@@ -266,7 +267,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: /\d\.\d|:/,
     // IPv6 needs a colon; IPv4 four digits and dots.
     requires: [need({ classes: COLON }), need({ classes: DOT, digits: 4 })],
-    pattern: /(?<![\w.:-])(?:(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)(?![\w.-]|:[0-9A-Fa-f]*:)/g,
+    pattern: /(?<![\w.:-])(?:(?:\d{1,3}\.){3}\d{1,3}|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?)(?![\w-]|\.\d|:[0-9A-Fa-f]*:)/g,
     accept: acceptIp,
     mask: mask.maskIp,
   },
