@@ -85,4 +85,26 @@ describe("tracelint alert", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/has no "alerts" section/);
   });
+
+  it("says when there is no config file at all, rather than that a file it never read lacks a section", async () => {
+    // The repository root (the tests' working directory) has no tracelint.config.json.
+    const run = await runCli(["alert", join(dir, "report.json"), "--state", join(dir, "state.json")], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("no config file: give --config FILE or put tracelint.config.json in the current directory");
+  });
+
+  it("a broken state file is a configuration error (exit 2, one line), not a delivery left pending (exit 1)", async () => {
+    await writeFile(join(dir, "state.json"), "garbage\n");
+    const run = await runCli(args(join(dir, "report.json")), env);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/^tracelint: alert state .*state\.json is not JSON; repair or move the file/);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it("refuses a --report-url that is not an http(s) URL", async () => {
+    const run = await runCli(args(join(dir, "report.json"), "--report-url", "notaurl"), env);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe('tracelint: --report-url must be an http(s) URL (got "notaurl")');
+  });
 });

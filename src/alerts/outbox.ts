@@ -78,8 +78,9 @@ export function parseAlertState(text: string, where: string): AlertState {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (error) {
-    throw new AlertStateError(`alert state ${where} is not JSON: ${(error as Error).message}`);
+  } catch {
+    // V8's message quotes the text around the error, newlines and all: not worth a broken log line.
+    throw new AlertStateError(`alert state ${where} is not JSON`);
   }
   const parsed = AlertStateSchema.safeParse(json);
   if (!parsed.success) throw new AlertStateError(`alert state ${where} is not valid: ${parsed.error.issues[0]?.message ?? "invalid"}`);

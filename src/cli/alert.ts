@@ -2,11 +2,13 @@
 // configured in the config file's "alerts" section for a saved report (or for a failed audit), and
 // retries what earlier runs could not deliver. Meant to follow `tracelint audit` in a Kubernetes
 // CronJob; the state file keeps the outbox and the previous run between invocations.
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AlertsConfigSchema, runAlerts, type AlertsConfig } from "../alerts/index";
+import { AlertStateError } from "../alerts/outbox";
 import { builtinRules } from "../../rules/index";
 import { FileAlertStateStore } from "./alert-state-file";
-import { loadConfig } from "./config-file";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "./config-file";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
 import { readReportFile } from "./report-file";
@@ -32,6 +34,14 @@ Webhook URLs and signing secrets come from the environment variables named in th
 (kept for the next run), 2 usage or configuration error.`;
 
 export const DEFAULT_ALERT_STATE = ".tracelint/alert-state.json";
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ["http:", "https:"].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
 
 function alertsConfigOf(raw: Record<string, unknown>, source: string): AlertsConfig {
   if (raw.alerts === undefined) throw new UsageError(`${source} has no "alerts" section (see docs/alerts.md)`);
@@ -67,18 +77,28 @@ export async function alertCommand(argv: string[], io: CliIO): Promise<number> {
   if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)) {
     throw new UsageError(`--attempts must be a whole number from 1 to 10 (got ${JSON.stringify(values.attempts)})`);
   }
-  const config = await loadConfig(values.config, builtinRules);
-  const alerts = alertsConfigOf(config.raw as Record<string, unknown>, values.config ?? "tracelint.config.json");
+  const reportUrl = values["report-url"];
+  if (reportUrl !== undefined && !isHttpUrl(reportUrl)) throw new UsageError(`--report-url must be an http(s) URL (got ${JSON.stringify(reportUrl)})`);
+  const configFile = values.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (configFile === undefined) {
+    throw new UsageError(`no config file: give --config FILE or put ${DEFAULT_CONFIG_FILE} in the current directory, with an "alerts" section (see docs/alerts.md)`);
+  }
+  const config = await loadConfig(configFile, builtinRules);
+  const alerts = alertsConfigOf(config.raw as Record<string, unknown>, configFile);
   const report = positionals[0] !== undefined ? await readReportFile(positionals[0]) : undefined;
   const result = await runAlerts({
     config: alerts,
     store: new FileAlertStateStore(values.state ?? DEFAULT_ALERT_STATE),
     ...(report ? { report } : {}),
     ...(values.failed !== undefined ? { failure: values.failed } : {}),
-    ...(values["report-url"] ? { reportUrl: values["report-url"] } : {}),
+    ...(reportUrl ? { reportUrl } : {}),
     env: io.env,
     ...(attempts !== undefined ? { delivery: { maxAttempts: attempts } } : {}),
     log: (_level, message) => io.stderr(`tracelint: ${message}`),
+  }).catch((error: unknown) => {
+    // A broken state file is a configuration problem (exit 2), not a delivery to retry (exit 1).
+    if (error instanceof AlertStateError) throw new UsageError(`${error.message}; repair or move the file (it holds the alerts still to deliver)`);
+    throw error;
   });
   io.stderr(
     `tracelint: ${result.queued.length} alert(s) queued this run, ${result.delivered.length} delivered, ${result.pending} pending for the next run`,
