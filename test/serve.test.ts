@@ -269,4 +269,19 @@ describe("tracelint serve CLI", () => {
     expect(unset.code).toBe(2);
     expect(unset.stderr).toContain("tracelint: TRACELINT_CONFIG is not set");
   });
+
+  it("--reports: another URL scheme or a malformed bucket is a usage error at start-up, not a directory named after it or a crash", async () => {
+    const file = join(dir, "ok.json");
+    await writeFile(file, JSON.stringify({ audits: [{ name: "x", source: { kind: "tempo", url: "http://127.0.0.1:1" } }] }));
+    for (const [reports, message] of [
+      ["gs://bucket", '--reports: expected a directory, file:///DIR or s3://BUCKET[/PREFIX], got "gs://bucket"'],
+      ["S3://bucket/x", '--reports: expected a directory, file:///DIR or s3://BUCKET[/PREFIX], got "S3://bucket/x"'],
+      ["s3://", '--reports: expected s3://BUCKET[/PREFIX], got "s3://"'],
+      ["s3://UPPER_bad", '--reports: not a valid bucket name: "UPPER_bad"'],
+    ]) {
+      const run = await runCli(["serve", "--config", file, "--reports", reports!, "--port", "0", "--no-scheduler"], { API_TOKEN: "t" });
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toBe(`tracelint: ${message}`);
+    }
+  });
 });

@@ -18,7 +18,7 @@ import { createRun, executeRun, type RunDeps } from "../runs/runner";
 import type { RunRecord } from "../runs/types";
 import type { ListOptions, ListPage, ObjectStore, PutOptions, StoredObject } from "../storage/object-store";
 import { endpointFromEnv, S3ObjectStore } from "../storage/s3";
-import { isDirectoryUrl, parseBucketUrl } from "../storage/url";
+import { BucketUrlError, isDirectoryUrl, parseBucketUrl } from "../storage/url";
 import { claimCronFire } from "./cron-claims";
 import { FsObjectStore } from "./fs-object-store";
 import { UsageError } from "./inputs";
@@ -32,8 +32,8 @@ GET /api/audits/:id, /healthz) and runs each configured audit on its cron (UTC).
 
 Options:
   --config FILE       deployment config (JSON; default: $TRACELINT_CONFIG, the JSON itself)
-  --reports LOCATION  where reports and run records go: a directory (default ./tracelint-data)
-                      or s3://bucket/prefix (credentials: AWS_* environment; endpoint:
+  --reports LOCATION  where reports and run records go: a directory (default ./tracelint-data),
+                      file:///dir or s3://bucket/prefix (credentials: AWS_* environment; endpoint:
                       AWS_ENDPOINT_URL_S3 for MinIO/R2, with --s3-path-style)
   --s3-path-style     path-style S3 URLs (MinIO)
   --host HOST         listen address (default 0.0.0.0)
@@ -83,6 +83,27 @@ class PrefixedStore implements ObjectStore {
     const inner = this.inner.createIfAbsent?.bind(this.inner);
     return inner ? (key, body, options) => inner(this.#key(key), body, options) : undefined;
   }
+}
+
+/**
+ * `--reports` checked at start-up: a directory, `file:///DIR` (as a path) or `s3://BUCKET[/PREFIX]`.
+ * Any other `scheme://` would otherwise become a relative directory named after it (`./gs:/bucket`),
+ * ephemeral in a pod, and a malformed bucket URL would crash the first run.
+ */
+function reportsLocation(given: string): string {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(given)?.[1];
+  if (scheme === undefined) return given;
+  if (scheme === "file") return fileURLToPath(given);
+  if (scheme === "s3" || scheme === "r2") {
+    try {
+      parseBucketUrl(given);
+    } catch (error) {
+      if (error instanceof BucketUrlError) throw new UsageError(`--reports: ${error.message}`);
+      throw error;
+    }
+    return given;
+  }
+  throw new UsageError(`--reports: expected a directory, file:///DIR or s3://BUCKET[/PREFIX], got ${JSON.stringify(given)}`);
 }
 
 export function reportStore(location: string, env: Record<string, string | undefined>, pathStyle = false): ObjectStore {
@@ -294,7 +315,7 @@ export async function serveCommand(argv: string[], io: CliIO, signal?: AbortSign
     if ((source.kind === "blocks" || source.kind === "otlp-archive") && isDirectoryUrl(source.bucket)) await localDirectory(`audit ${audit.name}: bucket`, source.bucket);
   }
   if (!io.env.API_TOKEN) io.stderr("tracelint: API_TOKEN is not set: every route except /healthz answers 503");
-  const location = values.reports ?? "./tracelint-data";
+  const location = reportsLocation(values.reports ?? "./tracelint-data");
   const log: Log = (level, message) => io.stderr(`tracelint: ${level === "info" ? "" : `${level}: `}${message}`);
   const server = await startServe({
     config,
