@@ -144,6 +144,21 @@ describe("tracelint audit", () => {
     expect(result.stderr).toContain(`tracelint: trace ${orphanTrace}: HTTP 503`);
   }, 20_000);
 
+  it("names the searches that kept failing, in the report and on stderr, and audits what the others found", async () => {
+    const { server } = await serve();
+    // Every per-service search for orders answers 502 (Tempo's query-frontend restarting, say).
+    server.setFaults([{ fault: { type: "status", status: 502, body: "bad gateway" }, routes: ["search"], query: '"orders"' }]);
+    const result = await audit(server.url, ["--concurrency", "4"]);
+    const source = result.report!.source as TempoQuerySource;
+    expect(source.searches).toEqual({ run: 8, failed: 4, incomplete: 0 });
+    const searchErrors = result.report!.summary.inputErrors.filter((e) => e.file.startsWith("search "));
+    expect(searchErrors).toEqual(Array(4).fill({ file: "search service orders", message: "HTTP 502 (bad gateway), after 4 attempt(s)" }));
+    expect(result.stderr).toContain("tracelint: 4 of 12 searches failed: the sample lacks the traces they would have found");
+    expect(result.stderr).toContain("tracelint: search service orders: HTTP 502 (bad gateway), after 4 attempt(s)");
+    // The window-wide and gateway searches still found every trace.
+    expect(source.traces.fetched).toBe(6);
+  }, 30_000);
+
   it("exits 2 with one line when Tempo is unreachable", async () => {
     const { server } = await serve();
     const url = server.url;

@@ -92,6 +92,27 @@ describe("tracelint serve over HTTP", () => {
     expect(page).toContain(`/api/reports/${runId}.html`);
   });
 
+  it("a scheduled run names the searches that kept failing among its input errors", async () => {
+    tempo.setFaults([{ fault: { type: "status", status: 502, body: "bad gateway" }, routes: ["search"], query: '"fraud-check"' }]);
+    try {
+      const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify({ audit: "estate", at: NOW.toISOString() }) });
+      const { status } = (await res.json()) as { status: string };
+      await server.idle();
+      const record = (await (await fetch(`${server.url}${status}`, { headers: auth })).json()) as { state: string; report: { base: string } };
+      expect(record.state).toBe("done");
+      const report = JSON.parse(await readFile(join(dir, `${record.report.base}.json`), "utf8")) as {
+        summary: { inputErrors: { file: string; message: string }[] };
+        source: { searches: { run: number; failed: number } };
+      };
+      expect(report.source.searches.failed).toBeGreaterThan(0);
+      const failed = report.summary.inputErrors.filter((e) => e.file.startsWith("search "));
+      expect(failed).toHaveLength(report.source.searches.failed);
+      expect(new Set(failed.map((e) => `${e.file}: ${e.message}`))).toEqual(new Set(["search service fraud-check: HTTP 502 (bad gateway), after 4 attempt(s)"]));
+    } finally {
+      tempo.setFaults([]);
+    }
+  }, 30_000);
+
   it("reads an object-storage audit's blocks from a file:/// directory (Tempo's local backend)", async () => {
     // The window ending 5 min (the default ingestion delay) before `at`: 11:00–12:00, as the CLI test.
     const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify({ audit: "local-blocks", at: "2022-07-04T12:05:00Z" }) });

@@ -221,6 +221,11 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   const section = source.section();
   if (!args.quiet) {
     io.stderr(sourceLine(section));
+    const searches = section.searches;
+    if (searches.failed > 0) {
+      io.stderr(`tracelint: ${searches.failed} of ${searches.run + searches.failed} searches failed: the sample lacks the traces they would have found`);
+      for (const e of report.summary.inputErrors.filter((e) => e.file.startsWith("search ")).slice(0, 5)) io.stderr(`tracelint: ${e.file}: ${e.message}`);
+    }
     for (const f of section.failures.slice(0, 5)) io.stderr(`tracelint: trace ${f.traceId}: ${f.reason}`);
     io.stderr(summaryLine(report));
   }

@@ -76,8 +76,8 @@ export const TempoQuerySourceSchema = z
       .strict(),
     searches: z
       .object({
-        run: z.number().int().nonnegative(),
-        failed: z.number().int().nonnegative(),
+        run: z.number().int().nonnegative().describe("Searches Tempo answered."),
+        failed: z.number().int().nonnegative().describe("Searches that failed after retries; the first ones are listed in `summary.inputErrors` as `search …`."),
         incomplete: z.number().int().nonnegative().describe("Searches whose Tempo metrics reported unfinished jobs."),
       })
       .strict(),

@@ -27,7 +27,7 @@ import { analysePartition, objectSection, objectWindow, planArchive, planBlocks 
 import { releaseStore, s3TraceStore, TraceStoreConfigError, type TraceStoreFor } from "./object-stores";
 import { WHOLE_ID_SPACE } from "./partition";
 import { analyseShuffled, planShuffle, removeShuffleFiles, shuffleCounterId, shuffleObjects, shuffleReads } from "./shuffle";
-import { addCounts, analyseCandidates, auditWindow, discoverTempo, emptyCounts, splitBatches, tempoAuth, tempoClient, tempoSection } from "./tempo";
+import { addCounts, analyseCandidates, auditWindow, discoverTempo, emptyCounts, splitBatches, recordSearchFailures, tempoAuth, tempoClient, tempoSection } from "./tempo";
 import type { ObjectPartResult, ObjectPlan, QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
 
 /** Batches per run at most (the batch size grows beyond this; ~200 000 traces at the default size). */
@@ -158,6 +158,7 @@ async function executeTempoRun(deps: RunDeps, audit: AuditConfig, source: TempoS
       r.batches = { total: 1, done: 0 };
     }, deps.now());
     const analyzer = new Analyzer(config);
+    recordSearchFailures(plan, analyzer);
     const { counts, failures } = await analyseCandidates(client, candidates, source.concurrency, analyzer);
     const report = analyzer.finish(deps.now());
     report.source = tempoSection(plan, client, tempoAuth(source, deps.secrets), counts, failures, deps.now().getTime());
@@ -341,6 +342,7 @@ export async function finalizeRun(deps: RunDeps, plan: RunPlan): Promise<RunReco
   const source = plan.audit.source;
   let report;
   if (source.kind === "tempo") {
+    recordSearchFailures(plan, analyzer);
     report = analyzer.finish(deps.now());
     const client = tempoClient(source, deps.secrets, deps.fetch);
     report.source = tempoSection(plan, client, tempoAuth(source, deps.secrets), counts, failures, deps.now().getTime());

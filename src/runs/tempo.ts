@@ -63,7 +63,7 @@ export async function discoverTempo(client: TempoClient, source: TempoSourceConf
     discovery: {
       servicesDiscovered: result.servicesDiscovered,
       servicesSampled: result.servicesSampled,
-      searches: { run: result.searches.run, failed: result.searches.failed, incomplete: result.searches.incomplete },
+      searches: { run: result.searches.run, failed: result.searches.failed, incomplete: result.searches.incomplete, errors: result.searches.errors },
     },
   };
 }
@@ -141,6 +141,11 @@ function authKinds(auth: TempoAuth): string[] {
   return kinds;
 }
 
+/** Each failed search of the plan as an input error, as the CLI's audit records them. */
+export function recordSearchFailures(plan: RunPlan, analyzer: Analyzer): void {
+  for (const failure of plan.discovery?.searches.errors ?? []) analyzer.recordInputError(`search ${failure.search}`, failure.reason);
+}
+
 /** The report's `source` section for a run, inline or merged from batches. */
 export function tempoSection(
   plan: RunPlan,
@@ -166,7 +171,7 @@ export function tempoSection(
       servicesDiscovered: discovery.servicesDiscovered,
       servicesSampled: discovery.servicesSampled,
     },
-    searches: { ...discovery.searches },
+    searches: { run: discovery.searches.run, failed: discovery.searches.failed, incomplete: discovery.searches.incomplete },
     traces: { ...counts },
     failures: failures.slice(0, MAX_LISTED_FAILURES),
     durationMs: Math.max(0, finishedAtMs - plan.startedAtMs),

@@ -62,7 +62,7 @@ export interface RunPlan {
   discovery?: {
     servicesDiscovered: number;
     servicesSampled: string[];
-    searches: { run: number; failed: number; incomplete: number };
+    searches: { run: number; failed: number; incomplete: number; errors?: { search: string; reason: string }[] };
   };
   /** Object-storage sources: the blocks or objects every batch reads, and each batch's partition. */
   objects?: ObjectPlan;

@@ -161,7 +161,7 @@ export function createTempoServer(options: TempoServerOptions): TempoServer {
     }
     const route = routeOf(path);
     const traceId = route === "trace-v1" || route === "trace-v2" ? path.split("/").pop()?.toLowerCase().padStart(32, "0") : undefined;
-    const { latencyMs, fault } = faults.take(route, traceId);
+    const { latencyMs, fault } = faults.take(route, traceId, route === "search" ? c.req.query("q") : undefined);
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     if (fault?.type === "status") {
       return text(c, fault.status, fault.body ?? (fault.status === 429 ? "too many outstanding requests" : "internal error"), fault.retryAfter !== undefined ? { "Retry-After": fault.retryAfter } : {});

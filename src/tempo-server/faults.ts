@@ -19,6 +19,8 @@ export interface FaultRule {
   routes?: RouteName[];
   /** Only requests for this trace ID (32-hex, as the client sends it). */
   traceId?: string;
+  /** Only searches whose TraceQL (`q`) contains this text, e.g. a service name. */
+  query?: string;
   /** Applies to the first N matching requests only (default: every one). */
   times?: number;
 }
@@ -39,13 +41,14 @@ export class FaultPlan {
   }
 
   /** Faults for one request, consuming their `times` budget: total latency, then at most one other fault. */
-  take(route: RouteName, traceId: string | undefined): { latencyMs: number; fault: Exclude<Fault, { type: "latency" }> | undefined } {
+  take(route: RouteName, traceId: string | undefined, query?: string): { latencyMs: number; fault: Exclude<Fault, { type: "latency" }> | undefined } {
     let latencyMs = 0;
     let fault: Exclude<Fault, { type: "latency" }> | undefined;
     for (const rule of this.#rules) {
       if (rule.remaining <= 0) continue;
       if (rule.routes && !rule.routes.includes(route)) continue;
       if (rule.traceId !== undefined && rule.traceId !== traceId) continue;
+      if (rule.query !== undefined && !(query ?? "").includes(rule.query)) continue;
       if (rule.fault.type === "latency") {
         rule.remaining--;
         latencyMs += rule.fault.ms;

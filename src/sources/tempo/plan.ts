@@ -49,8 +49,18 @@ export interface SearchStats {
   failed: number;
   /** Searches whose Tempo metrics reported unfinished jobs. */
   incomplete: number;
-  errors: string[];
+  /** The first failed searches (up to MAX_SEARCH_ERRORS): what was searched and why it failed. */
+  errors: SearchFailure[];
 }
+
+export interface SearchFailure {
+  /** The stratum searched: `service X`, `window` or `query`. */
+  search: string;
+  reason: string;
+}
+
+/** Failed searches kept with their reasons (the count covers all). */
+export const MAX_SEARCH_ERRORS = 20;
 
 export interface DiscoveryResult {
   candidates: Candidate[];
@@ -145,7 +155,7 @@ export async function discoverTraces(
                 return [];
               }
               stats.failed++;
-              if (stats.errors.length < 20) stats.errors.push(`${stratum.label}: ${(error as Error).message}`);
+              if (stats.errors.length < MAX_SEARCH_ERRORS) stats.errors.push({ search: stratum.kind === "service" ? `service ${stratum.label}` : stratum.label, reason: (error as Error).message });
               return [];
             } finally {
               onSearch?.(++done, total);
@@ -157,7 +167,8 @@ export async function discoverTraces(
   );
   if (fatal) throw fatal;
   if (total > 0 && stats.failed === total) {
-    throw new TempoError("http", `every search failed (${stats.errors[0] ?? "no detail"})`);
+    const first = stats.errors[0];
+    throw new TempoError("http", `every search failed (${first ? `${first.search}: ${first.reason}` : "no detail"})`);
   }
   const byId = new Map<string, Candidate>();
   strata.forEach((stratum, i) => {

@@ -52,6 +52,8 @@ export class TempoSource implements TraceSource {
       onProgress?.({ phase, done, total, failed: c.failed, partial: c.partial, notFound: c.notFound });
     report("discover", 0, 0);
     this.#discovery = await discoverTraces(this.client, this.#options.sampling, (done, total) => report("search", done, total));
+    // A failed search loses part of the sample (a service's traces, say): named like a failed trace.
+    for (const failure of this.#discovery.searches.errors) yield { kind: "failure", name: `search ${failure.search}`, reason: failure.reason };
     const candidates = this.#discovery.candidates;
     c.requested = candidates.length;
     report("fetch", 0, c.requested);
