@@ -40,7 +40,7 @@ export const SummarySchema = z
   .object({
     files: z.number().int().nonnegative(),
     traces: z.number().int().nonnegative(),
-    spans: z.number().int().nonnegative(),
+    spans: z.number().int().nonnegative().describe("Spans analysed; an exact copy of another span counts once (duplicate-span-id lists the copies)."),
     services: z.number().int().nonnegative(),
     partialTraces: z.number().int().nonnegative().describe("Traces the source returned only in part."),
     inputErrors: z.array(InputErrorSchema),
