@@ -286,6 +286,11 @@ describe("tracelint serve CLI", () => {
     const noDir = await runCli(["serve", "--config", file]);
     expect(noDir.code).toBe(2);
     expect(noDir.stderr).toContain(`tracelint: audit local: bucket: no such directory: ${missing}`);
+    // An archive partition format with a token the audit cannot expand would list nothing, ever.
+    await writeFile(file, JSON.stringify({ audits: [{ name: "arch", source: { kind: "otlp-archive", bucket: "s3://archive", partitionFormat: "%Y/%j" } }] }));
+    const format = await runCli(["serve", "--config", file]);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('audits.0.source.partitionFormat: partition format "%Y/%j": %j is not supported (only %Y %m %d %H %M and %%)');
     const unset = await runCli(["serve"], {});
     expect(unset.code).toBe(2);
     expect(unset.stderr).toContain("tracelint: TRACELINT_CONFIG is not set");

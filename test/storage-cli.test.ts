@@ -57,6 +57,22 @@ describe("tracelint audit --blocks", () => {
     expect(bad.stderr).toContain("--sample must be a fraction in (0, 1]");
   });
 
+  it("refuses options that only the other kind of audit reads, unsupported partition tokens and a non-URL endpoint (exit 2)", async () => {
+    const cases: [string[], string][] = [
+      [["--otlp-archive", "s3://archive", "--sample", "0.1"], "--sample applies to --blocks only"],
+      [["--otlp-archive", "s3://archive", "--no-tenant-index"], "--no-tenant-index applies to --blocks only"],
+      [["--blocks", "s3://tempo", "--partition-format", "%Y"], "--partition-format applies to --otlp-archive only"],
+      [["--blocks", "s3://tempo", "--margin", "5m"], "--margin applies to --otlp-archive only"],
+      [["--otlp-archive", "s3://archive", "--partition-format", "%Y/%j/%H"], '--partition-format: partition format "%Y/%j/%H": %j is not supported (only %Y %m %d %H %M and %%)'],
+      [["--blocks", "s3://tempo", "--s3-endpoint", "not-a-url"], '--s3-endpoint must be an http(s) URL such as http://127.0.0.1:9000 (got "not-a-url")'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(["audit", ...args], env());
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toBe(`tracelint: ${message}`);
+    }
+  });
+
   it("says which endpoint failed when the bucket cannot be listed", async () => {
     const run = await runCli(["audit", "--blocks", "s3://no-such-bucket", "--tenant", "t", "--s3-path-style"], env());
     expect(run.code).toBe(2);

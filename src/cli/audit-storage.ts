@@ -13,7 +13,7 @@ import { auditOtlpArchive, auditTempoBlocks, DEFAULT_ARCHIVE_LATENESS_MS } from 
 import type { Report } from "../report/schema";
 import { listTenants } from "../sources/blocks/discovery";
 import { parseSample, type SampleSpec } from "../sources/blocks/sample";
-import { resolveTimeZone } from "../sources/otlp-archive/partitions";
+import { partitionFormatProblem, resolveTimeZone } from "../sources/otlp-archive/partitions";
 import { parseDuration, parseInstant, TimeArgumentError } from "../sources/tempo/time";
 import { BucketUrlError, parseBucketUrl } from "../storage/url";
 import type { ObjectStore } from "../storage/object-store";
@@ -85,6 +85,7 @@ function instant(name: "start" | "end", value: string): Date {
 /** A `--margin`/`--lateness` duration, the option named in the error. */
 function optionalDuration(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
+  if (value.trim() === "0") return 0; // no unit needed for nothing
   try {
     return parseDuration(value);
   } catch (error) {
@@ -168,6 +169,13 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   const baseline = await loadBaseline(values.baseline, values["fail-on-new"]);
   const now = deps.now ?? new Date();
   const win = window(values, now);
+  // Options of the other kind of audit would be ignored silently: say so instead.
+  const blocksOnly = (["sample", "sample-unit", "no-tenant-index"] as const).find((name) => values[name] !== undefined);
+  if (values.blocks === undefined && blocksOnly) throw new UsageError(`--${blocksOnly} applies to --blocks only`);
+  const archiveOnly = (["partition-format", "partition-timezone", "margin"] as const).find((name) => values[name] !== undefined);
+  if (values.blocks !== undefined && archiveOnly) throw new UsageError(`--${archiveOnly} applies to --otlp-archive only`);
+  const formatProblem = values["partition-format"] !== undefined ? partitionFormatProblem(values["partition-format"]) : undefined;
+  if (formatProblem) throw new UsageError(`--partition-format: ${formatProblem}`);
   let sample: SampleSpec | undefined;
   try {
     if (values.sample !== undefined) sample = parseSample(values.sample, values["sample-unit"]);
@@ -184,6 +192,10 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   const fromFile = S3ConfigSchema.safeParse(config.raw.s3 ?? {});
   if (!fromFile.success) throw new UsageError(`config "s3": ${fromFile.error.issues[0]?.message ?? "invalid"} (keys: endpoint, pathStyle, region)`);
   const endpoint = values["s3-endpoint"] ?? fromFile.data.endpoint ?? endpointFromEnv(io.env);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
+    const from = values["s3-endpoint"] !== undefined ? "--s3-endpoint" : fromFile.data.endpoint !== undefined ? 'config "s3.endpoint"' : "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL";
+    throw new UsageError(`${from} must be an http(s) URL such as http://127.0.0.1:9000 (got ${JSON.stringify(endpoint)})`);
+  }
   const region = values["s3-region"] ?? fromFile.data.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (endpoint ? "us-east-1" : undefined);
   const store: ObjectStore & { destroy?(): void } = directory !== undefined ? new FsObjectStore(directory) : new S3ObjectStore({
     bucket: location.bucket,

@@ -9,6 +9,7 @@ import { AlertsConfigSchema } from "../alerts/config";
 import { ConfigError, resolveConfig, type ResolvedConfig } from "../engine/config";
 import { CronError, parseCron } from "../runs/cron";
 import { parseDuration } from "../sources/tempo/time";
+import { partitionFormatProblem } from "../sources/otlp-archive/partitions";
 
 const durationString = z.string().refine(
   (text) => {
@@ -103,7 +104,11 @@ export const OtlpArchiveSourceConfigSchema = z
   .object({
     kind: z.literal("otlp-archive"),
     ...bucketFields,
-    partitionFormat: z.string().optional().describe("awss3exporter s3_partition_format (default year=%Y/month=%m/day=%d/hour=%H/minute=%M)."),
+    partitionFormat: z
+      .string()
+      .refine((f) => partitionFormatProblem(f) === undefined, { error: (issue) => partitionFormatProblem(String(issue.input)) ?? "unsupported partition format" })
+      .optional()
+      .describe("awss3exporter s3_partition_format (default year=%Y/month=%m/day=%d/hour=%H/minute=%M)."),
     timeZone: z.string().optional().describe("awss3exporter s3_partition_timezone (IANA name; the Worker's Local is UTC)."),
     margin: durationString.default("15m").describe("Upload-time partitions read either side of the window."),
   })

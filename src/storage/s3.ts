@@ -24,9 +24,16 @@ export interface S3StoreOptions {
   /** Defaults to the SDK's resolution (AWS_REGION, profile); "auto" for R2. */
   region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Per request: connecting and the whole answer (default 30 s). Without it a store that accepts
+   * the connection and never answers stalls the audit for ever. The SDK retries a timeout.
+   */
+  timeoutMs?: number;
   /** Passed through for tests and unusual setups (retries, custom request handler). */
   clientConfig?: Partial<S3ClientConfig>;
 }
+
+export const DEFAULT_S3_TIMEOUT_MS = 30_000;
 
 /** Where the endpoint comes from, in the order AWS tools use: explicit, then environment. */
 export function endpointFromEnv(env: Record<string, string | undefined>): string | undefined {
@@ -44,9 +51,25 @@ function notFound(error: unknown): boolean {
 export function describeS3Error(error: unknown): string {
   if (error instanceof S3ServiceException) {
     const status = error.$metadata?.httpStatusCode;
-    return `${error.name}${status ? ` (HTTP ${status})` : ""}: ${error.message}`;
+    // A non-S3 server (a web page, a proxy's error page) makes the SDK fail to parse its answer.
+    if (/Deserialization error|XML parse error|char '<'|mismatched tag/i.test(error.message)) {
+      return `the endpoint did not answer like an S3 API${status ? ` (HTTP ${status})` : ""}: a web page or another service? Check the endpoint and bucket`;
+    }
+    return `${error.name}${status ? ` (HTTP ${status})` : ""}: ${firstLine(error.message)}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: string }).code;
+  if (error.name === "TimeoutError" || code === "ETIMEDOUT") return "no answer in time (request timed out, after the SDK's retries)";
+  if (code === "EPROTO" || /wrong version number|ssl3_get_record/i.test(error.message)) {
+    return "TLS handshake failed: is the endpoint plain http:// rather than https://?";
+  }
+  if (/Deserialization error|XML parse error/i.test(error.message)) return "the endpoint did not answer like an S3 API: a web page or another service? Check the endpoint and bucket";
+  return firstLine(error.message);
+}
+
+function firstLine(text: string): string {
+  const line = text.split("\n", 1)[0]!.trim();
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 export class S3ObjectStore implements ObjectStore {
@@ -65,6 +88,12 @@ export class S3ObjectStore implements ObjectStore {
       // S3-compatible stores (R2, MinIO, older Ceph) reject the SDK's default CRC32 checksums.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // Node's handler only warns on a request timeout unless told to throw; fetch's honours it.
+      requestHandler: {
+        connectionTimeout: Math.min(10_000, options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS),
+        requestTimeout: options.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      },
       ...options.clientConfig,
     });
   }

@@ -51,6 +51,13 @@ export function resolveTimeZone(timeZone: string | undefined): string | undefine
   return timeZone;
 }
 
+/** Why `format` cannot be used (a token other than %Y %m %d %H %M %%), or undefined when it can. */
+export function partitionFormatProblem(format: string): string | undefined {
+  const unsupported = /%([^YmdHM%]|$)/.exec(format);
+  if (unsupported) return `partition format ${JSON.stringify(format)}: ${unsupported[0] === "%" ? "a lone %" : unsupported[0]} is not supported (only %Y %m %d %H %M and %%)`;
+  return undefined;
+}
+
 /** strftime for the tokens the exporter's default and common formats use: %Y %m %d %H %M %%. */
 export function formatPartition(format: string, date: Date, timeZone: string | undefined): string {
   const p = partsIn(date, timeZone);

@@ -1,0 +1,63 @@
+// What an S3 audit says when the endpoint is not a healthy S3 API: one that accepts connections and
+// never answers (a black-holed load balancer), a web server, and plain HTTP spoken to as HTTPS.
+// Real loopback servers; the SDK's own error handling, turned into one line each.
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeS3Error, S3ObjectStore } from "../src/storage/s3";
+
+let silent: NetServer;
+const sockets: Socket[] = [];
+let web: Server;
+let silentUrl: string;
+let webUrl: string;
+
+beforeAll(async () => {
+  silent = createNetServer((socket) => void sockets.push(socket)); // accepts, never answers
+  web = createHttpServer((_req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end("<html><head><meta charset=utf-8></head><body>Welcome</body></html>"));
+  await Promise.all([new Promise<void>((r) => silent.listen(0, "127.0.0.1", r)), new Promise<void>((r) => web.listen(0, "127.0.0.1", r))]);
+  silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+  webUrl = `http://127.0.0.1:${(web.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await Promise.all([new Promise((r) => silent.close(r)), new Promise((r) => web.close(r))]);
+});
+
+const store = (endpoint: string, timeoutMs?: number) =>
+  new S3ObjectStore({
+    bucket: "tempo",
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "k", secretAccessKey: "s" },
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    clientConfig: { maxAttempts: 1 },
+  });
+
+async function failure(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => "no error",
+    (error: unknown) => describeS3Error(error),
+  );
+}
+
+describe("S3 endpoints that are not a healthy S3 API", () => {
+  it("a store that never answers times out instead of stalling the audit", async () => {
+    const started = Date.now();
+    const message = await failure(store(silentUrl, 2_500).get("single-tenant/index.json.gz"));
+    expect(message).toBe("no answer in time (request timed out, after the SDK's retries)");
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
+
+  it("a web server instead of S3 is named as such, not as an XML parse error", async () => {
+    const pages = async () => {
+      for await (const page of store(webUrl).list("single-tenant/")) return page;
+    };
+    expect(await failure(pages())).toMatch(/^the endpoint did not answer like an S3 API( \(HTTP 200\))?: a web page or another service\? Check the endpoint and bucket$/);
+  });
+
+  it("https:// spoken to a plain-HTTP port says so", async () => {
+    expect(await failure(store(webUrl.replace("http:", "https:")).get("x"))).toBe("TLS handshake failed: is the endpoint plain http:// rather than https://?");
+  });
+});
