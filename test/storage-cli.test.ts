@@ -16,9 +16,13 @@ let s3: RunningS3;
 const env = () => ({ AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_S3: s3.endpoint });
 
 beforeAll(async () => {
-  s3 = await startS3rver(["legacy", "tempo"]);
+  s3 = await startS3rver(["legacy", "tempo", "mixed"]);
   await seedFromFolder(s3.store("legacy"), LEGACY);
   await seedFromFolder(s3.store("tempo"), V4, "", (rel) => rel.endsWith("bloom-0") || rel === "COLUMNS.txt");
+  // One tenant with only block folders, another with a tenant index right under its folder: a
+  // delimiter listing of the bucket root (s3rver's, at least) then names only the second one.
+  await seedFromFolder(s3.store("mixed"), V4, "", (rel) => rel.endsWith("bloom-0") || rel === "COLUMNS.txt");
+  await s3.store("mixed").put("other/index.json.gz", new Uint8Array([0x1f, 0x8b]), {});
 });
 afterAll(async () => {
   await s3?.stop();
@@ -55,6 +59,16 @@ describe("tracelint audit --blocks", () => {
     const bad = await runCli(["audit", "--blocks", "s3://tempo", "--sample", "2"], env());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--sample must be a fraction in (0, 1]");
+  });
+
+  it("finds an explicitly named tenant by its own folder, not by the bucket's tenant list", async () => {
+    const window = ["--start", "2022-07-04T11:00:00Z", "--end", "2022-07-04T12:00:00Z", "--s3-path-style", "--no-tenant-index", "--format", "json", "--fail-on", "never"];
+    const named = await runCli(["audit", "--blocks", "s3://mixed", "--tenant", "single-tenant", ...window], env());
+    expect(named.code).toBe(0);
+    expect(named.stderr).toContain("134 traces, 570 spans");
+    const typo = await runCli(["audit", "--blocks", "s3://mixed", "--tenant", "single-tenat", ...window], env());
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/no tenant "single-tenat" under s3:\/\/mixed; tenants there: /);
   });
 
   it("refuses options that only the other kind of audit reads, unsupported partition tokens and a non-URL endpoint (exit 2)", async () => {

@@ -16,7 +16,7 @@ import { parseSample, type SampleSpec } from "../sources/blocks/sample";
 import { partitionFormatProblem, resolveTimeZone } from "../sources/otlp-archive/partitions";
 import { parseDuration, parseInstant, TimeArgumentError } from "../sources/tempo/time";
 import { BucketUrlError, parseBucketUrl } from "../storage/url";
-import type { ObjectStore } from "../storage/object-store";
+import { joinKey, type ObjectStore } from "../storage/object-store";
 import { describeS3Error, endpointFromEnv, S3ObjectStore } from "../storage/s3";
 import { loadConfig } from "./config-file";
 import { FsObjectStore } from "./fs-object-store";
@@ -91,6 +91,12 @@ function optionalDuration(name: string, value: string | undefined): number | und
   } catch (error) {
     throw new UsageError(`--${name}: ${(error as Error).message}`);
   }
+}
+
+/** Whether anything is stored under `prefix` (one listing request). */
+async function hasObjects(store: ObjectStore, prefix: string): Promise<boolean> {
+  for await (const page of store.list(prefix)) return page.objects.length > 0;
+  return false;
 }
 
 function window(values: { since?: string; start?: string; end?: string }, now: Date): { start: Date; end: Date } {
@@ -220,14 +226,15 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   try {
     if (values.blocks !== undefined) {
       let tenant = values.tenant;
-      const tenants = await listTenants(store, location.prefix);
       if (tenant === undefined) {
+        const tenants = await listTenants(store, location.prefix);
         if (tenants.length !== 1) {
           throw new UsageError(tenants.length === 0 ? `no Tempo tenants under ${url}` : `--tenant is required; tenants under ${url}: ${tenants.join(", ")}`);
         }
         tenant = tenants[0]!;
-      } else if (!tenants.includes(tenant)) {
+      } else if (!(await hasObjects(store, `${joinKey(location.prefix, tenant)}/`))) {
         // A misspelt tenant would otherwise audit nothing and pass a CI gate.
+        const tenants = await listTenants(store, location.prefix);
         throw new UsageError(tenants.length === 0 ? `no Tempo tenants under ${url}` : `no tenant "${tenant}" under ${url}; tenants there: ${tenants.join(", ")}`);
       }
       report = await auditTempoBlocks(store, config, {
