@@ -95,6 +95,25 @@ describe("audits of a local directory", () => {
     expect(report.source).toMatchObject({ kind: "otlp-archive", objectsRead: 3, objectsFailed: 0 });
   });
 
+  it("--otlp-archive shows progress over the objects, and says why it read none: an empty prefix (exit 2) or a window without uploads", async () => {
+    const archive = join(dir, "archive");
+    const window = ["--start", "2026-05-03T13:50:00Z", "--end", "2026-05-03T14:20:00Z", "--partition-timezone", "UTC", "--format", "json", "--fail-on", "never"];
+    const run = await runCli(["audit", "--otlp-archive", archive, ...window]);
+    expect(run.stderr).toContain("tracelint: reading 3 objects");
+    expect(run.stderr).toContain("tracelint: reading [########################] 3/3 objects, 0 failed");
+    expect((await runCli(["audit", "--otlp-archive", archive, ...window, "-q"])).stderr).not.toContain("reading");
+
+    const empty = join(dir, "empty-archive");
+    await mkdir(empty, { recursive: true });
+    const none = await runCli(["audit", "--otlp-archive", empty, ...window]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`tracelint: no objects at all under ${pathToFileURL(empty).href}: check the bucket and prefix`);
+
+    const quiet = await runCli(["audit", "--otlp-archive", archive, "--start", "2026-05-03T10:00:00Z", "--end", "2026-05-03T11:00:00Z", "--partition-timezone", "UTC", "--format", "json"]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toContain("tracelint: no uploads in the partitions of 2026-05-03T10:00:00.000Z – 2026-05-03T11:00:00.000Z; check the window, --partition-format and --partition-timezone");
+  });
+
   it("refuses a missing directory, other URL schemes and S3 flags with a directory (exit 2)", async () => {
     const missing = await runCli(["audit", "--blocks", join(dir, "nope")]);
     expect(missing.code).toBe(2);

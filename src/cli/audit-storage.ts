@@ -22,6 +22,7 @@ import { loadConfig } from "./config-file";
 import { FsObjectStore } from "./fs-object-store";
 import { localDirectory } from "./local-directory";
 import { UsageError } from "./inputs";
+import { objectsProgress } from "./progress";
 import type { CliIO } from "./io";
 import { exitCodeFor, parseFailOn, parseFormat, REPORT_OPTIONS, reportOptionsHelp, summaryLine, writeReport } from "./output";
 import { applyBaseline, BASELINE_HELP, BASELINE_OPTIONS, loadBaseline, withDelta } from "./check";
@@ -223,6 +224,8 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
     if (!values.quiet) io.stderr(`tracelint: ${key}: ${message}`);
   };
   let report: Report;
+  /** Why an archive audit read no object: nothing under the prefix, or nothing in the window's partitions. */
+  let archiveEmpty: "prefix" | "window" | undefined;
   try {
     if (values.blocks !== undefined) {
       let tenant = values.tenant;
@@ -249,17 +252,26 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
       });
     } else {
       if (values.tenant !== undefined) throw new UsageError("--tenant applies to --blocks only");
-      report = await auditOtlpArchive(store, config, {
-        location: url,
-        prefix: location.prefix,
-        window: win,
-        ...(values["partition-format"] ? { partitionFormat: values["partition-format"] } : {}),
-        ...(values["partition-timezone"] ? { timeZone: values["partition-timezone"] } : {}),
-        ...(marginMs !== undefined ? { marginMs } : {}),
-        latenessMs: latenessMs ?? DEFAULT_ARCHIVE_LATENESS_MS,
-        now,
-        onProblem,
-      });
+      const progress = objectsProgress(io, values.quiet ?? false);
+      try {
+        report = await auditOtlpArchive(store, config, {
+          onProgress: progress.onProgress,
+          location: url,
+          prefix: location.prefix,
+          window: win,
+          ...(values["partition-format"] ? { partitionFormat: values["partition-format"] } : {}),
+          ...(values["partition-timezone"] ? { timeZone: values["partition-timezone"] } : {}),
+          ...(marginMs !== undefined ? { marginMs } : {}),
+          latenessMs: latenessMs ?? DEFAULT_ARCHIVE_LATENESS_MS,
+          now,
+          onProblem,
+        });
+      } finally {
+        progress.finish();
+      }
+      // Nothing listed in the window: a quiet hour, or a prefix that holds nothing at all (a typo).
+      const src = report.source as { objectsRead: number; objectsFailed: number };
+      if (src.objectsRead + src.objectsFailed === 0) archiveEmpty = !(await hasObjects(store, location.prefix === "" ? "" : `${location.prefix}/`)) ? "prefix" : "window";
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -273,6 +285,15 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   if (!values.quiet) io.stderr(summaryLine(report));
   const source = report.source as { objectsRead?: number; skipped?: { outsideWindow?: number } } | undefined;
   const outsideWindow = source?.skipped?.outsideWindow ?? 0;
+  if (archiveEmpty === "prefix") {
+    io.stderr(`tracelint: no objects at all under ${url}: check the bucket and prefix`);
+    return 2;
+  }
+  if (archiveEmpty === "window" && !values.quiet) {
+    io.stderr(
+      `tracelint: no uploads in the partitions of ${win.start.toISOString()} – ${win.end.toISOString()}; check the window, --partition-format and --partition-timezone (the exporter's Local time by default)`,
+    );
+  }
   if (!values.quiet && report.summary.traces === 0 && outsideWindow > 0) {
     io.stderr(`tracelint: ${outsideWindow} block(s) lie outside ${win.start.toISOString()} – ${win.end.toISOString()}; widen the window (--since, or --start/--end)`);
   }

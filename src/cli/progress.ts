@@ -72,3 +72,29 @@ export function auditProgress(io: CliIO, quiet: boolean): AuditProgress {
     finish: () => {},
   };
 }
+
+export interface ObjectsProgress {
+  onProgress(p: { done: number; total: number; failed: number }): void;
+  /** Clears the bar (call before printing the summary). */
+  finish(): void;
+}
+
+/** Progress over a listed set of objects (archive uploads): a bar on a terminal, quarters otherwise. */
+export function objectsProgress(io: CliIO, quiet: boolean): ObjectsProgress {
+  if (quiet) return { onProgress: () => {}, finish: () => {} };
+  const describe = (p: { done: number; total: number; failed: number }) => `reading ${progressBar(p.done, p.total)} ${p.done}/${p.total} objects, ${p.failed} failed`;
+  if (io.stderrIsTTY) return { onProgress: (p) => io.progress(describe(p)), finish: () => io.progress("") };
+  let lastQuarter = 0;
+  return {
+    onProgress: (p) => {
+      if (p.done === 1) io.stderr(`tracelint: reading ${p.total} objects`);
+      const quarter = Math.floor((4 * p.done) / p.total);
+      if (quarter > lastQuarter && quarter < 4) {
+        lastQuarter = quarter;
+        io.stderr(`tracelint: ${describe(p)}`);
+      }
+      if (p.done === p.total) io.stderr(`tracelint: ${describe(p)}`);
+    },
+    finish: () => {},
+  };
+}

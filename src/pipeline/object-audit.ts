@@ -10,7 +10,7 @@ import { decodeInput, DecodeError } from "../decode/index";
 import { Trace } from "../model/trace";
 import type { ObjectStorageSource, Report } from "../report/schema";
 import { MeteredObjectStore } from "../storage/metered";
-import type { ObjectStore } from "../storage/object-store";
+import type { ObjectStore, StoredObject } from "../storage/object-store";
 import { discoverBlocks, type TimeWindow } from "../sources/blocks/discovery";
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
@@ -100,11 +100,22 @@ export interface ArchiveAuditOptions {
   latenessMs?: number;
   /** Traces and spans held after each object (tests check the bound). */
   onPending?: (pending: { traces: number; spans: number }) => void;
+  /** After each object: how many are done (read or failed) of those listed. */
+  onProgress?: (progress: ObjectProgress) => void;
   now?: Date;
   onProblem?: (key: string, message: string) => void;
 }
 
 export const DEFAULT_ARCHIVE_LATENESS_MS = 10 * 60_000;
+
+/** Archive objects fetched ahead of the one being decoded. */
+const READ_AHEAD = 8;
+
+export interface ObjectProgress {
+  done: number;
+  total: number;
+  failed: number;
+}
 
 export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfig, options: ArchiveAuditOptions): Promise<Report> {
   const metered = new MeteredObjectStore(store);
@@ -124,12 +135,24 @@ export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfi
     ...(options.marginMs !== undefined ? { marginMs: options.marginMs } : {}),
   });
   const objects: ObjectRead[] = [];
-  for (const object of listing.objects) {
+  // Objects are decoded in upload order (the lateness bound depends on it), but fetched up to
+  // READ_AHEAD ahead, so store latency overlaps instead of adding up over thousands of objects.
+  const fetches = new Map<number, Promise<{ ok: StoredObject } | { error: unknown }>>();
+  const fetchAhead = (from: number) => {
+    for (let j = from; j < Math.min(from + READ_AHEAD, listing.objects.length); j++) {
+      if (!fetches.has(j)) fetches.set(j, metered.get(listing.objects[j]!.key).then((ok) => ({ ok }), (error: unknown) => ({ error })));
+    }
+  };
+  for (const [index, object] of listing.objects.entries()) {
+    fetchAhead(index);
     for (const trace of assembler.completeBefore(object.partitionTime, lateness)) analyse(trace);
     analyzer.noteInput();
     const read: ObjectRead = { key: object.key, status: "read", bytes: 0, requests: 0 };
     try {
-      const { body, contentEncoding } = await metered.get(object.key);
+      const fetched = await fetches.get(index)!;
+      fetches.delete(index);
+      if ("error" in fetched) throw fetched.error;
+      const { body, contentEncoding } = fetched.ok;
       const decoded = await decodeInput(body, { name: object.key, ...(object.marshaler === "otlp_proto" ? { contentType: "application/x-protobuf" } : {}) });
       for (const m of decoded.errors) analyzer.recordInputError(object.key, m);
       assembler.add(decoded.spans, decoded.partial?.reason, object.partitionTime);
@@ -149,6 +172,7 @@ export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfi
     read.requests = tally.requests;
     objects.push(read);
     options.onPending?.({ traces: assembler.traceCount, spans: assembler.spanCount });
+    options.onProgress?.({ done: index + 1, total: listing.objects.length, failed: failures.length });
   }
   for (const trace of assembler.drain()) analyse(trace);
   batcher.flush();
