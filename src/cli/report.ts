@@ -14,7 +14,7 @@ Re-renders a saved JSON report.
 Options:
   --format html|md|json  output format (default: from --out's extension, else md on a terminal, json otherwise)
   --baseline OLD.json    add the changes since this earlier report (new/resolved/worsened findings, deltas)
-  --out FILE             write to FILE instead of stdout
+  -o, --out FILE         write to FILE instead of stdout
   --grafana-url URL      Grafana for trace links in HTML (default http://localhost:3000; env TRACELINT_GRAFANA_URL)
   --datasource UID       Tempo data source UID in Grafana (default tempo; env TRACELINT_TEMPO_DATASOURCE)
   --trace-url TEMPLATE   any trace UI instead, with {traceId} and {spanId} (env TRACELINT_TRACE_URL)
