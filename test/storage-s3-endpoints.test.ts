@@ -61,3 +61,44 @@ describe("S3 endpoints that are not a healthy S3 API", () => {
     expect(await failure(store(webUrl.replace("http:", "https:")).get("x"))).toBe("TLS handshake failed: is the endpoint plain http:// rather than https://?");
   });
 });
+
+describe("a failed object read names the S3 error", () => {
+  it("keeps the error code and HTTP status (SlowDown 503 from a throttling proxy), and the audit goes on", async () => {
+    const key = "traces/year=2026/month=05/day=03/hour=14/minute=05/traces_1.json";
+    const server = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.searchParams.get("list-type") === "2") {
+        const prefix = url.searchParams.get("prefix") ?? "";
+        const contents = key.startsWith(prefix) ? `<Contents><Key>${key}</Key><LastModified>2026-05-03T14:05:00.000Z</LastModified><Size>10</Size></Contents>` : "";
+        res.writeHead(200, { "Content-Type": "application/xml" }).end(
+          `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>archive</Name><Prefix>${prefix}</Prefix><KeyCount>${contents ? 1 : 0}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+        );
+        return;
+      }
+      res.writeHead(503, { "Content-Type": "application/xml" }).end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>`);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { auditOtlpArchive } = await import("../src/pipeline/object-audit");
+      const { resolveConfig } = await import("../src/engine/config");
+      const { builtinRules } = await import("../rules/index");
+      const s3 = new S3ObjectStore({
+        bucket: "archive",
+        endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "k", secretAccessKey: "s" },
+        clientConfig: { maxAttempts: 1 },
+      });
+      const report = await auditOtlpArchive(s3, resolveConfig({}, builtinRules), {
+        location: "s3://archive/traces",
+        prefix: "traces",
+        window: { start: new Date("2026-05-03T14:00:00Z"), end: new Date("2026-05-03T14:10:00Z") },
+        timeZone: "UTC",
+      });
+      expect(report.summary.inputErrors).toEqual([{ file: key, message: "cannot read: SlowDown (HTTP 503): Reduce your request rate." }]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

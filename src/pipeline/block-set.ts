@@ -14,6 +14,7 @@ import { readBlockTraces, type BlockReadState } from "../sources/blocks/read-blo
 import type { SampleSpec } from "../sources/blocks/sample";
 import { overlapsWindow, type TimeWindow } from "../sources/tempo/time";
 import type { MeteredObjectStore } from "../storage/metered";
+import { describeStoreError } from "../storage/object-store";
 
 export interface BlockToRead {
   block: DiscoveredBlock;
@@ -30,9 +31,7 @@ export interface BlockSetOptions {
   onFailure?: (key: string, message: string) => void;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const message = describeStoreError;
 
 /**
  * Reads `blocks` through `store` (its tallies give each object's bytes and requests) and analyses

@@ -10,7 +10,7 @@ import { decodeInput, DecodeError } from "../decode/index";
 import { Trace } from "../model/trace";
 import type { ObjectStorageSource, Report } from "../report/schema";
 import { MeteredObjectStore } from "../storage/metered";
-import type { ObjectStore, StoredObject } from "../storage/object-store";
+import { describeStoreError, type ObjectStore, type StoredObject } from "../storage/object-store";
 import { discoverBlocks, type TimeWindow } from "../sources/blocks/discovery";
 import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
@@ -28,9 +28,7 @@ function attach(report: Report, section: ObjectSourceSection): Report {
   return report;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const message = describeStoreError;
 
 export interface BlocksAuditOptions {
   /** `s3://bucket/prefix` as given, for the report. */

@@ -19,7 +19,7 @@ import type { SampleSpec } from "../sources/blocks/sample";
 import { listArchiveObjects } from "../sources/otlp-archive/discover";
 import { overlapsWindow, parseDuration, resolveWindow, type TimeWindow } from "../sources/tempo/time";
 import { MeteredObjectStore } from "../storage/metered";
-import { ObjectNotFoundError, type ObjectStore } from "../storage/object-store";
+import { describeStoreError, ObjectNotFoundError, type ObjectStore } from "../storage/object-store";
 import { locationPrefix } from "../storage/url";
 import { hashPartitions, inPartition, planPartitions, WHOLE_ID_SPACE, type BoundaryPoint, type TracePartition } from "./partition";
 import type { ObjectPartResult, ObjectPlan, PlannedArchiveObject, PlannedBlock } from "./types";
@@ -35,9 +35,7 @@ function sampleOf(source: BlocksSourceConfig): SampleSpec | undefined {
   return source.sample ? { fraction: source.sample.fraction, unit: source.sample.unit } : undefined;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const message = describeStoreError;
 
 function plannedBlock(block: DiscoveredBlock): PlannedBlock {
   const m = block.meta;

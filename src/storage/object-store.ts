@@ -75,3 +75,25 @@ export function joinKey(...parts: string[]): string {
     .filter((p) => p !== "")
     .join("/");
 }
+
+/**
+ * One line for a failed store request, without request IDs or credentials: the S3 error code and
+ * HTTP status when the error carries them (the AWS SDK's errors do; duck-typed so that `src/`
+ * needs no SDK import), and plain words for what the SDK reports cryptically.
+ */
+export function describeStoreError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const code = (error as { code?: string }).code;
+  // A non-S3 server (a web page, a proxy's error page) makes the SDK fail to parse its answer.
+  if (/Deserialization error|XML parse error|mismatched tag/i.test(error.message)) {
+    return `the endpoint did not answer like an S3 API${status ? ` (HTTP ${status})` : ""}: a web page or another service? Check the endpoint and bucket`;
+  }
+  if (error.name === "TimeoutError" || code === "ETIMEDOUT") return "no answer in time (request timed out, after the SDK's retries)";
+  if (code === "EPROTO" || /wrong version number|ssl3_get_record/i.test(error.message)) {
+    return "TLS handshake failed: is the endpoint plain http:// rather than https://?";
+  }
+  const line = error.message.split("\n", 1)[0]!.trim();
+  const text = line.length > 300 ? `${line.slice(0, 300)}…` : line;
+  return status !== undefined ? `${error.name} (HTTP ${status}): ${text}` : text;
+}

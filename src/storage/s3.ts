@@ -13,7 +13,7 @@ import {
   S3ServiceException,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "./object-store";
+import { describeStoreError, ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "./object-store";
 
 export interface S3StoreOptions {
   bucket: string;
@@ -48,29 +48,7 @@ function notFound(error: unknown): boolean {
 }
 
 /** A readable one-line message for an SDK error (no request IDs, no credentials). */
-export function describeS3Error(error: unknown): string {
-  if (error instanceof S3ServiceException) {
-    const status = error.$metadata?.httpStatusCode;
-    // A non-S3 server (a web page, a proxy's error page) makes the SDK fail to parse its answer.
-    if (/Deserialization error|XML parse error|char '<'|mismatched tag/i.test(error.message)) {
-      return `the endpoint did not answer like an S3 API${status ? ` (HTTP ${status})` : ""}: a web page or another service? Check the endpoint and bucket`;
-    }
-    return `${error.name}${status ? ` (HTTP ${status})` : ""}: ${firstLine(error.message)}`;
-  }
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: string }).code;
-  if (error.name === "TimeoutError" || code === "ETIMEDOUT") return "no answer in time (request timed out, after the SDK's retries)";
-  if (code === "EPROTO" || /wrong version number|ssl3_get_record/i.test(error.message)) {
-    return "TLS handshake failed: is the endpoint plain http:// rather than https://?";
-  }
-  if (/Deserialization error|XML parse error/i.test(error.message)) return "the endpoint did not answer like an S3 API: a web page or another service? Check the endpoint and bucket";
-  return firstLine(error.message);
-}
-
-function firstLine(text: string): string {
-  const line = text.split("\n", 1)[0]!.trim();
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
+export const describeS3Error = describeStoreError;
 
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
