@@ -1,6 +1,9 @@
 // `tracelint audit --blocks` / `--otlp-archive` end to end through the CLI, against s3rver, with
 // S3 settings from the environment (AWS_ENDPOINT_URL_S3) and from flags.
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +83,9 @@ describe("tracelint audit --blocks", () => {
       [["--otlp-archive", "s3://archive", "--partition-format", "%Y/%j/%H"], '--partition-format: partition format "%Y/%j/%H": %j is not supported (only %Y %m %d %H %M and %%)'],
       [["--blocks", "s3://tempo", "--s3-endpoint", "not-a-url"], '--s3-endpoint must be an http(s) URL such as http://127.0.0.1:9000 (got "not-a-url")'],
     ];
+    const config = join(tmpdir(), `tracelint-s3-config-${process.pid}.json`);
+    await writeFile(config, JSON.stringify({ s3: { pathstyle: true } }));
+    cases.push([["--blocks", "s3://tempo", "--config", config], `${config}: s3: Unrecognized key: "pathstyle" (keys: endpoint, pathStyle, region)`]);
     for (const [args, message] of cases) {
       const run = await runCli(["audit", ...args], env());
       expect(run.code).toBe(2);

@@ -197,7 +197,11 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   if (latenessMs !== undefined && values.blocks !== undefined) throw new UsageError("--lateness applies to --otlp-archive only");
   const config = await loadConfig(values.config, builtinRules);
   const fromFile = S3ConfigSchema.safeParse(config.raw.s3 ?? {});
-  if (!fromFile.success) throw new UsageError(`config "s3": ${fromFile.error.issues[0]?.message ?? "invalid"} (keys: endpoint, pathStyle, region)`);
+  if (!fromFile.success) {
+    const issue = fromFile.error.issues[0];
+    const path = ["s3", ...(issue?.path ?? [])].join(".");
+    throw new UsageError(`${values.config ?? "tracelint.config.json"}: ${path}: ${issue?.message ?? "invalid"} (keys: endpoint, pathStyle, region)`);
+  }
   const endpoint = values["s3-endpoint"] ?? fromFile.data.endpoint ?? endpointFromEnv(io.env);
   if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
     const from = values["s3-endpoint"] !== undefined ? "--s3-endpoint" : fromFile.data.endpoint !== undefined ? 'config "s3.endpoint"' : "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL";
