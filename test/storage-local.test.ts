@@ -73,6 +73,8 @@ describe("audits of a local directory", () => {
     const named = await runCli(["audit", "--blocks", V4, ...BLOCK_WINDOW, "--tenant", "single-tenant", "--format", "json", "--fail-on", "never"]);
     expect(named.code).toBe(0);
     expect(named.stderr).toContain("134 traces, 570 spans");
+    // Progress in traces, out of the blocks' meta.json counts.
+    expect(named.stderr).toContain("tracelint: reading about 134 traces\ntracelint: reading [########################] 134/134 traces, 0 failed");
 
     // The default window (the last hour) misses this 2022 block: the audit is empty and says why.
     const recent = await runCli(["audit", "--blocks", V4, "--format", "json", "--fail-on", "never"]);

@@ -244,7 +244,10 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
         const tenants = await listTenants(store, location.prefix);
         throw new UsageError(tenants.length === 0 ? `no Tempo tenants under ${url}` : `no tenant "${tenant}" under ${url}; tenants there: ${tenants.join(", ")}`);
       }
+      // Blocks' meta.json trace counts make the total: an estimate (sampling, traces in two blocks).
+      const progress = objectsProgress(io, values.quiet ?? false, "traces", true);
       report = await auditTempoBlocks(store, config, {
+        onProgress: progress.onProgress,
         location: url,
         prefix: location.prefix,
         tenant,
@@ -253,7 +256,7 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
         useTenantIndex: !values["no-tenant-index"],
         now,
         onProblem,
-      });
+      }).finally(() => progress.finish());
     } else {
       if (values.tenant !== undefined) throw new UsageError("--tenant applies to --blocks only");
       const progress = objectsProgress(io, values.quiet ?? false);

@@ -79,15 +79,19 @@ export interface ObjectsProgress {
   finish(): void;
 }
 
-/** Progress over a listed set of objects (archive uploads): a bar on a terminal, quarters otherwise. */
-export function objectsProgress(io: CliIO, quiet: boolean): ObjectsProgress {
+/** Progress over a listed set of objects (archive uploads) or traces (blocks): a bar on a terminal, quarters otherwise. */
+export function objectsProgress(io: CliIO, quiet: boolean, unit = "objects", approximate = false): ObjectsProgress {
   if (quiet) return { onProgress: () => {}, finish: () => {} };
-  const describe = (p: { done: number; total: number; failed: number }) => `reading ${progressBar(p.done, p.total)} ${p.done}/${p.total} objects, ${p.failed} failed`;
+  const describe = (p: { done: number; total: number; failed: number }) => `reading ${progressBar(p.done, p.total)} ${p.done}/${p.total} ${unit}, ${p.failed} failed`;
   if (io.stderrIsTTY) return { onProgress: (p) => io.progress(describe(p)), finish: () => io.progress("") };
   let lastQuarter = 0;
+  let started = false;
   return {
     onProgress: (p) => {
-      if (p.done === 1) io.stderr(`tracelint: reading ${p.total} objects`);
+      if (lastQuarter === 0 && !started) {
+        started = true;
+        io.stderr(`tracelint: reading ${approximate ? "about " : ""}${p.total} ${unit}`);
+      }
       const quarter = Math.floor((4 * p.done) / p.total);
       if (quarter > lastQuarter && quarter < 4) {
         lastQuarter = quarter;

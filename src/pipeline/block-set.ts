@@ -29,7 +29,15 @@ export interface BlockSetOptions {
   partition?: TracePartition;
   /** Called for each failed or skipped block as it happens (the result lists them too). */
   onFailure?: (key: string, message: string) => void;
+  /**
+   * Traces read so far out of the blocks' `totalObjects` (an estimate: sampling reads fewer, and a
+   * trace in two blocks counts once); every PROGRESS_EVERY traces, and once more at the end with
+   * done = total.
+   */
+  onProgress?: (progress: { done: number; total: number; failed: number }) => void;
 }
+
+const PROGRESS_EVERY = 1_000;
 
 const message = describeStoreError;
 
@@ -82,7 +90,10 @@ export async function analyseBlockSet(
     onUnsorted: (name) => part.inputErrors.push({ key: name, message: "rows are not sorted by TraceID; traces split across blocks may not be combined" }),
   });
   const batcher = new TraceBatcher(analyzer);
+  const expected = blocks.reduce((n, { block }) => n + (readerForFormat(block.meta.format) ? block.meta.totalObjects : 0), 0);
+  let seen = 0;
   for await (const trace of merged) {
+    if (++seen % PROGRESS_EVERY === 0) options.onProgress?.({ done: Math.min(seen, expected), total: Math.max(expected, seen), failed: part.failures.length });
     if (!inPartition(trace.traceId, partition)) continue;
     part.duplicateSpans += trace.duplicates;
     if (!overlapsWindow(trace.spans, options.window)) {
@@ -92,6 +103,7 @@ export async function analyseBlockSet(
     batcher.add(new Trace(trace.traceId, trace.spans));
   }
   batcher.flush();
+  options.onProgress?.({ done: seen, total: seen, failed: part.failures.length });
   part.objects = reads.map(({ state, ...r }) => {
     const tally = store.tally(r.key);
     return {

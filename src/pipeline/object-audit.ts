@@ -40,6 +40,8 @@ export interface BlocksAuditOptions {
   useTenantIndex?: boolean;
   now?: Date;
   onProblem?: (key: string, message: string) => void;
+  /** Traces read out of the blocks' estimate (see BlockSetOptions.onProgress). */
+  onProgress?: (progress: ObjectProgress) => void;
 }
 
 export async function auditTempoBlocks(store: ObjectStore, config: ResolvedConfig, options: BlocksAuditOptions): Promise<Report> {
@@ -50,7 +52,7 @@ export async function auditTempoBlocks(store: ObjectStore, config: ResolvedConfi
   const part = await analyseBlockSet(
     metered,
     discovery.blocks.map((block) => ({ block })),
-    { window: options.window, sample: options.sample, ...(options.onProblem ? { onFailure: options.onProblem } : {}) },
+    { window: options.window, sample: options.sample, ...(options.onProblem ? { onFailure: options.onProblem } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
     analyzer,
   );
   for (const o of part.objects) if (o.status !== "skipped") analyzer.noteInput();
