@@ -102,3 +102,35 @@ describe("a failed object read names the S3 error", () => {
     }
   });
 });
+
+describe("a connection dropped while the body streams", () => {
+  it("is read again (the SDK's own retries end with the headers), and named when it keeps dropping", async () => {
+    const body = Buffer.alloc(64 * 1024, 7);
+    let requests = 0;
+    let dropsLeft = 1;
+    const server = createHttpServer((req, res) => {
+      requests++;
+      res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": String(body.length) });
+      if (dropsLeft > 0) {
+        dropsLeft--;
+        res.write(body.subarray(0, 1000));
+        setTimeout(() => res.destroy(), 20); // the proxy gives up mid-body
+      } else res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const s3 = store(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+      const got = await s3.get("tenant/block/data.parquet");
+      expect(got.body.byteLength).toBe(body.length);
+      expect(requests).toBe(2);
+
+      dropsLeft = Infinity;
+      requests = 0;
+      expect(await failure(s3.getRange("tenant/block/data.parquet", 0, 4096))).toMatch(/^the connection dropped while the body was read, 3 times \(.+\)$/);
+      expect(requests).toBe(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

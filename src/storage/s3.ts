@@ -35,6 +35,9 @@ export interface S3StoreOptions {
 
 export const DEFAULT_S3_TIMEOUT_MS = 30_000;
 
+/** Reads of one object body, when the connection drops mid-body. */
+const BODY_ATTEMPTS = 3;
+
 /** Where the endpoint comes from, in the order AWS tools use: explicit, then environment. */
 export function endpointFromEnv(env: Record<string, string | undefined>): string | undefined {
   return env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
@@ -102,8 +105,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string): Promise<StoredObject> {
     try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
-      const body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      const { out, body } = await this.#getObject({ Bucket: this.#bucket, Key: key });
       return {
         body,
         size: body.byteLength,
@@ -120,16 +122,31 @@ export class S3ObjectStore implements ObjectStore {
   async getRange(key: string, start: number, end: number): Promise<Uint8Array> {
     if (end <= start) return new Uint8Array();
     try {
-      const out = await this.#client.send(
-        new GetObjectCommand({ Bucket: this.#bucket, Key: key, Range: `bytes=${start}-${end - 1}` }),
-      );
-      const body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      const { out, body } = await this.#getObject({ Bucket: this.#bucket, Key: key, Range: `bytes=${start}-${end - 1}` });
       // A server that ignores Range returns the whole object; cut it down rather than misread.
       if (body.byteLength > end - start && !out.ContentRange) return body.subarray(start, end);
       return body;
     } catch (error) {
       if (notFound(error)) throw new ObjectNotFoundError(key);
       throw error;
+    }
+  }
+
+  /**
+   * GetObject and its body. The SDK retries a request until the headers arrive; a connection
+   * dropped while the body streams (a proxy timing out on a large Parquet range) is retried here.
+   */
+  async #getObject(input: { Bucket: string; Key: string; Range?: string }) {
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.#client.send(new GetObjectCommand(input));
+      try {
+        return { out, body: out.Body ? await out.Body.transformToByteArray() : new Uint8Array() };
+      } catch (error) {
+        if (attempt >= BODY_ATTEMPTS) {
+          throw new Error(`the connection dropped while the body was read, ${attempt} times (${(error as Error).message})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
     }
   }
 
