@@ -6,7 +6,7 @@ import type { AttributeValue, Attributes, Span, SpanEvent, SpanLink } from "./sp
 import { Trace } from "./trace";
 
 function sameValue(a: AttributeValue, b: AttributeValue): boolean {
-  if (a === b) return true;
+  if (a === b || (typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b))) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
     return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((byte, i) => byte === b[i]);
