@@ -94,6 +94,16 @@ function optionalDuration(name: string, value: string | undefined): number | und
   }
 }
 
+/** Options of the other kind of audit would be ignored silently: usage errors instead. */
+function refuseOptionsOfTheOtherKind(values: Record<string, unknown> & { blocks?: string; "partition-format"?: string }): void {
+  const blocksOnly = ["sample", "sample-unit", "no-tenant-index", "tenant"].find((name) => values[name] !== undefined);
+  if (values.blocks === undefined && blocksOnly) throw new UsageError(`--${blocksOnly} applies to --blocks only`);
+  const archiveOnly = ["partition-format", "partition-timezone", "margin", "lateness"].find((name) => values[name] !== undefined);
+  if (values.blocks !== undefined && archiveOnly) throw new UsageError(`--${archiveOnly} applies to --otlp-archive only`);
+  const formatProblem = values["partition-format"] !== undefined ? partitionFormatProblem(values["partition-format"]) : undefined;
+  if (formatProblem) throw new UsageError(`--partition-format: ${formatProblem}`);
+}
+
 /** Whether anything is stored under `prefix` (one listing request). */
 async function hasObjects(store: ObjectStore, prefix: string): Promise<boolean> {
   for await (const page of store.list(prefix)) return page.objects.length > 0;
@@ -176,13 +186,7 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   const baseline = await loadBaseline(values.baseline, values["fail-on-new"]);
   const now = deps.now ?? new Date();
   const win = window(values, now);
-  // Options of the other kind of audit would be ignored silently: say so instead.
-  const blocksOnly = (["sample", "sample-unit", "no-tenant-index"] as const).find((name) => values[name] !== undefined);
-  if (values.blocks === undefined && blocksOnly) throw new UsageError(`--${blocksOnly} applies to --blocks only`);
-  const archiveOnly = (["partition-format", "partition-timezone", "margin"] as const).find((name) => values[name] !== undefined);
-  if (values.blocks !== undefined && archiveOnly) throw new UsageError(`--${archiveOnly} applies to --otlp-archive only`);
-  const formatProblem = values["partition-format"] !== undefined ? partitionFormatProblem(values["partition-format"]) : undefined;
-  if (formatProblem) throw new UsageError(`--partition-format: ${formatProblem}`);
+  refuseOptionsOfTheOtherKind(values);
   let sample: SampleSpec | undefined;
   try {
     if (values.sample !== undefined) sample = parseSample(values.sample, values["sample-unit"]);
@@ -194,7 +198,6 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   }
   const marginMs = optionalDuration("margin", values.margin);
   const latenessMs = optionalDuration("lateness", values.lateness);
-  if (latenessMs !== undefined && values.blocks !== undefined) throw new UsageError("--lateness applies to --otlp-archive only");
   const config = await loadConfig(values.config, builtinRules);
   const fromFile = S3ConfigSchema.safeParse(config.raw.s3 ?? {});
   if (!fromFile.success) {
@@ -258,7 +261,6 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
         onProblem,
       }).finally(() => progress.finish());
     } else {
-      if (values.tenant !== undefined) throw new UsageError("--tenant applies to --blocks only");
       const progress = objectsProgress(io, values.quiet ?? false);
       try {
         report = await auditOtlpArchive(store, config, {
