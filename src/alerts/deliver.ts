@@ -65,10 +65,15 @@ export async function deliver(request: PreparedRequest, options: DeliveryOptions
     let wait = Math.min(maxDelay, baseDelay * 2 ** (attempt - 1));
     try {
       const headers = { ...request.headers, ...(request.sign ? await request.sign(request.body, now()) : {}) };
-      const response = await doFetch(request.url, { method: "POST", headers, body: request.body, signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
+      // Redirects are not followed (a signed payload must not go to another host), but "manual",
+      // not "error": workerd refuses `redirect: "error"` outright, which failed every delivery.
+      const response = await doFetch(request.url, { method: "POST", headers, body: request.body, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
       const text = await response.text().catch(() => "");
       lastStatus = response.status;
       if (response.ok) return { outcome: "delivered", status: response.status, attempts: attempt };
+      if (response.status >= 300 && response.status < 400) {
+        return { outcome: "rejected", status: response.status, attempts: attempt, error: `HTTP ${response.status} redirect, not followed (the webhook URL has moved or is wrong)` };
+      }
       if (response.status === 404 || response.status === 410) {
         return { outcome: "gone", status: response.status, attempts: attempt, error: `${describe(response.status, text)} (the webhook no longer exists: deleted, revoked or mistyped)` };
       }

@@ -2,6 +2,7 @@
 // OpenTelemetry SDK) from the Tempo-compatible server on 127.0.0.1, re-based so that it ended ten
 // minutes before NOW, and hands the URL and NOW to the tests via `inject`.
 import { readdir, readFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { gzipSync } from "node:zlib";
 import type { TestProject } from "vitest/node";
 import { builtinRules } from "../../rules/index";
@@ -26,6 +27,8 @@ declare module "vitest" {
     archiveObjects: Record<string, string>;
     /** `tracelint check` of those objects in Node: `rule service subject category occurrences traces` per finding. */
     archiveFindings: string[];
+    /** A webhook receiver on 127.0.0.1: POST /ok answers 200, /moved a 302; GET /received lists what arrived. */
+    webhookUrl: string;
   }
 }
 
@@ -97,5 +100,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { objects, findings } = await archive(spans);
   project.provide("archiveObjects", objects);
   project.provide("archiveFindings", findings);
-  return () => server.close();
+  const received: { path: string; body: string }[] = [];
+  const hooks = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    req.on("end", () => {
+      if (req.method === "GET" && req.url === "/received") return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(received));
+      received.push({ path: req.url ?? "", body });
+      if (req.url === "/moved") return void res.writeHead(302, { Location: "/ok" }).end();
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => hooks.listen(0, "127.0.0.1", resolve));
+  project.provide("webhookUrl", `http://127.0.0.1:${(hooks.address() as { port: number }).port}`);
+  return async () => {
+    await server.close();
+    await new Promise((resolve) => hooks.close(resolve));
+  };
 }
