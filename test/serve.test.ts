@@ -113,6 +113,24 @@ describe("tracelint serve over HTTP", () => {
     }
   }, 30_000);
 
+  it("a run that fetched none of its traces fails instead of publishing an empty report that would become the baseline", async () => {
+    const latestBefore = await readFile(join(dir, "reports/estate/latest.json"), "utf8");
+    tempo.setFaults([{ fault: { type: "status", status: 500, body: "boom" }, routes: ["trace-v2", "trace-v1"] }]);
+    try {
+      const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify({ audit: "estate", at: NOW.toISOString() }) });
+      const { status } = (await res.json()) as { status: string };
+      await server.idle();
+      const record = (await (await fetch(`${server.url}${status}`, { headers: auth })).json()) as { state: string; error?: string; report?: unknown };
+      expect(record.state).toBe("failed");
+      expect(record.error).toMatch(/^none of the 42 sampled traces could be fetched \(HTTP 500 \(boom\), after 4 attempt\(s\)\)$/);
+      expect(record.report ?? null).toBeNull();
+      // The last good report stays the latest (and so the next run's baseline).
+      expect(await readFile(join(dir, "reports/estate/latest.json"), "utf8")).toBe(latestBefore);
+    } finally {
+      tempo.setFaults([]);
+    }
+  }, 60_000);
+
   it("reads an object-storage audit's blocks from a file:/// directory (Tempo's local backend)", async () => {
     // The window ending 5 min (the default ingestion delay) before `at`: 11:00–12:00, as the CLI test.
     const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify({ audit: "local-blocks", at: "2022-07-04T12:05:00Z" }) });

@@ -28,7 +28,7 @@ import { releaseStore, s3TraceStore, TraceStoreConfigError, type TraceStoreFor }
 import { WHOLE_ID_SPACE } from "./partition";
 import { analyseShuffled, planShuffle, removeShuffleFiles, shuffleCounterId, shuffleObjects, shuffleReads } from "./shuffle";
 import { addCounts, analyseCandidates, auditWindow, discoverTempo, emptyCounts, splitBatches, recordSearchFailures, tempoAuth, tempoClient, tempoSection } from "./tempo";
-import type { ObjectPartResult, ObjectPlan, QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
+import type { FetchCounts, ObjectPartResult, ObjectPlan, QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
 
 /** Batches per run at most (the batch size grows beyond this; ~200 000 traces at the default size). */
 export const MAX_BATCHES = 4_000;
@@ -234,8 +234,34 @@ async function startFanOut(deps: RunDeps, plan: RunPlan, requested: number, mess
   await deps.enqueue!(messages);
 }
 
+/**
+ * Why a run that read nothing at all fails instead of publishing an empty report (which would
+ * become the next run's baseline, every finding "resolved" and then "new" again), or undefined.
+ * The CLI exits 2 in the same cases.
+ */
+function nothingRead(report: Report): string | undefined {
+  const source = report.source as
+    | { kind?: string; traces?: FetchCounts; failures?: { reason: string }[]; objectsRead?: number; objectsFailed?: number }
+    | undefined;
+  if (source?.kind === "tempo" && source.traces && source.traces.requested > 0 && source.traces.fetched === 0) {
+    const first = source.failures?.[0]?.reason;
+    return `none of the ${source.traces.requested} sampled traces could be fetched${first ? ` (${first})` : ""}`;
+  }
+  if (source && source.kind !== "tempo" && (source.objectsRead ?? 0) === 0 && (source.objectsFailed ?? 0) > 0) {
+    const first = report.summary.inputErrors[0];
+    return `none of the ${source.objectsFailed} object(s) could be read${first ? ` (${first.file}: ${first.message})` : ""}`;
+  }
+  return undefined;
+}
+
 async function publishRun(deps: RunDeps, plan: RunPlan, report: Report, extra: (r: RunRecord) => void = () => {}): Promise<RunRecord> {
   const runId = plan.runId;
+  const nothing = nothingRead(report);
+  if (nothing !== undefined) {
+    await deps.store.updateRun(runId, extra, deps.now());
+    await failRun(deps, runId, plan.audit, nothing);
+    return (await deps.store.getRun(runId))!;
+  }
   const before = await deps.store.updateRun(runId, (r) => void (r.state = "merging"), deps.now());
   await attachDelta(deps.store, before, report, deps.log);
   const ref = await storeReport(deps.store, before, report);
