@@ -4,7 +4,7 @@
 import { createApp } from "../src/app/app";
 import type { AppServices } from "../src/app/services";
 import { auditsForCron, findAudit, parseDeploymentConfig, type DeploymentConfig } from "../src/config/deployment";
-import { createRun, executeRun, failRun, processBatch, processShuffle, type RunDeps } from "../src/runs/runner";
+import { createRun, executeRun, failRun, processBatch, processShuffle, startShouldRun, type RunDeps } from "../src/runs/runner";
 import { RunStore } from "../src/runs/run-store";
 import type { QueueMessage } from "../src/runs/types";
 import { R2BindingObjectStore, type R2BucketLike } from "../src/storage/r2-binding";
@@ -168,7 +168,8 @@ async function handleMessage(body: QueueMessage, env: Env, deadLettered: boolean
   }
   if (body.kind === "start") {
     const record = await deps.store.getRun(body.runId);
-    if (!record || record.state !== "queued") return; // re-delivered start: the run is under way
+    if (!record || !startShouldRun(record)) return; // re-delivered start: the run is under way or over
+    if (record.state !== "queued") log("warn", `run ${body.runId}: start re-delivered while ${record.state}${record.mode ? ` (${record.mode})` : ""}: the consumer running it ended early; running it again`);
     const audit = findAudit(config, record.audit);
     if (!audit) {
       await failRun(deps, body.runId, undefined, `audit ${record.audit} is no longer configured`);

@@ -109,6 +109,16 @@ export async function failRun(deps: RunDeps, runId: string, audit: AuditConfig |
   }
 }
 
+/**
+ * Whether a (possibly re-delivered) start message runs its run. The queue delivers a start again
+ * only when its consumer did not acknowledge it: one that died planning, or during an inline run,
+ * left the run `planning` or `running` (inline) for ever. Those are run again from the start (a
+ * plan is rewritten whole); a fanned-out run is under way in its batches, a finished one is over.
+ */
+export function startShouldRun(record: Pick<RunRecord, "state" | "mode">): boolean {
+  return record.state === "queued" || record.state === "planning" || (record.state === "running" && record.mode === "inline");
+}
+
 /** Plans the run and either analyses it inline or fans it out. Failures end in a failed run record. */
 export async function executeRun(deps: RunDeps, audit: AuditConfig, runId: string): Promise<RunRecord | undefined> {
   try {

@@ -112,6 +112,28 @@ describe("API reports and audits", () => {
     expect(queue.sent).toHaveLength(1);
   });
 
+  it("a start re-delivered after its consumer died planning runs the run again; a fanned-out run is left to its batches", async () => {
+    const queue = recordingQueue();
+    const e = testEnv([tempoAudit("api-restart")], { AUDIT_QUEUE: queue as never });
+    const post = () => call(e, "/api/audits", { method: "POST", headers: { ...auth().headers, "Content-Type": "application/json" }, body: JSON.stringify({ audit: "api-restart", at: new Date(inject("nowMs")).toISOString() }) });
+    const setRecord = async (runId: string, change: Record<string, unknown>) => {
+      const key = `runs/${runId}/run.json`;
+      const record = JSON.parse(await (await e.REPORTS.get(key))!.text()) as Record<string, unknown>;
+      await e.REPORTS.put(key, JSON.stringify({ ...record, ...change }));
+    };
+    // The first consumer set the run to planning and was killed (CPU or wall-clock limit).
+    const died = (await (await post()).json()) as { runId: string; status: string };
+    await setRecord(died.runId, { state: "planning" });
+    await deliver(e, [queue.sent[0]!]);
+    expect(await (await call(e, died.status, auth())).json()).toMatchObject({ state: "done", mode: "inline", report: { traces: 42 } });
+
+    // A run already fanned out is not planned again by a stray re-delivery.
+    const fanned = (await (await post()).json()) as { runId: string; status: string };
+    await setRecord(fanned.runId, { state: "running", mode: "fan-out" });
+    await deliver(e, [queue.sent[1]!]);
+    expect(await (await call(e, fanned.status, auth())).json()).toMatchObject({ state: "running", mode: "fan-out", report: null });
+  });
+
   it("POST /api/audits answers unknown audits and bad bodies with the error shape", async () => {
     const e = testEnv([tempoAudit("api-start")]);
     const post = (body: string) => call(e, "/api/audits", { method: "POST", headers: auth().headers, body });
