@@ -41,6 +41,7 @@ export interface DurableObjectNamespaceLike {
 export interface DurableObjectStorageLike {
   get<T>(key: string): Promise<T | undefined>;
   put<T>(key: string, value: T): Promise<void>;
+  delete(key: string): Promise<boolean>;
 }
 
 export interface DurableObjectStateLike {

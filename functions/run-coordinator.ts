@@ -2,7 +2,7 @@
 // and its storage calls keep other events out until they finish, so each get → change → put below
 // is atomic: two consumers finishing at once cannot both be "last", and a re-delivered batch is
 // counted once. Addressed by `idFromName(runId)`.
-import { completeBatch, isCompleted, newLedger, type CompleteResult, type LedgerState, type RunCounter } from "../src/runs/ledger";
+import { acquireLock, completeBatch, isCompleted, newLedger, type CompleteResult, type LedgerState, type LockState, type RunCounter } from "../src/runs/ledger";
 import type { DurableObjectNamespaceLike, DurableObjectStateLike } from "./platform";
 
 type Command =
@@ -10,9 +10,14 @@ type Command =
   | { op: "is-completed"; batchId: string }
   | { op: "complete"; batchId: string }
   | { op: "finalized" }
-  | { op: "progress" };
+  | { op: "progress" }
+  | { op: "lock"; token: string }
+  | { op: "unlock"; token: string };
 
 const KEY = "ledger";
+const LOCK_KEY = "lock";
+/** How long withLock waits for a lock before doing its work anyway (a stuck lock must not stop runs). */
+const LOCK_WAIT_MS = 20_000;
 
 export class RunCoordinator {
   readonly #state: DurableObjectStateLike;
@@ -42,6 +47,16 @@ export class RunCoordinator {
         return Response.json({ ok: true });
       case "progress":
         return Response.json(ledger ? { total: ledger.batchIds.length, done: ledger.completed.length } : null);
+      case "lock": {
+        const next = acquireLock(await storage.get<LockState>(LOCK_KEY), command.token, Date.now());
+        if (next) await storage.put(LOCK_KEY, next);
+        return Response.json({ granted: next !== undefined });
+      }
+      case "unlock": {
+        const held = await storage.get<LockState>(LOCK_KEY);
+        if (held?.token === command.token) await storage.delete(LOCK_KEY);
+        return Response.json({ ok: true });
+      }
     }
   }
 }
@@ -71,5 +86,22 @@ export class DurableObjectRunCounter implements RunCounter {
   }
   async progress(runId: string): Promise<{ total: number; done: number } | undefined> {
     return (await this.#call<{ total: number; done: number } | null>(runId, { op: "progress" })) ?? undefined;
+  }
+
+  /** A lock in the Durable Object named `lock:<name>`: polled until granted (or LOCK_WAIT_MS), released after. */
+  async withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const object = `lock:${name}`;
+    const token = crypto.randomUUID();
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let granted = false;
+    for (let wait = 25; !granted && Date.now() < deadline; wait = Math.min(wait * 2, 500)) {
+      granted = (await this.#call<{ granted: boolean }>(object, { op: "lock", token })).granted;
+      if (!granted) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    try {
+      return await work();
+    } finally {
+      if (granted) await this.#call(object, { op: "unlock", token }).catch(() => {});
+    }
   }
 }

@@ -58,12 +58,47 @@ export interface RunCounter {
   finalized(runId: string): Promise<void>;
   /** Batches counted so far (for the status API). */
   progress?(runId: string): Promise<{ total: number; done: number } | undefined>;
+  /**
+   * Runs `work` while holding the named lock, so that read → change → write sequences on shared
+   * objects (an audit's history index and latest pointer) from runs finishing at once do not
+   * overwrite each other. Without it those writes race (runs then go missing from the index).
+   */
+  withLock?<T>(name: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** How long a lock is held at most: a holder that died frees it after this. */
+export const LOCK_LEASE_MS = 30_000;
+
+/** Lock state kept per name (Durable Object storage): who holds it and until when. */
+export interface LockState {
+  token: string;
+  until: number;
+}
+
+/** Grants the lock when it is free or its lease has run out; returns the new state, or undefined. */
+export function acquireLock(current: LockState | undefined, token: string, nowMs: number): LockState | undefined {
+  if (current && current.until > nowMs && current.token !== token) return undefined;
+  return { token, until: nowMs + LOCK_LEASE_MS };
 }
 
 /** In one process (Node, tests): a Map is atomic enough because transitions never await. */
 export class MemoryRunCounter implements RunCounter {
   readonly #runs = new Map<string, LedgerState>();
+  /** Per lock name, the end of the queue of work waiting for it. */
+  readonly #locks = new Map<string, Promise<unknown>>();
   constructor(readonly now: () => number = Date.now) {}
+
+  async withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(name) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.catch(() => {});
+    this.#locks.set(name, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.#locks.get(name) === tail) this.#locks.delete(name);
+    }
+  }
 
   async start(runId: string, batchIds: readonly string[]): Promise<void> {
     if (!this.#runs.has(runId)) this.#runs.set(runId, newLedger(batchIds));

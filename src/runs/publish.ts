@@ -11,6 +11,7 @@ import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
 import type { Report } from "../report/schema";
 import { alertStateKey, latestKey, reportBase } from "./keys";
+import type { RunCounter } from "./ledger";
 import type { RunStore } from "./run-store";
 import type { IndexEntry, ReportRef, RunRecord } from "./types";
 
@@ -63,15 +64,23 @@ export function indexEntry(record: RunRecord): IndexEntry {
   return { runId: record.runId, audit: record.audit, state: record.state, scheduledTime: record.scheduledTime, report: record.report, error: record.error };
 }
 
-/** Records a finished (done or failed) run in the history index; a done run also becomes `latest`. */
-export async function recordFinished(store: RunStore, record: RunRecord, historyLimit: number): Promise<void> {
-  const entry = indexEntry(record);
-  await store.recordHistory(entry, historyLimit);
-  if (record.state === "done") {
-    const latest = await store.latest(record.audit);
-    // A slow run finishing after a newer one must not move `latest` backwards.
-    if (!latest || latest.runId <= record.runId) await store.putLatest(entry);
-  }
+/**
+ * Records a finished (done or failed) run in its audit's history index and, when done, moves
+ * `latest`. Both are read → change → write of one object, so runs finishing at once take `lock`
+ * (the run ledger's) around it: without, one run's write overwrote another's and runs went missing
+ * from the index.
+ */
+export async function recordFinished(store: RunStore, record: RunRecord, historyLimit: number, lock?: RunCounter["withLock"]): Promise<void> {
+  const update = async () => {
+    const entry = indexEntry(record);
+    await store.recordHistory(entry, historyLimit);
+    if (record.state === "done") {
+      const latest = await store.latest(record.audit);
+      // A slow run finishing after a newer one must not move `latest` backwards.
+      if (!latest || latest.runId <= record.runId) await store.putLatest(entry);
+    }
+  };
+  await (lock ? lock(`history:${record.audit}`, update) : update());
 }
 
 export interface AlertOutcome {

@@ -99,7 +99,7 @@ export async function failRun(deps: RunDeps, runId: string, audit: AuditConfig |
       r.state = "failed";
       r.error = reason;
     }, deps.now());
-    await recordFinished(deps.store, record, deps.config.historyLimit);
+    await recordFinished(deps.store, record, deps.config.historyLimit, deps.counter.withLock?.bind(deps.counter));
     if (audit) {
       const alerts = await sendAlerts(deps.store, audit, { failure: reason }, deps.secrets, deps.log, deps.now);
       if (alerts) await deps.store.updateRun(runId, (r) => void (r.alerts = alerts), deps.now());
@@ -280,7 +280,7 @@ async function publishRun(deps: RunDeps, plan: RunPlan, report: Report, extra: (
     r.report = ref;
     extra(r);
   }, deps.now());
-  await recordFinished(deps.store, record, deps.config.historyLimit);
+  await recordFinished(deps.store, record, deps.config.historyLimit, deps.counter.withLock?.bind(deps.counter));
   deps.log("info", `run ${runId} (audit ${plan.audit.name}) done: ${ref.traces} traces, ${ref.findings} findings, report ${ref.base}.json`);
   const reportUrl = deps.config.publicUrl ? `${deps.config.publicUrl.replace(/\/+$/, "")}/api/reports/${runId}.html` : undefined;
   const alerts = await sendAlerts(deps.store, plan.audit, { report, ...(reportUrl ? { reportUrl } : {}) }, deps.secrets, deps.log, deps.now);

@@ -118,8 +118,8 @@ describe("API reports and audits", () => {
     const post = () => call(e, "/api/audits", { method: "POST", headers: { ...auth().headers, "Content-Type": "application/json" }, body: JSON.stringify({ audit: "api-restart", at: new Date(inject("nowMs")).toISOString() }) });
     const setRecord = async (runId: string, change: Record<string, unknown>) => {
       const key = `runs/${runId}/run.json`;
-      const record = JSON.parse(await (await e.REPORTS.get(key))!.text()) as Record<string, unknown>;
-      await e.REPORTS.put(key, JSON.stringify({ ...record, ...change }));
+      const record = JSON.parse(new TextDecoder().decode(await (await e.REPORTS.get(key))!.arrayBuffer())) as Record<string, unknown>;
+      await e.REPORTS.put(key, new TextEncoder().encode(JSON.stringify({ ...record, ...change })));
     };
     // The first consumer set the run to planning and was killed (CPU or wall-clock limit).
     const died = (await (await post()).json()) as { runId: string; status: string };
