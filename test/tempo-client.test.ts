@@ -28,6 +28,7 @@ import {
   type TempoClientOptions,
 } from "../src/sources/tempo/index";
 import type { FaultRule } from "../src/tempo-server/index";
+import { describeNetworkError } from "../src/sources/tempo/errors";
 
 const EPOCH_MS = Date.UTC(2026, 0, 1, 12);
 const EPOCH_S = EPOCH_MS / 1000;
@@ -210,6 +211,15 @@ describe("faults", () => {
     expect(error.kind).toBe("unreachable");
     expect(error.message).toBe("connection refused, after 2 attempt(s)");
     expect(sleeps).toHaveLength(1);
+  });
+});
+
+describe("network error wording", () => {
+  it("keeps Node's error codes, and drops the full stop workerd ends its messages with", () => {
+    expect(describeNetworkError(Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } }))).toBe("connection refused");
+    // workerd: `TypeError: Network connection lost.` (the caller appends ", after N attempt(s)").
+    expect(describeNetworkError(new TypeError("Network connection lost."))).toBe("Network connection lost");
+    expect(describeNetworkError(Object.assign(new Error("x"), { cause: { code: "EPIPE", message: "write EPIPE." } }))).toBe("EPIPE: write EPIPE");
   });
 });
 

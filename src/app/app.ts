@@ -122,6 +122,8 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
       atDate = typeof at === "string" && /^\d{4}-\d\d-\d\dT/.test(at) ? new Date(at) : new Date(Number.NaN);
       if (Number.isNaN(atDate.getTime())) return apiError(400, "bad_request", '"at" must be an ISO-8601 time like 2026-01-01T10:00:00Z');
       if (atDate.getTime() > Date.now() + 60_000) return apiError(400, "bad_request", '"at" is in the future');
+      // Tempo takes Unix seconds: a window before 1970 would be refused by Tempo after planning began.
+      if (atDate.getTime() < Date.UTC(2000, 0, 1)) return apiError(400, "bad_request", '"at" must be after 2000-01-01');
     }
     let config;
     try {

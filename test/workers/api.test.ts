@@ -145,5 +145,8 @@ describe("API reports and audits", () => {
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_request");
     const future = await post(JSON.stringify({ audit: "api-start", at: "2999-01-01T00:00:00Z" }));
     expect(await future.json()).toEqual({ error: { code: "bad_request", message: '"at" is in the future' } });
+    const ancient = await post(JSON.stringify({ audit: "api-start", at: "0001-01-01T00:00:00Z" }));
+    expect(ancient.status).toBe(400);
+    expect(await ancient.json()).toEqual({ error: { code: "bad_request", message: '"at" must be after 2000-01-01' } });
   });
 });

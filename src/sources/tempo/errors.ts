@@ -62,6 +62,7 @@ export function describeNetworkError(error: unknown): string {
     default:
       break;
   }
-  const message = cause?.message ?? (error as Error)?.message ?? String(error);
+  // workerd's own words end with a full stop ("Network connection lost."): the caller adds more.
+  const message = (cause?.message ?? (error as Error)?.message ?? String(error)).trim().replace(/\.$/, "");
   return code ? `${code}: ${message}` : message;
 }
