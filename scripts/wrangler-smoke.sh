@@ -50,9 +50,25 @@ for _ in $(seq 1 100); do [ -s "$work/tempo.url" ] && break; sleep 0.2; done
 tempo_url="$(head -n 1 "$work/tempo.url")"
 [ -n "$tempo_url" ] || { cat "$work/tempo.log" >&2; echo "wrangler-smoke: the Tempo server did not start" >&2; exit 1; }
 
+# A webhook receiver: each POST body on its own line in hooks.jsonl (alerts must leave the Worker:
+# workerd refuses fetch options Node accepts).
+hook_port="$(free_port)"
+node -e '
+const fs = require("fs");
+require("http").createServer((req, res) => {
+  let body = "";
+  req.on("data", (d) => (body += d)).on("end", () => {
+    fs.appendFileSync(process.argv[2], body.replace(/\n/g, " ") + "\n");
+    res.writeHead(200).end("ok");
+  });
+}).listen(Number(process.argv[1]), "127.0.0.1");
+' "$hook_port" "$work/hooks.jsonl" >"$work/hooks.log" 2>&1 &
+pids+=($!)
+
 config=$(cat <<JSON
 {"audits":[
- {"name":"smoke-inline","cron":"*/30 * * * *","source":{"kind":"tempo","url":"$tempo_url","since":"1h","perService":20,"traces":50}},
+ {"name":"smoke-inline","cron":"*/30 * * * *","source":{"kind":"tempo","url":"$tempo_url","since":"1h","perService":20,"traces":50},
+  "alerts":{"destinations":[{"name":"hook","type":"generic","url":"http://127.0.0.1:$hook_port/hook","policy":{"quietPeriodMinutes":0}}]}},
  {"name":"smoke-fanout","cron":"*/30 * * * *","source":{"kind":"tempo","url":"$tempo_url","since":"1h","perService":20,"traces":50},"fanOut":{"inlineMaxTraces":0,"batchSize":10}}
 ]}
 JSON
@@ -92,6 +108,10 @@ check_audit() {
 }
 check_audit smoke-inline inline
 check_audit smoke-fanout fan-out
+
+for _ in $(seq 1 50); do grep -q '"alertKind"' "$work/hooks.jsonl" 2>/dev/null && break; sleep 0.2; done
+grep -q '"alertKind":"findings"' "$work/hooks.jsonl" 2>/dev/null || fail "no findings alert reached the webhook receiver"
+echo "wrangler-smoke: the findings alert reached the webhook receiver"
 
 status="$(curl -s -o /dev/null -w '%{http_code}' "$base/api/reports")"
 [ "$status" = "401" ] || fail "the API answered $status without a token"
