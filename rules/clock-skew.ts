@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { formatNanosAsMs, hasUsableTimestamps } from "../src/analysis/structure";
 import { defineRule } from "../src/engine/rule";
-import { SpanKind } from "../src/model/span";
+import { SpanKind, StatusCode } from "../src/model/span";
 
 const NANOS_PER_MS = 1_000_000;
 
@@ -22,7 +22,8 @@ finding is attributed to the **SERVER (child) span's service**; the subject is t
 Only SERVER children of CLIENT parents are checked: a CONSUMER may legitimately run long after
 its producer, and spans connected by links have no timing contract. Spans with zero or inverted
 timestamps are left to \`invalid-timestamps\`. The tolerance absorbs normal clock error and
-instrumentation overhead.
+instrumentation overhead. A SERVER span ending after a CLIENT parent whose status is ERROR is not
+reported: the client gave up (a timeout, a cancelled request) while the server went on.
 
 Skewed clocks make the server's work appear outside the call in every trace view, break
 critical-path and latency-breakdown analysis, and confuse time-window queries.
@@ -51,7 +52,9 @@ its timestamps at collection time.
           let skew: { category: string; relation: string } | undefined;
           if (early > tolerance) {
             skew = { category: "starts-before-client", relation: `starts ${formatNanosAsMs(early)} before its CLIENT parent starts` };
-          } else if (late > tolerance) {
+          } else if (late > tolerance && parent.status.code !== StatusCode.ERROR) {
+            // A CLIENT that failed (a timeout, a cancelled request) stops waiting while its server
+            // goes on: ending after it is expected then, not a sign of skewed clocks.
             skew = { category: "ends-after-client", relation: `ends ${formatNanosAsMs(late)} after its CLIENT parent ends` };
           }
           if (!skew) continue;

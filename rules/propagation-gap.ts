@@ -32,7 +32,10 @@ one unpropagated call; \`traceCount\` is the number of distinct traces holding t
   \`net.peer.name[:net.peer.port]\`, else the host of \`http.url\`); for a PRODUCER, its
   \`messaging.destination.name\` (or \`messaging.destination\`) maps to every service whose CONSUMER
   spans are its children, link to it, or name that destination; (3) the host equals a service
-  name, or its first DNS label does (\`ledger.finance.svc.cluster.local\` → \`ledger\`).
+  name, or, for a cluster-internal host, its first DNS label does
+  (\`ledger.finance.svc.cluster.local\` → \`ledger\`; not \`api.stripe.com\` → \`api\`).
+- A CLIENT call that failed with no answer at all (status ERROR, no response status code, no
+  callee span: connection refused, DNS failure) reached no server and is not counted.
 - **Propagated**: some SERVER/CONSUMER span of B has the call as parent, or (messaging) a CONSUMER
   span of B links to it. **Edge coverage** = propagated calls / calls.
 

@@ -120,3 +120,30 @@ export function firstDnsLabel(host: string): string | undefined {
   const dot = host.indexOf(".");
   return dot <= 0 ? undefined : host.slice(0, dot);
 }
+
+/** Suffixes of names that only resolve inside a cluster or private network. */
+const INTERNAL_SUFFIXES = [".svc", ".svc.cluster.local", ".cluster.local", ".local", ".localdomain", ".internal", ".consul", ".lan", ".home.arpa"];
+/** Top-level domains common enough that `name.<tld>` is a public host, not Kubernetes' `service.namespace`. */
+const PUBLIC_TLDS = new Set(
+  "com net org io dev app co ai cloud info biz me tv xyz gov edu mil int us uk de fr eu nl se ch at be es it pl ru cn jp kr in br ca au nz ie dk no fi cz pt gr tr il za mx ar sh so gg ly to fm".split(" "),
+);
+
+/**
+ * Whether a host's first DNS label may name a service: a cluster-internal name (`ledger.finance`,
+ * `ledger.finance.svc.cluster.local`, `ledger.internal`), not a public one (`api.stripe.com`,
+ * whose `api` is not our `api` service).
+ */
+export function firstLabelMayNameService(host: string): boolean {
+  const lower = host.toLowerCase();
+  if (INTERNAL_SUFFIXES.some((suffix) => lower.endsWith(suffix))) return true;
+  const labels = lower.split(".");
+  return labels.length === 2 && !PUBLIC_TLDS.has(labels[1]!);
+}
+
+/** Keys under which a client records the answer it got (HTTP status, gRPC status). */
+const RESPONSE_STATUS_KEYS = ["http.response.status_code", "http.status_code", "rpc.grpc.status_code", "rpc.connect_rpc.error_code"];
+
+/** Whether the client got any answer: without one, the call never reached a server. */
+export function hasResponseStatus(span: Span): boolean {
+  return RESPONSE_STATUS_KEYS.some((key) => span.attributes.has(key));
+}

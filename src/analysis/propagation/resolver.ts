@@ -5,8 +5,9 @@
 //   2. learned maps: the call's own SERVER/CONSUMER child; else the address (`host:port`, then
 //      `host`) → the service most often seen serving it; for a PRODUCER, its destination → every
 //      service seen consuming it (as child, via link, or naming it on a CONSUMER span);
-//   3. the host equals a service name, or its first DNS label does (`ledger.finance.svc…` → ledger).
-import { addressLookupKeys, firstDnsLabel } from "./attributes";
+//   3. the host equals a service name, or, for a cluster-internal host, its first DNS label does
+//      (`ledger.finance.svc…` → ledger; not `api.stripe.com` → our `api`).
+import { addressLookupKeys, firstDnsLabel, firstLabelMayNameService } from "./attributes";
 import type { CallAggregate } from "./facts";
 
 export type Resolution =
@@ -70,7 +71,8 @@ export class TargetResolver {
     }
 
     if (target.host !== null) {
-      const byName = this.#byLowerName.get(target.host) ?? this.#byLowerName.get(firstDnsLabel(target.host) ?? "");
+      const label = firstLabelMayNameService(target.host) ? firstDnsLabel(target.host) : undefined;
+      const byName = this.#byLowerName.get(target.host) ?? (label !== undefined ? this.#byLowerName.get(label) : undefined);
       if (byName !== undefined) return named([byName]);
     }
     return UNRESOLVED;

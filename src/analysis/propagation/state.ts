@@ -2,13 +2,14 @@
 // queues, every call counted by (caller, target, callee evidence), and the calls and roots that
 // might be the two halves of a split trace. All of it is bounded (see LIMITS) and merges by union
 // and addition, so shards combine into the state one run over all traces would have built.
-import { hasRemoteParent, SpanKind, type Span } from "../../model/span";
+import { hasRemoteParent, SpanKind, StatusCode, type Span } from "../../model/span";
 import { isRootParent, type Trace } from "../../model/trace";
 import {
   addressKey,
   addressOf,
   clientPathOf,
   destinationOf,
+  hasResponseStatus,
   upperCaseMethodOf,
   httpRouteOf,
   isDatabaseSpan,
@@ -266,6 +267,9 @@ export class PropagationState {
     }
     // A service calling itself (loopback, re-entrant queue) is neither a call nor external.
     if (selfCallee && propagatedTo.length === 0) return;
+    // A call that failed without any answer (connection refused, DNS, a timeout before the
+    // response) never reached a server that could have continued the trace: not counted.
+    if (propagatedTo.length === 0 && kind === "client" && span.status.code === StatusCode.ERROR && !hasResponseStatus(span)) return;
     propagatedTo.sort();
     if (!this.#countRecentCall(span.service, kind, target, propagatedTo)) {
       this.#rememberCall(this.#countCall({ from: span.service, kind, target, propagatedTo }, 1));

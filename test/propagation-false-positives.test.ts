@@ -1,0 +1,84 @@
+// Shapes of healthy traffic that propagation-gap and clock-skew used to report as broken (found by
+// generating realistic estates with the OpenTelemetry SDK): a public host whose first DNS label is
+// also one of our services' names, a call that failed before any server answered, and a server
+// that went on after its client gave up. Real SDK spans; each case also checks the broken shape
+// next to it is still reported.
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { describe, expect, it } from "vitest";
+import { TraceRecorder } from "../fixtures/lib/recorder";
+import { builtinRules } from "../rules/index";
+import { resolveConfig } from "../src/engine/config";
+import { checkInputs } from "../src/pipeline/check";
+import type { Report } from "../src/report/schema";
+
+async function check(rec: TraceRecorder): Promise<Report> {
+  return checkInputs([{ name: "sdk.json", read: async () => rec.toOtlpJson() }], resolveConfig({}, builtinRules), { now: new Date(0) });
+}
+
+const edge = (report: Report, from: string, to: string) => report.coverage!.edges.find((e) => e.from === from && e.to === to);
+
+describe("propagation-gap", () => {
+  it("does not take api.stripe.com for our own `api` service; a cluster name like api.payments still resolves", async () => {
+    const rec = new TraceRecorder({ seed: 31 });
+    const checkout = rec.tracer("checkout");
+    const api = rec.tracer("api");
+    for (let i = 0; i < 5; i++) {
+      const t = i * 1000;
+      const root = checkout.startSpan("POST /checkout", { kind: SpanKind.SERVER, startTime: rec.time(t) });
+      checkout.startSpan("POST", { kind: SpanKind.CLIENT, startTime: rec.time(t + 1), attributes: { "http.request.method": "POST", "server.address": "api.stripe.com", "http.response.status_code": 200 } }, rec.within(root)).end(rec.time(t + 5));
+      // Our own `api`, reached by its cluster name, whose SERVER span continues the trace.
+      const call = checkout.startSpan("GET", { kind: SpanKind.CLIENT, startTime: rec.time(t + 6), attributes: { "http.request.method": "GET", "server.address": "api.payments", "http.response.status_code": 200 } }, rec.within(root));
+      api.startSpan("GET /limits", { kind: SpanKind.SERVER, startTime: rec.time(t + 7) }, rec.extract(rec.inject(call))).end(rec.time(t + 8));
+      call.end(rec.time(t + 9));
+      root.end(rec.time(t + 10));
+    }
+    const report = await check(rec);
+    expect(report.findings.filter((f) => f.ruleId === "propagation-gap")).toEqual([]);
+    expect(edge(report, "checkout", "api")).toEqual({ from: "checkout", to: "api", propagated: 5, total: 5, splitTraces: 0 });
+    expect(report.coverage!.services.find((s) => s.service === "checkout")!.externalCalls).toBe(5);
+  });
+
+  it("does not count a call that failed before any server answered (a retried connection refusal); an unanswered call with a status code still counts", async () => {
+    const rec = new TraceRecorder({ seed: 32 });
+    const cart = rec.tracer("cart");
+    const pricing = rec.tracer("pricing");
+    const attrs = { "http.request.method": "GET", "server.address": "pricing" };
+    for (let i = 0; i < 5; i++) {
+      const t = i * 1000;
+      const root = cart.startSpan("GET /cart", { kind: SpanKind.SERVER, startTime: rec.time(t) });
+      if (i < 4) {
+        // First attempt: ECONNREFUSED, no answer at all; the retry goes through.
+        const refused = cart.startSpan("GET", { kind: SpanKind.CLIENT, startTime: rec.time(t + 1), attributes: { ...attrs, "error.type": "ECONNREFUSED" } }, rec.within(root));
+        refused.setStatus({ code: SpanStatusCode.ERROR });
+        refused.end(rec.time(t + 2));
+      }
+      const retry = cart.startSpan("GET", { kind: SpanKind.CLIENT, startTime: rec.time(t + 3), attributes: { ...attrs, "http.response.status_code": i === 4 ? 502 : 200 } }, rec.within(root));
+      if (i === 4) retry.setStatus({ code: SpanStatusCode.ERROR }); // answered 502 by a proxy: pricing never saw it
+      else pricing.startSpan("GET /price", { kind: SpanKind.SERVER, startTime: rec.time(t + 4) }, rec.extract(rec.inject(retry))).end(rec.time(t + 5));
+      retry.end(rec.time(t + 6));
+      root.end(rec.time(t + 7));
+    }
+    const report = await check(rec);
+    expect(edge(report, "cart", "pricing")).toEqual({ from: "cart", to: "pricing", propagated: 4, total: 5, splitTraces: 0 });
+  });
+});
+
+describe("clock-skew", () => {
+  it("does not blame clocks when the server goes on after its client gave up; a successful client still counts", async () => {
+    const rec = new TraceRecorder({ seed: 33 });
+    const web = rec.tracer("web");
+    const reco = rec.tracer("recommendations");
+    for (const [i, timedOut] of [[0, true], [1, false]] as const) {
+      const t = i * 100_000;
+      const root = web.startSpan("GET /", { kind: SpanKind.SERVER, startTime: rec.time(t) });
+      const call = web.startSpan("GET", { kind: SpanKind.CLIENT, startTime: rec.time(t + 1), attributes: { "http.request.method": "GET", "server.address": "recommendations" } }, rec.within(root));
+      reco.startSpan("GET /recommendations", { kind: SpanKind.SERVER, startTime: rec.time(t + 2) }, rec.extract(rec.inject(call))).end(rec.time(t + 8_000));
+      if (timedOut) call.setStatus({ code: SpanStatusCode.ERROR, message: "timeout after 5000 ms" });
+      call.end(rec.time(t + 5_001));
+      root.end(rec.time(t + 5_002));
+    }
+    const report = await check(rec);
+    const skew = report.findings.filter((f) => f.ruleId === "clock-skew");
+    expect(skew.map((f) => [f.service, f.subject, f.category, f.occurrences])).toEqual([["recommendations", "web", "ends-after-client", 1]]);
+  });
+});
