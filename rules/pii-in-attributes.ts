@@ -47,7 +47,7 @@ Slack \`xox…\`, Stripe \`sk_live_…\`, Google \`AIza…\`, OpenAI \`sk-…\`)
 \`secret-param\` (\`password=\`, \`token=\`, \`api_key=\` … with a literal value; bind parameters are fine) and
 \`ip-address\` (severity info; not reported under keys where semantic conventions expect an address:
 \`client.address\`, \`server.address\`, \`network.peer.address\`, \`source.address\`, \`destination.address\`, their
-\`net.*\` forms, \`host.ip\`). A key that names a secret (\`authorization\`, \`cookie\`, \`password\`, \`*_token\`, …) is a
+\`net.*\` forms, \`host.ip\`, \`k8s.pod.ip\`). A key that names a secret (\`authorization\`, \`cookie\`, \`password\`, \`*_token\`, …) is a
 \`secret-key\` finding even when its value is not recognised; a recognised value there is reported once, with the
 value's category. Overlapping matches go to the most specific detector (\`https://u:p@host\` is url-credentials).
 

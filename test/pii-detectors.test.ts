@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUILTIN_DETECTORS } from "../src/pii/detectors";
-import { isSecretKey } from "../src/pii/keys";
+import { isSecretKey, looksLikeStateValue } from "../src/pii/keys";
 import { redactText } from "../src/pii/redact";
 import { findPii } from "../src/pii/scan";
 import { cardBrand, ibanValid, ipv6Valid, jwtValid, luhnValid, ssnValid } from "../src/pii/validators";
@@ -103,8 +103,24 @@ describe("detectors", () => {
     ["loopback", "127.0.0.1:8080"],
     ["decimal after a card-like run", "amount 4111111111111111.25"],
     ["five-part version", "build 10.1.2.3.4"],
+    // Found on SDK-generated realistic estates (false positives before):
+    ["retina image, newer formats", "/images/hero-0@2x.avif and hero@3x.heic"],
+    ["machine identity", "ssh ec2-user@ip-10-0-1-20.eu-west-1.compute.internal"],
+    ["local mailbox", "postmaster@localhost.localdomain"],
+    ["system sender", "noreply@shop.example.com"],
+    ["browser version", "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.0.0 Safari/537.36"],
+    [".NET assembly version", "Newtonsoft.Json, Version=13.0.0.0, Culture=neutral"],
+    ["IPv6 loopback written out", "connect to localhost/0:0:0:0:0:0:0:1:6379 failed"],
   ])("no match: %s", (_name, text) => {
     expect(categories(text)).toEqual([]);
+  });
+
+  it("a password with no user name in a URL is url-credentials, masked whole", () => {
+    expect(findPii("redis://:Sup3rS3cretPass@redis-master.shop.svc:6379", BUILTIN_DETECTORS).map((m) => [m.category, m.masked])).toEqual([
+      ["url-credentials", "redis://***:***@redis-master.shop.svc:6379"],
+    ]);
+    // A person's address on a real domain still counts.
+    expect(categories("jane.doe@gmail.com")).toEqual(["email"]);
   });
 
   it("a full stop that ends the sentence does not hide the value before it", () => {
@@ -124,6 +140,18 @@ describe("secret key names", () => {
     for (const key of ["gen_ai.usage.input_tokens", "http.route", "cache.key", "tokenizer.name", "password.length.min"]) {
       expect(isSecretKey(key), key).toBe(false);
     }
+    // Positions in a listing or a change stream, not credentials.
+    for (const key of ["app.pagination.next_page_token", "page_token", "db.mongodb.resume_token", "gcp.continuation_token", "sync_token"]) {
+      expect(isSecretKey(key), key).toBe(false);
+    }
+  });
+
+  it("a state word under a secret-named key is not a leak; a one-word value under a password key may be a weak password", () => {
+    expect(looksLikeStateValue("app.auth.reset_password", "email_sent")).toBe(true);
+    expect(looksLikeStateValue("app.auth.token", "absent")).toBe(true);
+    expect(looksLikeStateValue("db.password", "not set")).toBe(true);
+    expect(looksLikeStateValue("db.password", "letmein")).toBe(false);
+    expect(looksLikeStateValue("app.auth.token", "tok_8f3a9c")).toBe(false);
   });
 });
 

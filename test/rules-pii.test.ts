@@ -105,6 +105,21 @@ describe("pii-in-attributes on SDK-generated traces", () => {
     expect(JSON.stringify(report)).not.toContain("alice");
   });
 
+  it("leaves pagination cursors, state words and pod IPs alone, and still reports a weak password", async () => {
+    const rec = new TraceRecorder({ seed: 13 });
+    rec.tracer("accounts", { resource: { "k8s.pod.ip": "10.42.3.17" } }).startSpan("list", {
+      startTime: rec.time(0),
+      attributes: {
+        "app.pagination.next_page_token": "CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA3",
+        "app.auth.reset_password": "email_sent",
+        "app.auth.token": "absent",
+        "db.password": "letmein",
+      },
+    }).end(rec.time(1));
+    const report = await runPii(rec.toOtlpJson());
+    expect(rows(report)).toEqual([["accounts", "db.password", "secret-key", "error", 1, 1, "***(secret, 7 chars)"]]);
+  });
+
   it("rejects an invalid custom regex with the option path", () => {
     expect(() => resolveConfig({ rules: { "pii-in-attributes": ["error", { detectors: [{ name: "bad", pattern: "(" }] }] } }, [piiRule])).toThrow(
       /rules\.pii-in-attributes\.options\.detectors\.0\.pattern: not a valid regular expression/,

@@ -146,7 +146,14 @@ export function fillProfile(text: string, p: TextProfile): TextProfile {
 
 const { AT, COLON, DASH, DOT, EQUALS, LETTER_B, LETTER_R, LOWER_X, PLUS, UNDERSCORE } = CharClass;
 
-const FILE_EXTENSIONS = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "cjs", "ts", "map", "json", "html", "txt"]);
+const FILE_EXTENSIONS = new Set([
+  "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "heic", "heif", "bmp", "tif", "tiff", "ico",
+  "css", "js", "mjs", "cjs", "ts", "map", "json", "html", "txt",
+]);
+/** Domains that exist only inside a machine or network: `user@localhost`, `ec2-user@ip-10-0-1-20.…internal`. */
+const NON_MAIL_DOMAIN = /\.(?:localdomain|localhost|local|internal|svc|lan|home\.arpa)$|^localhost$/i;
+/** Mailboxes of systems, not people (`noreply@shop.example`, `postmaster@…`). */
+const SYSTEM_MAILBOX = /^(?:no-?reply|do-?not-?reply|postmaster|mailer-daemon|root|bounces?)(?:[+.-][\w.-]*)?$/i;
 const PLACEHOLDER_VALUE = /^(?:\?|\$\d+|:\w+|@\w+|%s|%\(\w+\)s|\{[^}]*\}|<[^>]*>|\*+|x+|null|none|undefined|\[?redacted\]?|\[?filtered\]?)$/i;
 
 function same(match: RegExpExecArray): string {
@@ -159,7 +166,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     hint: "://",
     requires: [need({ classes: COLON | AT })],
     // scheme://user:password@host — a non-empty password is required (`ssh://git@host` is fine).
-    pattern: /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s/?#@:]+:[^\s/?#@]+@[^\s/?#@]+/g,
+    // `redis://:password@host` (a password and no user name) counts too.
+    pattern: /\b[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/[^\s/?#@:]*:[^\s/?#@]+@[^\s/?#@]+/g,
     accept: same,
     mask: mask.maskUrlCredentials,
   },
@@ -242,9 +250,12 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     requires: [need({ classes: AT | DOT })],
     pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g,
     // `icon@2x.png` is a file name; `ssh://git@host` and `git@host:org/repo` are URL user names.
+    // Machine identities and system mailboxes are not personal data either.
     accept: (m) => {
       if (FILE_EXTENSIONS.has(m[0].slice(m[0].lastIndexOf(".") + 1).toLowerCase())) return undefined;
       if (m[0].startsWith("git@") || m.input.slice(Math.max(0, m.index - 3), m.index) === "://") return undefined;
+      const at = m[0].lastIndexOf("@");
+      if (NON_MAIL_DOMAIN.test(m[0].slice(at + 1)) || SYSTEM_MAILBOX.test(m[0].slice(0, at))) return undefined;
       return m[0];
     },
     mask: mask.maskEmail,
@@ -284,14 +295,21 @@ function acceptIban(m: RegExpExecArray): string | undefined {
   return undefined;
 }
 
+/** Text just before a four-part number that makes it a version: `Version=13.0.0.0`, `Chrome/120.0.0.0`, `v1.2.3.4`. */
+const VERSION_BEFORE = /(?:version\s*[=:]?\s*|\/|\bv)$/i;
+/** The IPv6 unspecified and loopback addresses, written out in full (`0:0:0:0:0:0:0:1`). */
+const IPV6_ZERO_OR_LOOPBACK = /^(?:0{1,4}:){7}0{0,3}[01]$/;
+
 function acceptIp(m: RegExpExecArray): string | undefined {
   const text = m[0];
   if (!text.includes(":")) {
     if (!ipv4Valid(text)) return undefined;
-    // Unspecified, loopback and broadcast addresses identify nobody.
-    return text === "0.0.0.0" || text.startsWith("127.") || text === "255.255.255.255" ? undefined : text;
+    // Unspecified, loopback and broadcast addresses identify nobody; `x.0.0.0` is a network or a
+    // version (`Chrome/120.0.0.0`), never one host.
+    if (text.startsWith("127.") || text === "255.255.255.255" || text.endsWith(".0.0.0")) return undefined;
+    return VERSION_BEFORE.test(m.input.slice(Math.max(0, m.index - 10), m.index)) ? undefined : text;
   }
-  if (!ipv6Valid(text) || text === "::" || text === "::1") return undefined;
+  if (!ipv6Valid(text) || text === "::" || text === "::1" || IPV6_ZERO_OR_LOOPBACK.test(text)) return undefined;
   // `Foo::Bar`-style scope operators parse as IPv6; require at least three groups or a digit-led one.
   const groups = text.split(":").filter(Boolean);
   return groups.length >= 3 || /^[0-9a-f]{4}$/i.test(groups[0] ?? "") && /\d/.test(groups[0] ?? "") ? text : undefined;
