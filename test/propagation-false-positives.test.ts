@@ -63,6 +63,33 @@ describe("propagation-gap", () => {
   });
 });
 
+describe("propagation-gap and messaging", () => {
+  it("keeps a Kafka topic and a RabbitMQ queue of the same name apart (messaging.system)", async () => {
+    const rec = new TraceRecorder({ seed: 34 });
+    const pairs = [
+      { producer: rec.tracer("auth-svc"), consumer: rec.tracer("audit-log"), system: "kafka" },
+      { producer: rec.tracer("scheduler"), consumer: rec.tracer("mailer"), system: "rabbitmq" },
+    ];
+    for (let i = 0; i < 5; i++) {
+      for (const [p, pair] of pairs.entries()) {
+        const t = i * 1000 + p * 100;
+        const attributes = { "messaging.system": pair.system, "messaging.destination.name": "events", "messaging.operation.type": "send" };
+        const root = pair.producer.startSpan("job", { kind: SpanKind.INTERNAL, startTime: rec.time(t) });
+        const send = pair.producer.startSpan("events publish", { kind: SpanKind.PRODUCER, startTime: rec.time(t + 1), attributes }, rec.within(root));
+        send.end(rec.time(t + 2));
+        // The last message of each is dropped by the consumer's sampler: no CONSUMER span at all.
+        if (i < 4) pair.consumer.startSpan("events process", { kind: SpanKind.CONSUMER, startTime: rec.time(t + 10), attributes: { ...attributes, "messaging.operation.type": "process" } }, rec.extract(rec.inject(send))).end(rec.time(t + 11));
+        root.end(rec.time(t + 3));
+      }
+    }
+    const report = await check(rec);
+    const edges = report.coverage!.edges.map((e) => [e.from, e.to, e.propagated, e.total]);
+    expect(edges).toEqual(expect.arrayContaining([["auth-svc", "audit-log", 4, 5], ["scheduler", "mailer", 4, 5]]));
+    // No edge across the two brokers.
+    expect(edges.filter(([from, to]) => (from === "auth-svc" && to === "mailer") || (from === "scheduler" && to === "audit-log"))).toEqual([]);
+  });
+});
+
 describe("clock-skew", () => {
   it("does not blame clocks when the server goes on after its client gave up; a successful client still counts", async () => {
     const rec = new TraceRecorder({ seed: 33 });

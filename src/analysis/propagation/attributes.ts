@@ -59,10 +59,16 @@ export function addressLookupKeys(addr: Address): string[] {
   return addr.port === null ? [addr.host] : [`${addr.host}:${addr.port}`, addr.host];
 }
 
-/** `messaging.destination.name`, or the older `messaging.destination`. */
+/**
+ * `messaging.destination.name` (or the older `messaging.destination`), qualified by
+ * `messaging.system` when present (`kafka:events`): a Kafka topic and a RabbitMQ queue that share
+ * a name are different destinations, with different consumers.
+ */
 export function destinationOf(span: Span): string | undefined {
   const value = stringAttribute(span.attributes, "messaging.destination.name") ?? stringAttribute(span.attributes, "messaging.destination");
-  return value === "" ? undefined : value;
+  if (value === undefined || value === "") return undefined;
+  const system = stringAttribute(span.attributes, "messaging.system");
+  return system === undefined || system === "" ? value : `${system}:${value}`;
 }
 
 export function peerServiceOf(span: Span): string | undefined {
