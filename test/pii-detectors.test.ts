@@ -115,6 +115,13 @@ describe("detectors", () => {
     expect(categories(text)).toEqual([]);
   });
 
+  it("a password in a logged JSON body is a secret-param, masked; a bind parameter or masked value there is not", () => {
+    expect(findPii('{"username":"jdoe","password":"hunter2!Secret"}', BUILTIN_DETECTORS).map((m) => [m.category, m.masked])).toEqual([["secret-param", '"password":"***"']]);
+    expect(categories('{"password": "***"}')).toEqual([]);
+    expect(categories('{"password": "?"}')).toEqual([]);
+    expect(categories('{"password_policy": "strict"}')).toEqual([]);
+  });
+
   it("a password with no user name in a URL is url-credentials, masked whole", () => {
     expect(findPii("redis://:Sup3rS3cretPass@redis-master.shop.svc:6379", BUILTIN_DETECTORS).map((m) => [m.category, m.masked])).toEqual([
       ["url-credentials", "redis://***:***@redis-master.shop.svc:6379"],
@@ -134,7 +141,7 @@ describe("detectors", () => {
 
 describe("secret key names", () => {
   it("recognises secret keys by their last segment and ignores token counts", () => {
-    for (const key of ["http.request.header.authorization", "http.request.header.cookie", "db.password", "user_token", "x-api-key", "client_secret"]) {
+    for (const key of ["http.request.header.authorization", "http.request.header.cookie", "db.password", "user_token", "x-api-key", "client_secret", "app.card.cvv", "payment.cvc", "app.otp_code", "app.passphrase"]) {
       expect(isSecretKey(key), key).toBe(true);
     }
     for (const key of ["gen_ai.usage.input_tokens", "http.route", "cache.key", "tokenizer.name", "password.length.min"]) {

@@ -203,13 +203,16 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "secret-param",
-    hint: "=",
-    requires: [need({ classes: EQUALS })],
-    // password=… / token=… in URLs, form bodies, connection strings and SQL literals.
+    hint: /[=:]/,
+    requires: [need({ classes: EQUALS }), need({ classes: COLON })],
+    // password=… / token=… in URLs, form bodies, connection strings and SQL literals, and
+    // "password": "…" in logged JSON bodies.
     pattern:
-      /(?<![\w.-])(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key|sig)\s*=\s*(?:'[^']*'|"[^"]*"|[^\s&;,'")]+)/gi,
+      /(?<![\w.-])(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key|sig)\s*=\s*(?:'[^']*'|"[^"]*"|[^\s&;,'")]+)|"(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key)"\s*:\s*"[^"]*"/gi,
     accept: (m) => {
-      const value = m[0].slice(m[0].indexOf("=") + 1).trim().replace(/^(['"])(.*)\1$/, "$2");
+      const json = m[0].startsWith('"');
+      const raw = json ? m[0].slice(m[0].indexOf(":") + 1) : m[0].slice(m[0].indexOf("=") + 1);
+      const value = raw.trim().replace(/^(['"])(.*)\1$/, "$2");
       // Bind parameters (`password = ?`, `$1`, `:pw`) and already-masked values leak nothing.
       return value === "" || PLACEHOLDER_VALUE.test(value) ? undefined : m[0];
     },

@@ -7,6 +7,8 @@ const SECRET_SEGMENTS = new Set([
   "secret", "client_secret", "secret_key", "token", "access_token", "refresh_token", "id_token",
   "auth_token", "session_token", "x_auth_token", "api_key", "apikey", "x_api_key", "private_key",
   "privatekey", "credentials", "access_key", "secret_access_key", "mysql_pwd",
+  // Card and one-time authentication data (PCI DSS "sensitive authentication data").
+  "cvv", "cvv2", "cvc", "cvc2", "card_pin", "pin_code", "otp", "otp_code", "one_time_password", "passphrase",
 ]);
 const SECRET_SUFFIXES = ["_password", "_secret", "_token", "_api_key", "_apikey", "_private_key"];
 /** `*_token` names that hold a position in a listing or stream, not a credential. */

@@ -53,6 +53,7 @@ export function maskUrlCredentials(value: string): string {
 }
 
 export function maskSecretParam(value: string): string {
+  if (value.startsWith('"')) return `${value.slice(0, value.indexOf('"', 1) + 1)}:"***"`; // "password": "…"
   const name = value.slice(0, value.indexOf("=")).trim();
   return `${name}=***`;
 }
