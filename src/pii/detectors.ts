@@ -203,7 +203,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     category: "secret-param",
-    hint: /[=:]/,
+    // `=`, or a JSON key's closing quote and colon (not every URL's `://`).
+    hint: /=|"\s*:/,
     requires: [need({ classes: EQUALS }), need({ classes: COLON })],
     // password=… / token=… in URLs, form bodies, connection strings and SQL literals, and
     // "password": "…" in logged JSON bodies.
