@@ -135,6 +135,8 @@ describe("detectors", () => {
     expect(masked("Payment declined for card 4111111111111111.")).toEqual(["**** **** **** 1111"]);
     expect(masked("card 4111 1111 1111 1111. Retry later")).toEqual(["**** **** **** 1111"]);
     expect(categories("connected from 203.0.113.7.")).toEqual(["ip-address"]);
+    // A slash before an address is a URL, not a product/version pair.
+    expect(categories("Tempo at http://10.1.2.3:3200 unreachable")).toEqual(["ip-address"]);
     expect(redactText("The audit could not run: card 4012888888881881.")).not.toContain("4012888888881881");
   });
 });

@@ -300,7 +300,7 @@ function acceptIban(m: RegExpExecArray): string | undefined {
 }
 
 /** Text just before a four-part number that makes it a version: `Version=13.0.0.0`, `Chrome/120.0.0.0`, `v1.2.3.4`. */
-const VERSION_BEFORE = /(?:version\s*[=:]?\s*|\/|\bv)$/i;
+const VERSION_BEFORE = /(?:version\s*[=:]?\s*|[A-Za-z]\/|\bv)$/i;
 /** The IPv6 unspecified and loopback addresses, written out in full (`0:0:0:0:0:0:0:1`). */
 const IPV6_ZERO_OR_LOOPBACK = /^(?:0{1,4}:){7}0{0,3}[01]$/;
 
