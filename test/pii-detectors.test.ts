@@ -122,6 +122,12 @@ describe("detectors", () => {
     expect(categories('{"password_policy": "strict"}')).toEqual([]);
   });
 
+  it("an e-mail address URL-encoded in a query or path (%40) is an email, masked as one", () => {
+    expect(masked("https://shop.example.com/v1/users?email=jane.doe%40gmail.com&page=2")).toEqual(["j***@g***.com"]);
+    expect(masked("/v1/users/jane.doe%40gmail.com/orders")).toEqual(["j***@g***.com"]);
+    expect(categories("/assets/hero%402x.png")).toEqual([]);
+  });
+
   it("a password with no user name in a URL is url-credentials, masked whole", () => {
     expect(findPii("redis://:Sup3rS3cretPass@redis-master.shop.svc:6379", BUILTIN_DETECTORS).map((m) => [m.category, m.masked])).toEqual([
       ["url-credentials", "redis://***:***@redis-master.shop.svc:6379"],
