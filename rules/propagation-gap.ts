@@ -34,6 +34,8 @@ one unpropagated call; \`traceCount\` is the number of distinct traces holding t
   spans are its children, link to it, or name that destination; (3) the host equals a service
   name, or, for a cluster-internal host, its first DNS label does
   (\`ledger.finance.svc.cluster.local\` → \`ledger\`; not \`api.stripe.com\` → \`api\`).
+- A CLIENT span handing its call to a CLIENT span of another service (a sidecar proxy) is not a
+  call of its own: the proxy's is.
 - A CLIENT call that failed with no answer at all (status ERROR, no response status code, no
   callee span: connection refused, DNS failure) reached no server and is not counted.
 - **Propagated**: some SERVER/CONSUMER span of B has the call as parent, or (messaging) a CONSUMER

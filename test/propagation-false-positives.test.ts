@@ -63,6 +63,28 @@ describe("propagation-gap", () => {
   });
 });
 
+describe("propagation-gap in a service mesh", () => {
+  it("counts the sidecar's call as the hop when the app's CLIENT span hands its call to a sidecar CLIENT span (Istio/Envoy tracing both)", async () => {
+    const rec = new TraceRecorder({ seed: 35 });
+    const app = rec.tracer("frontend");
+    const outbound = rec.tracer("frontend.default"); // the sidecar, named after the workload
+    const inbound = rec.tracer("inventory.default");
+    const inventory = rec.tracer("inventory");
+    for (let i = 0; i < 5; i++) {
+      const t = i * 1000;
+      const root = app.startSpan("GET /", { kind: SpanKind.SERVER, startTime: rec.time(t) });
+      const call = app.startSpan("GET", { kind: SpanKind.CLIENT, startTime: rec.time(t + 1), attributes: { "http.request.method": "GET", "server.address": "inventory" } }, rec.within(root));
+      const proxied = outbound.startSpan("inventory.default.svc.cluster.local:80/*", { kind: SpanKind.CLIENT, startTime: rec.time(t + 2), attributes: { "http.request.method": "GET", "server.address": "inventory.default.svc.cluster.local" } }, rec.within(call));
+      const arrived = inbound.startSpan("inventory.default.svc.cluster.local:80/*", { kind: SpanKind.SERVER, startTime: rec.time(t + 3) }, rec.extract(rec.inject(proxied)));
+      inventory.startSpan("GET /stock", { kind: SpanKind.SERVER, startTime: rec.time(t + 4) }, rec.extract(rec.inject(arrived))).end(rec.time(t + 5));
+      for (const [span, end] of [[arrived, 6], [proxied, 7], [call, 8], [root, 9]] as const) span.end(rec.time(t + end));
+    }
+    const report = await check(rec);
+    expect(report.findings.filter((f) => f.ruleId === "propagation-gap")).toEqual([]);
+    expect(report.coverage!.edges.map((e) => [e.from, e.to, e.propagated, e.total])).toEqual([["frontend.default", "inventory.default", 5, 5]]);
+  });
+});
+
 describe("propagation-gap and messaging", () => {
   it("keeps a Kafka topic and a RabbitMQ queue of the same name apart (messaging.system)", async () => {
     const rec = new TraceRecorder({ seed: 34 });

@@ -197,11 +197,24 @@ export class PropagationState {
     }
     const byId = trace.spanById;
     const repeats = byId.size !== trace.spans.length;
+    // A CLIENT span whose child is a CLIENT span of another service handed its call on: a sidecar
+    // or egress proxy (its own service name, `frontend.default`) re-issues it. The proxy's call is
+    // the hop that reaches the server, so the outer span is not counted as a call of its own (it
+    // would never show a SERVER child). A nested CLIENT of the same service (`dns.lookup` under an
+    // HTTP call) is a library detail and changes nothing.
+    let forwarded: Set<string> | undefined;
+    for (const span of trace.spans) {
+      if (span.kind !== SpanKind.CLIENT || isRootParent(span.parentSpanId)) continue;
+      const parent = byId.get(span.parentSpanId);
+      if (parent?.kind === SpanKind.CLIENT && parent.service !== span.service) (forwarded ??= new Set()).add(span.parentSpanId);
+    }
     for (const span of trace.spans) {
       // A span repeated in the input (same ID, e.g. the trace read from two files) is one call.
       if (repeats && byId.get(span.spanId) !== span) continue;
       if (span.kind === SpanKind.CONSUMER) this.#learnFromConsumer(span);
       if (span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) continue;
+      // (Unless it has a callee of its own: then it is the hop, and the inner span a detail.)
+      if (forwarded?.has(span.spanId) && !children.has(span.spanId)) continue;
       if (isDatabaseSpan(span)) {
         this.databaseCalls.set(span.service, (this.databaseCalls.get(span.service) ?? 0) + 1);
         continue;
