@@ -181,39 +181,40 @@ export class PropagationState {
   readonly #maxRootsPerBucket: number;
 
   addTrace(trace: Trace): void {
+    const byId = trace.spanById;
+    const repeats = byId.size !== trace.spans.length;
     // Only SERVER/CONSUMER children tell where a call went (#addCall ignores the others), so index
     // just those, by parent, in input order: fewer lists than the trace's full children index.
     const children = new Map<string, Span[]>();
-    let lastKnown: string | undefined; // a service already in `services`: noting it again is a no-op
-    for (const span of trace.spans) {
-      if (span.service !== lastKnown) {
-        this.#noteService(span.service);
-        lastKnown = this.services.has(span.service) ? span.service : undefined;
-      }
-      if ((span.kind !== SpanKind.SERVER && span.kind !== SpanKind.CONSUMER) || isRootParent(span.parentSpanId)) continue;
-      const list = children.get(span.parentSpanId);
-      if (list) list.push(span);
-      else children.set(span.parentSpanId, [span]);
-    }
-    const byId = trace.spanById;
-    const repeats = byId.size !== trace.spans.length;
     // A CLIENT span whose child is a CLIENT span of another service handed its call on: a sidecar
     // or egress proxy (its own service name, `frontend.default`) re-issues it. The proxy's call is
     // the hop that reaches the server, so the outer span is not counted as a call of its own (it
     // would never show a SERVER child). A nested CLIENT of the same service (`dns.lookup` under an
     // HTTP call) is a library detail and changes nothing.
     let forwarded: Set<string> | undefined;
+    let lastKnown: string | undefined; // a service already in `services`: noting it again is a no-op
     for (const span of trace.spans) {
-      if (span.kind !== SpanKind.CLIENT || isRootParent(span.parentSpanId)) continue;
-      const parent = byId.get(span.parentSpanId);
-      if (parent?.kind === SpanKind.CLIENT && parent.service !== span.service) (forwarded ??= new Set()).add(span.parentSpanId);
+      if (span.service !== lastKnown) {
+        this.#noteService(span.service);
+        lastKnown = this.services.has(span.service) ? span.service : undefined;
+      }
+      if (isRootParent(span.parentSpanId)) continue;
+      if (span.kind === SpanKind.CLIENT) {
+        const parent = byId.get(span.parentSpanId);
+        if (parent?.kind === SpanKind.CLIENT && parent.service !== span.service) (forwarded ??= new Set()).add(span.parentSpanId);
+        continue;
+      }
+      if (span.kind !== SpanKind.SERVER && span.kind !== SpanKind.CONSUMER) continue;
+      const list = children.get(span.parentSpanId);
+      if (list) list.push(span);
+      else children.set(span.parentSpanId, [span]);
     }
     for (const span of trace.spans) {
       // A span repeated in the input (same ID, e.g. the trace read from two files) is one call.
       if (repeats && byId.get(span.spanId) !== span) continue;
       if (span.kind === SpanKind.CONSUMER) this.#learnFromConsumer(span);
       if (span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) continue;
-      // (Unless it has a callee of its own: then it is the hop, and the inner span a detail.)
+      // A call handed to a proxy is skipped, unless it has a callee of its own: then it is the hop.
       if (forwarded?.has(span.spanId) && !children.has(span.spanId)) continue;
       if (isDatabaseSpan(span)) {
         this.databaseCalls.set(span.service, (this.databaseCalls.get(span.service) ?? 0) + 1);
