@@ -100,8 +100,9 @@ export interface HighCardinalitySnapshot {
 const keyCounterOptions = { exactCap: KEY_EXACT_CAP, precision: KEY_HLL_PRECISION };
 const templateCounterOptions = { exactCap: TEMPLATE_EXACT_CAP, precision: TEMPLATE_HLL_PRECISION };
 
-function count(counter: DistinctCounter): string {
-  return counter.isExact ? String(counter.count) : `about ${counter.count}`;
+/** A distinct count for a message; an estimate never says more names than there were spans. */
+function count(counter: DistinctCounter, atMost = Number.POSITIVE_INFINITY): string {
+  return counter.isExact ? String(counter.count) : `about ${Math.min(counter.count, atMost)}`;
 }
 
 export default defineRule<Options, HighCardinalitySnapshot>({
@@ -271,7 +272,7 @@ no values) is not reported however many names it has. Defaults and their calibra
               subject: template,
               category: kindName,
               message:
-                `${count(stats.names)} distinct ${kindName} span names of ${state.service} (${stats.spans} spans) ` +
+                `${count(stats.names, stats.spans)} distinct ${kindName} span names of ${state.service} (${stats.spans} spans) ` +
                 `fit the template "${template}"; the service has ${count(state.distinct)} distinct ${kindName} ` +
                 `span names in all. Examples: ${examples}.`,
               occurrences: stats.spans,
