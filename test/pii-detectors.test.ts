@@ -167,6 +167,7 @@ describe("secret key names", () => {
     expect(looksLikeStateValue("db.password", "not set")).toBe(true);
     expect(looksLikeStateValue("db.password", "letmein")).toBe(false);
     expect(looksLikeStateValue("app.auth.token", "tok_8f3a9c")).toBe(false);
+    expect(looksLikeStateValue("session_token", "qwhvtzkpxmdrlsbn")).toBe(false); // lower-case, but random and long
   });
 });
 
