@@ -95,7 +95,11 @@ export class DurableObjectRunCounter implements RunCounter {
     const deadline = Date.now() + LOCK_WAIT_MS;
     let granted = false;
     for (let wait = 25; !granted && Date.now() < deadline; wait = Math.min(wait * 2, 500)) {
-      granted = (await this.#call<{ granted: boolean }>(object, { op: "lock", token })).granted;
+      try {
+        granted = (await this.#call<{ granted: boolean }>(object, { op: "lock", token })).granted;
+      } catch {
+        break; // the lock itself is unavailable: the work is done without it rather than not at all
+      }
       if (!granted) await new Promise((resolve) => setTimeout(resolve, wait));
     }
     try {
