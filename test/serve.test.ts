@@ -318,8 +318,8 @@ describe("tracelint serve CLI", () => {
     const file = join(dir, "ok.json");
     await writeFile(file, JSON.stringify({ audits: [{ name: "x", source: { kind: "tempo", url: "http://127.0.0.1:1" } }] }));
     for (const [reports, message] of [
-      ["gs://bucket", '--reports: expected a directory, file:///DIR or s3://BUCKET[/PREFIX], got "gs://bucket"'],
-      ["S3://bucket/x", '--reports: expected a directory, file:///DIR or s3://BUCKET[/PREFIX], got "S3://bucket/x"'],
+      ["gs://bucket", '--reports: expected s3://BUCKET[/PREFIX] or a local directory, got "gs://bucket"'],
+      ["S3://bucket/x", '--reports: expected s3://BUCKET[/PREFIX] or a local directory, got "S3://bucket/x"'],
       ["s3://", '--reports: expected s3://BUCKET[/PREFIX], got "s3://"'],
       ["s3://UPPER_bad", '--reports: not a valid bucket name: "UPPER_bad"'],
     ]) {

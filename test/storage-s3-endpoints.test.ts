@@ -4,7 +4,8 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeS3Error, S3ObjectStore } from "../src/storage/s3";
+import { describeStoreError } from "../src/storage/object-store";
+import { S3ObjectStore } from "../src/storage/s3";
 
 let silent: NetServer;
 const sockets: Socket[] = [];
@@ -38,7 +39,7 @@ const store = (endpoint: string, timeoutMs?: number) =>
 async function failure(promise: Promise<unknown>): Promise<string> {
   return promise.then(
     () => "no error",
-    (error: unknown) => describeS3Error(error),
+    (error: unknown) => describeStoreError(error),
   );
 }
 

@@ -16,8 +16,8 @@ import { parseSample, type SampleSpec } from "../sources/blocks/sample";
 import { partitionFormatProblem, resolveTimeZone } from "../sources/otlp-archive/partitions";
 import { parseDuration, parseInstant, TimeArgumentError } from "../sources/tempo/time";
 import { BucketUrlError, parseBucketUrl } from "../storage/url";
-import { joinKey, type ObjectStore } from "../storage/object-store";
-import { describeS3Error, endpointFromEnv, S3ObjectStore } from "../storage/s3";
+import { describeStoreError, joinKey, type ObjectStore } from "../storage/object-store";
+import { endpointFromEnv, S3ObjectStore } from "../storage/s3";
 import { loadConfig } from "./config-file";
 import { FsObjectStore } from "./fs-object-store";
 import { localDirectory } from "./local-directory";
@@ -285,7 +285,7 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // Listing failed: wrong endpoint, credentials or bucket. Nothing was audited.
-    io.stderr(`tracelint: cannot read ${url}: ${describeS3Error(error)}`);
+    io.stderr(`tracelint: cannot read ${url}: ${describeStoreError(error)}`);
     return 2;
   } finally {
     store.destroy?.();

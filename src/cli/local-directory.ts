@@ -6,10 +6,11 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "./inputs";
 
 /**
- * The directory a location names (absolute), or undefined for s3:// and r2:// URLs. Any other
- * scheme, and a path that is not a readable directory, is a usage error starting with `label`.
+ * The absolute path a location names (a path or `file:///…`), or undefined for s3:// and r2://
+ * URLs. Any other scheme (`gs://`, `S3://`) is a usage error starting with `label`: it would
+ * otherwise be taken for a relative directory named after it.
  */
-export async function localDirectory(label: string, location: string): Promise<string | undefined> {
+export function locationPath(label: string, location: string): string | undefined {
   if (/^(?:s3|r2):\/\//.test(location)) return undefined;
   let path = location;
   if (location.startsWith("file://")) {
@@ -21,7 +22,16 @@ export async function localDirectory(label: string, location: string): Promise<s
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new UsageError(`${label}: expected s3://BUCKET[/PREFIX] or a local directory, got ${JSON.stringify(location)}`);
   }
-  const absolute = resolve(path);
+  return resolve(path);
+}
+
+/**
+ * The directory a location names (absolute), or undefined for s3:// and r2:// URLs. Another
+ * scheme, and a path that is not a readable directory, is a usage error starting with `label`.
+ */
+export async function localDirectory(label: string, location: string): Promise<string | undefined> {
+  const absolute = locationPath(label, location);
+  if (absolute === undefined) return undefined;
   let info;
   try {
     info = await stat(absolute);

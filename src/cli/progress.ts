@@ -88,7 +88,7 @@ export function objectsProgress(io: CliIO, quiet: boolean, unit = "objects", app
   let started = false;
   return {
     onProgress: (p) => {
-      if (lastQuarter === 0 && !started) {
+      if (!started) {
         started = true;
         io.stderr(`tracelint: reading ${approximate ? "about " : ""}${p.total} ${unit}`);
       }

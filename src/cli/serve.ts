@@ -22,7 +22,7 @@ import { BucketUrlError, isDirectoryUrl, parseBucketUrl } from "../storage/url";
 import { claimCronFire } from "./cron-claims";
 import { FsObjectStore } from "./fs-object-store";
 import { UsageError } from "./inputs";
-import { localDirectory } from "./local-directory";
+import { localDirectory, locationPath } from "./local-directory";
 import type { CliIO } from "./io";
 
 export const SERVE_USAGE = `Usage: tracelint serve [--config FILE] [--reports DIR|s3://BUCKET[/PREFIX]] [options]
@@ -86,24 +86,20 @@ class PrefixedStore implements ObjectStore {
 }
 
 /**
- * `--reports` checked at start-up: a directory, `file:///DIR` (as a path) or `s3://BUCKET[/PREFIX]`.
- * Any other `scheme://` would otherwise become a relative directory named after it (`./gs:/bucket`),
- * ephemeral in a pod, and a malformed bucket URL would crash the first run.
+ * `--reports` checked at start-up: a directory (created at the first write), `file:///DIR` or
+ * `s3://BUCKET[/PREFIX]`. Another scheme would become a relative directory named after it (in a
+ * pod, on ephemeral disk), and a malformed bucket URL would crash the first run.
  */
 function reportsLocation(given: string): string {
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(given)?.[1];
-  if (scheme === undefined) return given;
-  if (scheme === "file") return fileURLToPath(given);
-  if (scheme === "s3" || scheme === "r2") {
-    try {
-      parseBucketUrl(given);
-    } catch (error) {
-      if (error instanceof BucketUrlError) throw new UsageError(`--reports: ${error.message}`);
-      throw error;
-    }
-    return given;
+  const path = locationPath("--reports", given);
+  if (path !== undefined) return path;
+  try {
+    parseBucketUrl(given);
+  } catch (error) {
+    if (error instanceof BucketUrlError) throw new UsageError(`--reports: ${error.message}`);
+    throw error;
   }
-  throw new UsageError(`--reports: expected a directory, file:///DIR or s3://BUCKET[/PREFIX], got ${JSON.stringify(given)}`);
+  return given;
 }
 
 export function reportStore(location: string, env: Record<string, string | undefined>, pathStyle = false): ObjectStore {

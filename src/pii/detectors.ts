@@ -268,17 +268,17 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     // The same address URL-encoded (`?email=jane.doe%40gmail.com`, `/users/jane.doe%40gmail.com`):
     // the `@` is `%40`. Decoded, it must pass the plain detector's checks.
     category: "email",
-    hint: /%40/i,
+    hint: "%40",
     requires: [need({ classes: DOT, digits: 2 })],
     pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._+-]{0,63}%40(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/gi,
     accept: (m) => {
-      const decoded = m[0].replace(/%40/i, "@");
+      const decoded = m[0].replace("%40", "@");
       const at = decoded.lastIndexOf("@");
       if (FILE_EXTENSIONS.has(decoded.slice(decoded.lastIndexOf(".") + 1).toLowerCase())) return undefined;
       if (NON_MAIL_DOMAIN.test(decoded.slice(at + 1)) || SYSTEM_MAILBOX.test(decoded.slice(0, at))) return undefined;
       return m[0];
     },
-    mask: (value) => mask.maskEmail(value.replace(/%40/i, "@")),
+    mask: (value) => mask.maskEmail(value.replace("%40", "@")),
   },
   {
     category: "phone",

@@ -13,7 +13,7 @@ import {
   S3ServiceException,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { describeStoreError, ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "./object-store";
+import { ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "./object-store";
 
 export interface S3StoreOptions {
   bucket: string;
@@ -49,9 +49,6 @@ function notFound(error: unknown): boolean {
   }
   return false;
 }
-
-/** A readable one-line message for an SDK error (no request IDs, no credentials). */
-export const describeS3Error = describeStoreError;
 
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
