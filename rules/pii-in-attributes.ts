@@ -16,6 +16,7 @@ const WHAT: Record<string, string> = {
   phone: "international phone numbers",
   jwt: "JSON Web Tokens",
   "bearer-token": "bearer tokens",
+  "basic-auth": "HTTP Basic credentials (base64 of user:password)",
   "api-key": "API keys",
   "url-credentials": "URLs with embedded user:password credentials",
   "secret-param": "secret parameters (password=, token=, api_key=, …)",
@@ -42,10 +43,12 @@ export default defineRule({
 attributes, span link attributes, span names, event names and status messages with validated detectors:
 \`email\`, \`credit-card\` (13–19 digits, Visa/Mastercard incl. 2221–2720/Amex/Discover/JCB/Diners ranges, Luhn),
 \`iban\` (country length + mod-97), \`us-ssn\` (\`ddd-dd-dddd\`, not area 000/666/9xx, group 00, serial 0000),
-\`phone\` (\`+\` and country code, 8–15 digits), \`jwt\`, \`bearer-token\`, \`api-key\` (AWS \`AKIA…\`, GitHub \`ghp_…\`,
-Slack \`xox…\`, Stripe \`sk_live_…\`, Google \`AIza…\`, OpenAI \`sk-…\`), \`url-credentials\` (\`scheme://user:pass@\`),
-\`secret-param\` (\`password=\`, \`token=\`, \`api_key=\` … with a literal value; bind parameters are fine) and
-\`ip-address\` (severity info; not reported under keys where semantic conventions expect an address:
+\`phone\` (\`+\` and country code, 8–15 digits; not six trailing zeros), \`jwt\`, \`bearer-token\`, \`basic-auth\`
+(\`Basic\` and the base64 of \`user:password\`), \`api-key\` (AWS \`AKIA…\`, GitHub \`ghp_…\`, Slack \`xox…\`,
+Stripe \`sk_live_…\`, Google \`AIza…\`, OpenAI \`sk-…\`), \`url-credentials\` (\`scheme://user:pass@\`),
+\`secret-param\` (\`password=\`, \`token=\`, \`api_key=\`, presigned-URL signatures … with a literal value; bind
+parameters are fine) and \`ip-address\` (severity info; not the host of a URL, and not reported under keys where
+semantic conventions expect an address:
 \`client.address\`, \`server.address\`, \`network.peer.address\`, \`source.address\`, \`destination.address\`, their
 \`net.*\` forms, \`host.ip\`, \`k8s.pod.ip\`). A key that names a secret (\`authorization\`, \`cookie\`, \`password\`, \`*_token\`, …) is a
 \`secret-key\` finding even when its value is not recognised; a recognised value there is reported once, with the

@@ -22,6 +22,7 @@ const CANARIES: Record<string, [string, string[]]> = {
   phone: ["+33 1 42 68 53 00", ["42 68 53 00", "33142685300"]],
   jwt: [JWT, [JWT_SIG, "eyJzdWIiOiJjYW5hcnkifQ"]],
   "bearer-token": ["Bearer c4n4ryT0kenABCDEFGH12345", ["c4n4ryT0ken"]],
+  "basic-auth": ["Basic Y2FuYXJ5dXNlcjpjYW5hcnlwYXNz", ["Y2FuYXJ5dXNlcjpjYW5hcnlwYXNz", "canarypass"]],
   "api-key": ["AKIAC4N4RY0000000000", ["C4N4RY0000000000"]],
   "url-credentials": ["https://canaryuser:canarypass@db.example.net/x", ["canaryuser", "canarypass"]],
   "secret-param": ["/login?password=canaryPass123", ["canaryPass123"]],

@@ -65,6 +65,7 @@ describe("detectors", () => {
     ["+1 (415) 555-2671", "phone", "+1…(phone, 11 digits)"],
     [JWT, "jwt", "eyJ…(jwt, 3 parts)"],
     [`Bearer ${JWT}`, "bearer-token", "Bearer …(bearer-token, 108 chars)"],
+    ["curl -H 'Authorization: Basic YWRtaW46aHVudGVyMg==' https://api.example.com", "basic-auth", "Basic …(basic-auth, 20 chars)"],
     ["AKIAIOSFODNN7EXAMPLE", "api-key", "AKIA…(api-key, 20 chars)"],
     ["ghp_abcdefghijklmnopqrstuvwxyz0123456789", "api-key", "ghp_…(api-key, 40 chars)"],
     ["xoxb-1234567890-abcdefghij", "api-key", "xoxb-…(api-key, 26 chars)"],
@@ -72,6 +73,8 @@ describe("detectors", () => {
     ["AIzaSyA1234567890abcdefghijklmnopqrstuv", "api-key", "AIza…(api-key, 39 chars)"],
     ["postgres://admin:s3cret@db.internal:5432/app", "url-credentials", "postgres://***:***@db.internal:5432"],
     ["/login?user=a&password=hunter2", "secret-param", "password=***"],
+    ["https://b.s3.amazonaws.com/k.pdf?X-Amz-Expires=900&X-Amz-Signature=8f3b2e1d0c9a", "secret-param", "X-Amz-Signature=***"],
+    ["https://storage.googleapis.com/b/o?X-Goog-Expires=900&X-Goog-Signature=5e6f7a8b9c0d", "secret-param", "X-Goog-Signature=***"],
     ["UPDATE users SET password = 'hunter2' WHERE id = 1", "secret-param", "password=***"],
     ["client 203.0.113.9", "ip-address", "203.x.x.x"],
     ["2001:db8::8a2e:370:7334", "ip-address", "2001:…(ipv6)"],
@@ -111,6 +114,12 @@ describe("detectors", () => {
     ["browser version", "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.0.0 Safari/537.36"],
     [".NET assembly version", "Newtonsoft.Json, Version=13.0.0.0, Culture=neutral"],
     ["IPv6 loopback written out", "connect to localhost/0:0:0:0:0:0:0:1:6379 failed"],
+    ["Basic in prose", "Basic authentication required"],
+    ["Basic realm", 'WWW-Authenticate: Basic realm="shop"'],
+    ["Basic with base64 that is not user:password", "Basic dGhpcyBpcyBqdXN0IHRleHQ="],
+    ["signed amount", "amount +125000000"],
+    ["the host of a URL", "GET http://10.0.3.7:8080/orders"],
+    ["a bracketed IPv6 URL host", "http://[2001:db8::7]:8080/orders"],
   ])("no match: %s", (_name, text) => {
     expect(categories(text)).toEqual([]);
   });
@@ -141,8 +150,9 @@ describe("detectors", () => {
     expect(masked("Payment declined for card 4111111111111111.")).toEqual(["**** **** **** 1111"]);
     expect(masked("card 4111 1111 1111 1111. Retry later")).toEqual(["**** **** **** 1111"]);
     expect(categories("connected from 203.0.113.7.")).toEqual(["ip-address"]);
-    // A slash before an address is a URL, not a product/version pair.
-    expect(categories("Tempo at http://10.1.2.3:3200 unreachable")).toEqual(["ip-address"]);
+    // The host of a URL is a server's address; after a lone slash an address still counts.
+    expect(categories("Tempo at http://10.1.2.3:3200 unreachable")).toEqual([]);
+    expect(categories("blocked /203.0.113.7 at the edge")).toEqual(["ip-address"]);
     expect(redactText("The audit could not run: card 4012888888881881.")).not.toContain("4012888888881881");
   });
 });

@@ -16,6 +16,8 @@ const POSITIVES = [
   "https://admin:hunter22@db.internal:5432/app",
   "Authorization: Bearer 9f8e7d6c5b4a39281706abcdef",
   "authorization=bearer 9f8e7d6c5b4a39281706abcdef",
+  "Authorization: Basic YWRtaW46aHVudGVyMg==",
+  "?X-Amz-Signature=8f3b2e1d0c9a",
   "xoxb-1234567890-abcdefghijkl",
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
   "AKIAIOSFODNN7EXAMPLE",

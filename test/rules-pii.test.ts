@@ -120,6 +120,29 @@ describe("pii-in-attributes on SDK-generated traces", () => {
     expect(rows(report)).toEqual([["accounts", "db.password", "secret-key", "error", 1, 1, "***(secret, 7 chars)"]]);
   });
 
+  it("finds Basic credentials and presigned-URL signatures in free text, and leaves a URL's IP host and a signed amount alone", async () => {
+    const rec = new TraceRecorder({ seed: 17 });
+    const span = rec.tracer("gateway").startSpan("GET /files/{id}", {
+      kind: SpanKind.CLIENT,
+      startTime: rec.time(0),
+      attributes: {
+        "url.full": "http://10.0.3.7:8080/files/7?X-Amz-Expires=900&X-Amz-Signature=8f3b2e1d0c9a77",
+        "app.ledger.delta": "+125000000",
+      },
+    });
+    span.addEvent("exception", { "exception.message": "401 from upstream, sent Authorization: Basic YWRtaW46aHVudGVyMg==" }, rec.time(1));
+    span.end(rec.time(2));
+    const report = await runPii(rec.toOtlpJson());
+    expect(rows(report)).toEqual([
+      ["gateway", "event.exception.message", "basic-auth", "error", 1, 1, "Basic …(basic-auth, 20 chars)"],
+      ["gateway", "url.full", "secret-param", "error", 1, 1, "X-Amz-Signature=***"],
+    ]);
+    const basic = report.findings.find((f) => f.category === "basic-auth")!;
+    expect(basic.message).toBe("Span event attribute `exception.message` carries HTTP Basic credentials (base64 of user:password); mask or drop them before export.");
+    expect(basic.fix).toContain(`replace_pattern(attributes["exception.message"], "(?i)basic +[A-Za-z0-9+/=]+", "Basic [redacted]")`);
+    expect(JSON.stringify(report)).not.toMatch(/YWRtaW46aHVudGVyMg|hunter2|8f3b2e1d0c9a77/);
+  });
+
   it("rejects an invalid custom regex with the option path", () => {
     expect(() => resolveConfig({ rules: { "pii-in-attributes": ["error", { detectors: [{ name: "bad", pattern: "(" }] }] } }, [piiRule])).toThrow(
       /rules\.pii-in-attributes\.options\.detectors\.0\.pattern: not a valid regular expression/,

@@ -1,12 +1,13 @@
 // The built-in detectors: a pattern that finds candidates and a validator that rejects look-alikes.
 // Order is specificity: when two matches overlap, the earlier detector wins
 // (`https://user:pass@host` is url-credentials, not an email; `Bearer eyJ…` is a bearer token).
-import { ibanValid, cardNumberValid, ipv4Valid, ipv6Valid, jwtValid, ssnValid } from "./validators";
+import { basicCredentialsValid, ibanValid, cardNumberValid, ipv4Valid, ipv6Valid, jwtValid, ssnValid } from "./validators";
 import * as mask from "./mask";
 
 export const PII_CATEGORIES = [
   "url-credentials",
   "bearer-token",
+  "basic-auth",
   "jwt",
   "api-key",
   "secret-param",
@@ -182,6 +183,15 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     mask: mask.maskBearer,
   },
   {
+    category: "basic-auth",
+    hint: /basic/i,
+    requires: [need({ classes: LETTER_B })],
+    // `Basic <base64 of user:password>` copied from a header into a message or a logged request.
+    pattern: /\bBasic\s+([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])/gi,
+    accept: (m) => (basicCredentialsValid(m[1]!) ? m[0] : undefined),
+    mask: mask.maskBasic,
+  },
+  {
     category: "jwt",
     hint: "eyJ",
     requires: [need({ classes: DOT })],
@@ -209,7 +219,7 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     // password=… / token=… in URLs, form bodies, connection strings and SQL literals, and
     // "password": "…" in logged JSON bodies.
     pattern:
-      /(?<![\w.-])(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key|sig)\s*=\s*(?:'[^']*'|"[^"]*"|[^\s&;,'")]+)|"(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key)"\s*:\s*"[^"]*"/gi,
+      /(?<![\w.-])(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key|sig|x-amz-signature|x-amz-security-token|x-goog-signature)\s*=\s*(?:'[^']*'|"[^"]*"|[^\s&;,'")]+)|"(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key)"\s*:\s*"[^"]*"/gi,
     accept: (m) => {
       const json = m[0].startsWith('"');
       const raw = json ? m[0].slice(m[0].indexOf(":") + 1) : m[0].slice(m[0].indexOf("=") + 1);
@@ -288,8 +298,9 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     // a leading `+` and country code are required, so bare digit runs never match.
     pattern: /(?<![\w+])\+[1-9](?:[ .-]?\(?\d{1,4}\)?){2,8}(?![\w])/g,
     accept: (m) => {
-      const digits = m[0].replace(/\D/g, "").length;
-      return digits >= 8 && digits <= 15 ? m[0] : undefined;
+      const digits = m[0].replace(/\D/g, "");
+      // Six trailing zeros is a signed amount (`+125000000`), not a subscriber number.
+      return digits.length >= 8 && digits.length <= 15 && !digits.endsWith("000000") ? m[0] : undefined;
     },
     mask: mask.maskPhone,
   },
@@ -322,6 +333,9 @@ const IPV6_ZERO_OR_LOOPBACK = /^(?:0{1,4}:){7}0{0,3}[01]$/;
 
 function acceptIp(m: RegExpExecArray): string | undefined {
   const text = m[0];
+  // The host of a URL (`http://10.0.3.7:8080/…`, `http://[2001:db8::7]/…`) is a server's address.
+  const before = m.input.slice(Math.max(0, m.index - 4), m.index);
+  if (before.endsWith("://") || before === "://[") return undefined;
   if (!text.includes(":")) {
     if (!ipv4Valid(text)) return undefined;
     // Unspecified, loopback and broadcast addresses identify nobody; `x.0.0.0` is a network or a

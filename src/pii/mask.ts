@@ -38,6 +38,11 @@ export function maskBearer(value: string): string {
   return `${scheme} …(bearer-token, ${token.length} chars)`;
 }
 
+export function maskBasic(value: string): string {
+  const [scheme = "Basic", credentials = ""] = value.split(/\s+/, 2);
+  return `${scheme} …(basic-auth, ${credentials.length} chars)`;
+}
+
 const API_KEY_PREFIXES = ["github_pat_", "sk_live_", "rk_live_", "sk-proj-", "AKIA", "ASIA", "AIza", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "sk-"];
 
 export function maskApiKey(value: string): string {

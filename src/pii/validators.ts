@@ -103,6 +103,25 @@ function base64UrlDecode(part: string): string | undefined {
   }
 }
 
+/**
+ * The credentials of an HTTP Basic `Authorization` header (RFC 7617): base64 of `user:password`
+ * with printable characters and a non-empty password. Prose after "Basic" (`Basic authentication`,
+ * `Basic realm=…`) does not decode to that.
+ */
+export function basicCredentialsValid(encoded: string): boolean {
+  const unpadded = encoded.replace(/=+$/, "");
+  if (unpadded.length % 4 === 1 || encoded.length - unpadded.length > 2) return false;
+  let decoded: string;
+  try {
+    decoded = atob(unpadded.padEnd(Math.ceil(unpadded.length / 4) * 4, "="));
+  } catch {
+    return false;
+  }
+  const colon = decoded.indexOf(":");
+  // Printable ASCII or Latin-1 letters only: random base64 decodes to control bytes.
+  return colon >= 0 && colon < decoded.length - 1 && /^[\x20-\x7e\xa0-\xff]+$/.test(decoded);
+}
+
 /** A JWS/JWE compact token: 3 or 5 dot-separated parts whose header is JSON with an `alg`. */
 export function jwtValid(token: string): boolean {
   const parts = token.split(".");

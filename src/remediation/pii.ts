@@ -11,13 +11,14 @@ const RE2_PATTERNS: Readonly<Record<string, { pattern: string; replacement: stri
   phone: { pattern: "[+][1-9]([ .-]?[(]?[0-9]{1,4}[)]?){2,8}", replacement: "[phone]" },
   jwt: { pattern: "eyJ[A-Za-z0-9_-]+([.][A-Za-z0-9_-]*){2,4}", replacement: "[jwt]" },
   "bearer-token": { pattern: "(?i)bearer +[A-Za-z0-9._~+/=-]+", replacement: "Bearer [redacted]" },
+  "basic-auth": { pattern: "(?i)basic +[A-Za-z0-9+/=]+", replacement: "Basic [redacted]" },
   "api-key": {
     pattern: "(AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]+|xox[a-z]-[A-Za-z0-9-]+|[sr]k_live_[A-Za-z0-9]+|AIza[0-9A-Za-z_-]{35}|sk-[A-Za-z0-9_-]{20,}",
     replacement: "[api-key]",
   },
   "url-credentials": { pattern: "://[^/@:]+:[^/@]+@", replacement: "://[redacted]@" },
   "secret-param": {
-    pattern: "(?i)((password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|api_key|apikey|sig) *= *)('[^']*'|[^&;, ']+)",
+    pattern: "(?i)((password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|api_key|apikey|sig|x-amz-signature|x-amz-security-token|x-goog-signature) *= *)('[^']*'|[^&;, ']+)",
     // `$$` is the Collector config's escape for a literal `$` (OTTL then reads `${1}`).
     replacement: "$${1}[redacted]",
   },
@@ -30,6 +31,7 @@ const WHOLE_VALUE_SECRETS = new Set(["secret-key", "bearer-token", "jwt", "api-k
 const SOURCE_ADVICE: Readonly<Record<string, string>> = {
   "secret-key": "do not record this header/field at all (allowlist the headers you capture)",
   "bearer-token": "do not capture the `Authorization` header",
+  "basic-auth": "change the exposed password now, and do not capture the `Authorization` header",
   jwt: "do not record tokens; record a stable, non-secret claim such as a hashed subject if needed",
   "api-key": "rotate the exposed key now, then stop recording it",
   "url-credentials": "strip `user:password@` from URLs before recording them (or record `url.path` only)",
