@@ -120,13 +120,14 @@ describe("pii-in-attributes on SDK-generated traces", () => {
     expect(rows(report)).toEqual([["accounts", "db.password", "secret-key", "error", 1, 1, "***(secret, 7 chars)"]]);
   });
 
-  it("finds Basic credentials and presigned-URL signatures in free text, and leaves a URL's IP host and a signed amount alone", async () => {
+  it("finds Basic credentials and presigned-URL signatures in free text, and leaves a URL's IP host (a string or in an array) and a signed amount alone", async () => {
     const rec = new TraceRecorder({ seed: 17 });
     const span = rec.tracer("gateway").startSpan("GET /files/{id}", {
       kind: SpanKind.CLIENT,
       startTime: rec.time(0),
       attributes: {
         "url.full": "http://10.0.3.7:8080/files/7?X-Amz-Expires=900&X-Amz-Signature=8f3b2e1d0c9a77",
+        "app.upstream": ["http://[2001:db8::7]:8080/health"],
         "app.ledger.delta": "+125000000",
       },
     });

@@ -2,7 +2,7 @@
 // one hit per category, with masked evidence. Key semantics live here: secret-implying keys,
 // keys where an IP address is expected, the allowlist.
 import type { AttributeValue } from "../model/span";
-import { SECRET_KEY_CATEGORY, type Detector } from "./detectors";
+import { isUrlHost, SECRET_KEY_CATEGORY, type Detector } from "./detectors";
 import { isRedactedPlaceholder, isSecretKey, looksLikeStateValue } from "./keys";
 import { maskOpaque } from "./mask";
 import { redactText } from "./redact";
@@ -159,6 +159,7 @@ export class PiiScanner {
   #scanText(subject: string, text: string): readonly Found[] {
     const found: Found[] = [];
     for (const m of findPii(text, this.#config.detectors)) {
+      if (m.category === "ip-address" && isUrlHost(text, m.start)) continue;
       if (!this.#config.enabled(m.category) || this.#allowed(subject, subject, m.category)) continue;
       if (!found.some((f) => f.category === m.category)) found.push({ category: m.category, evidence: m.masked });
     }
@@ -295,7 +296,7 @@ export class PiiScanner {
     const { subject, secretKey, ipExpected } = facts;
     let found: Found[] | undefined;
     for (const m of findPii(text, ipExpected ? this.#detectorsForIpKeys : this.#config.detectors)) {
-      if (m.category === "ip-address" && ipExpected) continue;
+      if (m.category === "ip-address" && (ipExpected || isUrlHost(text, m.start))) continue;
       if (!this.#config.enabled(m.category) || this.#allowed(key, subject, m.category)) continue;
       found ??= [];
       if (!found.some((f) => f.category === m.category)) found.push({ category: m.category, evidence: m.masked });
@@ -314,7 +315,7 @@ export class PiiScanner {
     const detectors = ipExpected ? this.#detectorsForIpKeys : this.#config.detectors;
     for (const text of texts) {
       for (const m of findPii(text, detectors)) {
-        if (m.category === "ip-address" && ipExpected) continue;
+        if (m.category === "ip-address" && (ipExpected || isUrlHost(text, m.start))) continue;
         if (!this.#config.enabled(m.category) || this.#allowed(key, subject, m.category)) continue;
         if (!found.has(m.category)) found.set(m.category, m.masked);
       }

@@ -331,11 +331,17 @@ const VERSION_BEFORE = /(?:version\s*[=:]?\s*|[A-Za-z]\/|\bv)$/i;
 /** The IPv6 unspecified and loopback addresses, written out in full (`0:0:0:0:0:0:0:1`). */
 const IPV6_ZERO_OR_LOOPBACK = /^(?:0{1,4}:){7}0{0,3}[01]$/;
 
+/**
+ * Whether the match at `start` is the host of a URL (`http://10.0.3.7:8080/…`,
+ * `http://[2001:db8::7]/…`): a server's address. Findings skip it; redaction still masks it.
+ */
+export function isUrlHost(text: string, start: number): boolean {
+  const before = text.slice(Math.max(0, start - 4), start);
+  return before.endsWith("://") || before === "://[";
+}
+
 function acceptIp(m: RegExpExecArray): string | undefined {
   const text = m[0];
-  // The host of a URL (`http://10.0.3.7:8080/…`, `http://[2001:db8::7]/…`) is a server's address.
-  const before = m.input.slice(Math.max(0, m.index - 4), m.index);
-  if (before.endsWith("://") || before === "://[") return undefined;
   if (!text.includes(":")) {
     if (!ipv4Valid(text)) return undefined;
     // Unspecified, loopback and broadcast addresses identify nobody; `x.0.0.0` is a network or a
