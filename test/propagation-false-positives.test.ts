@@ -99,8 +99,8 @@ describe("propagation-gap and messaging", () => {
         const root = pair.producer.startSpan("job", { kind: SpanKind.INTERNAL, startTime: rec.time(t) });
         const send = pair.producer.startSpan("events publish", { kind: SpanKind.PRODUCER, startTime: rec.time(t + 1), attributes }, rec.within(root));
         send.end(rec.time(t + 2));
-        // The last message of each is dropped by the consumer's sampler: no CONSUMER span at all.
-        if (i < 4) pair.consumer.startSpan("events process", { kind: SpanKind.CONSUMER, startTime: rec.time(t + 10), attributes: { ...attributes, "messaging.operation.type": "process" } }, rec.extract(rec.inject(send))).end(rec.time(t + 11));
+        // One message of each is dropped by the consumer's sampler: no CONSUMER span at all.
+        if (i !== 2) pair.consumer.startSpan("events process", { kind: SpanKind.CONSUMER, startTime: rec.time(t + 10), attributes: { ...attributes, "messaging.operation.type": "process" } }, rec.extract(rec.inject(send))).end(rec.time(t + 11));
         root.end(rec.time(t + 3));
       }
     }
@@ -109,6 +109,53 @@ describe("propagation-gap and messaging", () => {
     expect(edges).toEqual(expect.arrayContaining([["auth-svc", "audit-log", 4, 5], ["scheduler", "mailer", 4, 5]]));
     // No edge across the two brokers.
     expect(edges.filter(([from, to]) => (from === "auth-svc" && to === "mailer") || (from === "scheduler" && to === "audit-log"))).toEqual([]);
+  });
+
+  /** `orders` publishes `count` messages, one per second; `consume(i)` says how `fulfillment` consumed message i. */
+  function messaging(seed: number, count: number, consume: (i: number) => "child" | "link" | "new-trace" | "none") {
+    const rec = new TraceRecorder({ seed });
+    const orders = rec.tracer("orders");
+    const fulfillment = rec.tracer("fulfillment");
+    const attributes = { "messaging.system": "kafka", "messaging.destination.name": "order-events", "messaging.operation.type": "send" };
+    const consumerAttributes = { ...attributes, "messaging.operation.type": "process" };
+    for (let i = 0; i < count; i++) {
+      const t = i * 1000;
+      const root = orders.startSpan("POST /orders", { kind: SpanKind.SERVER, startTime: rec.time(t), attributes: { "app.message": i } });
+      const send = orders.startSpan("order-events publish", { kind: SpanKind.PRODUCER, startTime: rec.time(t + 1), attributes: { ...attributes, "app.message": i } }, rec.within(root));
+      send.end(rec.time(t + 2));
+      root.end(rec.time(t + 3));
+      const how = consume(i);
+      const options = { kind: SpanKind.CONSUMER, startTime: rec.time(t + 500), attributes: { ...consumerAttributes, "app.message": i } };
+      if (how === "child") fulfillment.startSpan("order-events process", options, rec.extract(rec.inject(send))).end(rec.time(t + 510));
+      // Batch-style consumers start a trace of their own and link to the message's producer span.
+      if (how === "link") fulfillment.startSpan("order-events process", { ...options, links: [{ context: send.spanContext() }] }, rec.extract({})).end(rec.time(t + 510));
+      if (how === "new-trace") fulfillment.startSpan("order-events process", options, rec.extract({})).end(rec.time(t + 510));
+    }
+    return rec;
+  }
+
+  it("does not count messages produced after the consumer's last consumption in the data (consumed after the window); a message skipped mid-stream still counts", async () => {
+    const report = await check(messaging(35, 6, (i) => (i === 5 ? "none" : i === 2 ? "new-trace" : "child")));
+    expect(edge(report, "orders", "fulfillment")).toEqual({ from: "orders", to: "fulfillment", propagated: 4, total: 5, splitTraces: 0, undecided: 1 });
+    const gaps = report.findings.filter((f) => f.ruleId === "propagation-gap");
+    expect(gaps.map((f) => [f.subject, f.occurrences])).toEqual([["orders→fulfillment", 1]]);
+  });
+
+  it("does not judge unlinked messages when the consumer links to producers whose traces are mostly absent (a sampled audit)", async () => {
+    // Twenty messages, all consumed with links. The audit sampled the producers' traces of
+    // messages 0–9 and, independently, the consumers' traces of messages 7–16.
+    const rec = messaging(36, 20, () => "link");
+    const message = (span: { attributes: Record<string, unknown> }) => span.attributes["app.message"] as number;
+    const sampled = rec.spans().filter((span) => (span.resource.attributes["service.name"] === "orders" ? message(span) < 10 : message(span) >= 7 && message(span) <= 16));
+    const report = await checkInputs([{ name: "sampled.json", read: async () => rec.toOtlpJson(sampled) }], resolveConfig({}, builtinRules), { now: new Date(0) });
+    expect(edge(report, "orders", "fulfillment")).toEqual({ from: "orders", to: "fulfillment", propagated: 3, total: 3, splitTraces: 0, undecided: 7 });
+    expect(report.findings.filter((f) => f.ruleId === "propagation-gap")).toEqual([]);
+  });
+
+  it("still reports the message whose consumer did not link when the data holds the producers of the consumer's links", async () => {
+    const report = await check(messaging(37, 10, (i) => (i === 4 ? "new-trace" : "link")));
+    expect(edge(report, "orders", "fulfillment")).toEqual({ from: "orders", to: "fulfillment", propagated: 9, total: 10, splitTraces: 0 });
+    expect(report.findings.filter((f) => f.ruleId === "propagation-gap").map((f) => [f.subject, f.occurrences])).toEqual([["orders→fulfillment", 1]]);
   });
 });
 

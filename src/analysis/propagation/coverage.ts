@@ -18,6 +18,12 @@ export interface EdgeCoverage {
   splitTraces: number;
   /** Calls made over messaging (PRODUCER spans) among `total`. */
   messagingCalls: number;
+  /**
+   * Messages left out of `total` because the audited data cannot show whether they were consumed
+   * with the context: produced after the consumer's last consumption seen, or sent to a consumer
+   * that continues context through links whose linking traces are mostly absent (a sampled audit).
+   */
+  undecided: number;
   /** Unpropagated calls kept individually (all of them unless the pending cap was hit). */
   unpropagated: PendingCall[];
   splits: SplitPair[];
@@ -41,6 +47,12 @@ export interface CoverageOptions {
   bucketNs: bigint;
 }
 
+function bump(map: Map<string, Map<string, number>>, key: string, inner: string): void {
+  let counts = map.get(key);
+  if (!counts) map.set(key, (counts = new Map()));
+  counts.set(inner, (counts.get(inner) ?? 0) + 1);
+}
+
 function ratio(r: Ratio): number {
   return r.total === 0 ? 1 : r.propagated / r.total;
 }
@@ -58,16 +70,25 @@ export function compareServices(a: ServiceCoverage, b: ServiceCoverage): number 
   return ratio(ra) - ratio(rb) || rb.total - ra.total || b.externalCalls - a.externalCalls || (a.service < b.service ? -1 : a.service > b.service ? 1 : 0);
 }
 
+/**
+ * Below this share of a consumer's links pointing at producer spans present in the data, the data
+ * holds too few of the producers' traces (a sampled audit) to judge an unlinked message.
+ */
+const MIN_LINKS_RESOLVED = 0.5;
+
 export function computeCoverage(state: PropagationState, options: CoverageOptions): CoverageResult {
   const pending = state.pending.items();
   // Consumers that link to a producer span both prove it propagated and teach where its queue leads.
   const linkedBy = new Map<PendingCall, ReadonlySet<string>>();
+  // destination → consuming service → links to producer spans that are in the data.
+  const resolvedLinks = new Map<string, Map<string, number>>();
   for (const call of pending) {
     if (call.kind !== "producer") continue;
     const services = state.consumerLinks.get(`${call.traceId}:${call.spanId}`);
     if (!services) continue;
     linkedBy.set(call, services);
     if (call.target.destination === null) continue;
+    for (const s of services) bump(resolvedLinks, call.target.destination, s);
     let learned = state.destinations.get(call.target.destination);
     if (!learned) state.destinations.set(call.target.destination, (learned = new Map()));
     for (const s of services) learned.set(s, (learned.get(s) ?? 0) + 1);
@@ -80,7 +101,7 @@ export function computeCoverage(state: PropagationState, options: CoverageOption
     const key = `${from}\u0000${to}`;
     let edge = edges.get(key);
     if (!edge) {
-      edge = { from, to, propagated: 0, total: 0, splitTraces: 0, messagingCalls: 0, unpropagated: [], splits: [] };
+      edge = { from, to, propagated: 0, total: 0, splitTraces: 0, messagingCalls: 0, undecided: 0, unpropagated: [], splits: [] };
       edges.set(key, edge);
     }
     return edge;
@@ -98,6 +119,19 @@ export function computeCoverage(state: PropagationState, options: CoverageOption
     }
   }
 
+  // An unlinked message without a consumer child can only be judged when its consumption would be
+  // in the data: the consumer consumed the destination after it was produced, and, if it continues
+  // context through links, most of its links lead to producer spans that are in the data.
+  const undecidable = (call: PendingCall, to: string): boolean => {
+    if (call.target.destination === null) return false;
+    const consumption = state.consumed.get(call.target.destination)?.get(to);
+    if (consumption === undefined) return false;
+    if (consumption.latest < call.start) return true;
+    if (consumption.linking === 0) return false;
+    const resolved = resolvedLinks.get(call.target.destination)?.get(to) ?? 0;
+    return resolved < consumption.linking * MIN_LINKS_RESOLVED;
+  };
+
   const toMatch: { call: PendingCall; callee: string }[] = [];
   for (const call of pending) {
     const resolution = resolver.resolve({ ...call, propagatedTo: [] });
@@ -106,6 +140,11 @@ export function computeCoverage(state: PropagationState, options: CoverageOption
       const edge = edgeOf(call.from, to);
       if (linkedBy.get(call)?.has(to)) {
         edge.propagated++;
+      } else if (call.kind === "producer" && undecidable(call, to)) {
+        // Counted under `total` by its aggregate above: taken out again.
+        edge.total--;
+        edge.messagingCalls--;
+        edge.undecided++;
       } else {
         edge.unpropagated.push(call);
         toMatch.push({ call, callee: to });

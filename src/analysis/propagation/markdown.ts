@@ -14,9 +14,14 @@ export function coverageMarkdown(coverage: CoverageSection | undefined): string[
   if (coverage.edges.length > 0) {
     lines.push("| Caller → callee | Propagated | Coverage | Split traces |", "|---|---:|---:|---:|");
     for (const e of [...coverage.edges].sort(compareEdges)) {
-      lines.push(`| ${mdText(e.from)} → ${mdText(e.to)} | ${e.propagated}/${e.total} | ${formatPercent(e.propagated, e.total)} | ${e.splitTraces} |`);
+      const undecided = e.undecided ? ` (+${e.undecided} undecided)` : "";
+      const percent = e.total === 0 ? "—" : formatPercent(e.propagated, e.total);
+      lines.push(`| ${mdText(e.from)} → ${mdText(e.to)} | ${e.propagated}/${e.total}${undecided} | ${percent} | ${e.splitTraces} |`);
     }
     lines.push("");
+    if (coverage.edges.some((e) => e.undecided)) {
+      lines.push("Undecided: messages the audited data cannot judge (consumed after the window, or by a consumer whose linked traces were not sampled); not counted.", "");
+    }
   }
   if (coverage.services.length > 0) {
     lines.push("| Service | Inbound | Outbound | External calls |", "|---|---:|---:|---:|");

@@ -32,6 +32,14 @@ export const CoverageSectionSchema = z
             propagated: z.number().int().nonnegative().describe("Calls that continued the trace (callee span has the call as parent, or links to it)."),
             total: z.number().int().nonnegative(),
             splitTraces: z.number().int().nonnegative().describe("Unpropagated calls paired with a root span the callee started in another trace."),
+            undecided: z
+              .number()
+              .int()
+              .positive()
+              .optional()
+              .describe(
+                "Messages not counted in `total`: the audited data cannot show whether they were consumed with the context (produced after the consumer's last consumption seen, or the consumer continues context through links whose linking traces are mostly absent, as in a sampled audit). Absent when none.",
+              ),
           })
           .strict(),
       )

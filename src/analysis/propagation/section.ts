@@ -13,6 +13,13 @@ export function coverageSection(result: CoverageResult): CoverageSection {
       outbound: { ...s.outbound },
       externalCalls: s.externalCalls,
     })),
-    edges: result.edges.map((e) => ({ from: e.from, to: e.to, propagated: e.propagated, total: e.total, splitTraces: e.splitTraces })),
+    edges: result.edges.map((e) => ({
+      from: e.from,
+      to: e.to,
+      propagated: e.propagated,
+      total: e.total,
+      splitTraces: e.splitTraces,
+      ...(e.undecided > 0 ? { undecided: e.undecided } : {}),
+    })),
   };
 }

@@ -65,6 +65,11 @@ export interface PropagationSnapshot {
   destinations: [string, string, number][];
   /** [`traceId:spanId` of a linked span, services of CONSUMER spans linking to it] */
   consumerLinks: [string, string[]][];
+  /**
+   * [destination, consuming service, latest start (ns, decimal) of its CONSUMER spans naming the
+   * destination, how many of them link to a producer]. Absent in snapshots of older versions.
+   */
+  consumed?: [string, string, string, number][];
   calls: CallAggregate[];
   /** Database CLIENT spans per service (never calls, always external). */
   databaseCalls: [string, number][];
@@ -106,6 +111,30 @@ function bump(map: Map<string, Map<string, number>>, key: string, service: strin
   return true;
 }
 
+/** What the CONSUMER spans of one service naming one destination showed. */
+export interface Consumption {
+  /** Start of the latest of them. */
+  latest: bigint;
+  /** How many of them link to a producer span (the link-style continuation of the context). */
+  linking: number;
+}
+
+function noteConsumption(map: Map<string, Map<string, Consumption>>, destination: string, service: string, latest: bigint, linking: number): boolean {
+  let inner = map.get(destination);
+  if (!inner) {
+    if (map.size >= LIMITS.destinations) return false;
+    inner = new Map();
+    map.set(destination, inner);
+  }
+  const seen = inner.get(service);
+  if (!seen) inner.set(service, { latest, linking });
+  else {
+    if (latest > seen.latest) seen.latest = latest;
+    seen.linking += linking;
+  }
+  return true;
+}
+
 function flatten(map: Map<string, Map<string, number>>): [string, string, number][] {
   const out: [string, string, number][] = [];
   for (const [key, inner] of map) for (const [service, count] of inner) out.push([key, service, count]);
@@ -129,6 +158,8 @@ export class PropagationState {
   readonly addresses = new Map<string, Map<string, number>>();
   readonly destinations = new Map<string, Map<string, number>>();
   readonly consumerLinks = new Map<string, Set<string>>();
+  /** destination → consuming service → what its CONSUMER spans naming the destination showed. */
+  readonly consumed = new Map<string, Map<string, Consumption>>();
   readonly calls = new Map<string, CallAggregate>();
   readonly databaseCalls = new Map<string, number>();
   readonly pending: BucketedEarliest<PendingCall>;
@@ -234,7 +265,10 @@ export class PropagationState {
   #learnFromConsumer(span: Span): void {
     // A consumer names the queue it reads: the queue was "seen consumed" by this service.
     const destination = destinationOf(span);
-    if (destination !== undefined && !bump(this.destinations, destination, span.service, 1, LIMITS.destinations)) this.dropped.learned++;
+    if (destination !== undefined) {
+      if (!bump(this.destinations, destination, span.service, 1, LIMITS.destinations)) this.dropped.learned++;
+      if (!noteConsumption(this.consumed, destination, span.service, span.startTimeUnixNano, span.links.length > 0 ? 1 : 0)) this.dropped.learned++;
+    }
     for (const link of span.links) this.#addConsumerLink(`${link.traceId}:${link.spanId}`, span.service);
   }
 
@@ -392,6 +426,9 @@ export class PropagationState {
       addresses: flatten(this.addresses),
       destinations: flatten(this.destinations),
       consumerLinks: [...this.consumerLinks].map(([key, services]) => [key, [...services]]),
+      consumed: [...this.consumed].flatMap(([destination, inner]) =>
+        [...inner].map(([service, c]): [string, string, string, number] => [destination, service, c.latest.toString(), c.linking]),
+      ),
       calls: [...this.calls.values()].map((c) => ({ ...c })),
       databaseCalls: [...this.databaseCalls],
       ...this.#serializedCandidates(),
@@ -416,6 +453,9 @@ export class PropagationState {
       if (!bump(this.destinations, key, service, count, LIMITS.destinations)) this.dropped.learned++;
     }
     for (const [key, services] of snapshot.consumerLinks) for (const s of services) this.#addConsumerLink(key, s);
+    for (const [destination, service, latest, linking] of snapshot.consumed ?? []) {
+      if (!noteConsumption(this.consumed, destination, service, BigInt(latest), linking)) this.dropped.learned++;
+    }
     for (const call of snapshot.calls) this.#countCall(call, call.count);
     for (const [service, count] of snapshot.databaseCalls) this.databaseCalls.set(service, (this.databaseCalls.get(service) ?? 0) + count);
     for (const call of snapshot.pending) this.pending.add(deserializePending(call, snapshot.strings));

@@ -96,7 +96,7 @@ function coverageSection(report: Report): string {
       const d = delta.get(`${e.from}\u0000${e.to}`);
       return [
         `${esc(e.from)} → ${esc(e.to)}`,
-        `${e.propagated}/${e.total}`,
+        `${e.propagated}/${e.total}${e.undecided ? ` <span class="muted" title="messages the audited data cannot judge; not counted">(+${e.undecided} undecided)</span>` : ""}`,
         esc(formatPct(e.total === 0 ? null : (e.propagated / e.total) * 100)),
         d === undefined || d === null ? '<span class="muted">—</span>' : signed(d, " pts"),
         String(e.splitTraces),
