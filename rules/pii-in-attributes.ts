@@ -74,7 +74,16 @@ key or prefixed subject), \`ipAddressKeys\`, \`secretKeys\` (extra key names), \
         secretKeys: z.array(z.string()).default([]),
         detectors: z.array(CustomDetectorSchema).default([]),
       })
-      .strict(),
+      .strict()
+      // A misspelt category would switch nothing off and allow nothing: refuse it, naming the known ones.
+      .superRefine((options, ctx) => {
+        const known = new Set<string>([...PII_CATEGORIES, SECRET_KEY_CATEGORY, ...options.detectors.map((d) => d.name)]);
+        const unknown = (category: string, path: (string | number)[]) => {
+          if (!known.has(category)) ctx.addIssue({ code: "custom", path, message: `unknown category "${category}" (known: ${[...known].join(", ")})` });
+        };
+        for (const category of Object.keys(options.categories)) unknown(category, ["categories", category]);
+        options.allow.forEach((entry, i) => entry.categories?.forEach((category, j) => unknown(category, ["allow", i, "categories", j])));
+      }),
   },
   create(context) {
     const { options } = context;

@@ -49,8 +49,9 @@ that B's SDK saw no incoming context. Without split traces, B's span never arriv
 instrumented for those requests, not exporting, or sampling them out).
 
 The report gains a \`coverage\` section (per service inbound/outbound/externalCalls, per edge
-propagated/total/splitTraces), shown as tables in the Markdown report. Options are shared with
-\`split-trace\`; the first of the two rules to run creates the analysis with its options.
+propagated/total/splitTraces), shown as tables in the Markdown report. Options configure the
+analysis shared with \`split-trace\`: when both rules run, set the same options on both (a difference
+is a configuration error).
 
 **Fix.** Instrument A's HTTP client / producer so it injects \`traceparent\` (and \`tracestate\`)
 or puts context in message headers; instrument B's server / consumer so it extracts it (or links
@@ -58,6 +59,7 @@ to it for batch consumers); make sure proxies and gateways between them forward 
 the same propagator (W3C trace context) on both sides.
 `.trim(),
     options: PropagationOptionsSchema,
+    optionsConfigure: "propagation",
   },
   create(context) {
     const analysis = context.analysis(propagationAnalysis, context.options);

@@ -32,12 +32,15 @@ the remote-parent flag (unset means B's SDK saw no incoming context). Memory is 
 lower bound on busy estates: per time bucket (\`bucketMs\`), the earliest \`maxPendingCallsPerBucket\`
 unpropagated CLIENT calls per (caller, target) and the earliest \`maxRootsPerBucket\` roots per (service,
 kind, \`http.route\` or method) take part in matching, and at most \`maxPendingCalls\` calls and
-\`maxCandidateRoots\` roots in all (the earliest of each); see \`docs/propagation.md\`.
+\`maxCandidateRoots\` roots in all (the earliest of each); see \`docs/propagation.md\`. Options configure the
+analysis shared with \`propagation-gap\`: when both rules run, set the same options on both (a difference
+is a configuration error).
 
 **Fix.** As for \`propagation-gap\`: make A inject and B extract W3C trace context on this hop (or
 link batch consumers to the producer span), and check proxies in between forward the headers.
 `.trim(),
     options: PropagationOptionsSchema,
+    optionsConfigure: "propagation",
   },
   create(context) {
     const analysis = context.analysis(propagationAnalysis, context.options);

@@ -125,6 +125,26 @@ describe("config: errors name the file and the path, exit 2, one line", () => {
     ["an unknown rule id", { rules: { "no-such-rule": "error" } }, "rules.no-such-rule: unknown rule (known rules: clock-skew, duplicate-span-id,"],
     ["rules that are not an object", { rules: ["clock-skew"] }, "rules: Invalid input: expected record, received array"],
     ["invalid JSON", '{ "rules": { "clock-skew": "off", } }', "not valid JSON ("],
+    // Found by QA (each used to pass, crash or be ignored):
+    ["a file holding null", "null", "(root): Invalid input: expected object, received null"],
+    [
+      "a custom PII pattern that is invalid only with its flags",
+      { rules: { "pii-in-attributes": ["error", { detectors: [{ name: "emp-x", pattern: "EMP-\\-{", flags: "u" }] }] } },
+      'rules.pii-in-attributes.options.detectors.0.pattern: not a valid regular expression with flags "u"',
+    ],
+    ["a misspelt PII category to switch off", { rules: { "pii-in-attributes": ["error", { categories: { emial: false } }] } }, 'rules.pii-in-attributes.options.categories.emial: unknown category "emial" (known: url-credentials,'],
+    [
+      "a misspelt PII category to allow",
+      { rules: { "pii-in-attributes": ["error", { allow: [{ key: "customer.email", categories: ["emial"] }] }] } },
+      'rules.pii-in-attributes.options.allow.0.categories.0: unknown category "emial"',
+    ],
+    [
+      "options of the shared propagation analysis set on one rule only",
+      { rules: { "split-trace": ["warning", { clockSkewToleranceMs: 200 }] } },
+      "rules.propagation-gap and rules.split-trace share the propagation analysis, so their options must be equal (clockSkewToleranceMs: 50 vs 200); set the same options on both",
+    ],
+    ["a broken alerts section (checked by every command)", { alerts: "garbage" }, "alerts: Invalid input: expected object, received string"],
+    ["a broken s3 section (checked by every command)", { s3: 42 }, "s3: Invalid input: expected object, received number (keys: endpoint, pathStyle, region)"],
   ])("%s", async (_what, content, message) => {
     const path = await configFile(content);
     const run = await runCli(["check", SKEW, "--config", path]);
@@ -133,6 +153,21 @@ describe("config: errors name the file and the path, exit 2, one line", () => {
     const lines = run.stderr.split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`tracelint: ${path}: ${message}`);
+  });
+
+  it("a config file with a byte-order mark (as Windows editors write it) is read; a custom detector's name is a known category", async () => {
+    const config = { rules: structureOnly({ "clock-skew": ["warning", { toleranceMs: 1000 }], "pii-in-attributes": ["error", { detectors: [{ name: "emp-id", pattern: "EMP-[0-9]{6}" }], categories: { "emp-id": true, "ip-address": false } }] }) };
+    const run = await runCli(["check", SKEW, "--config", await configFile(`\uFEFF${JSON.stringify(config)}`), "--format", "json"]);
+    expect(run.code).toBe(0);
+    // The tolerance from the file applies: the ~249 ms skew is within 1 s.
+    expect(ReportSchema.parse(JSON.parse(run.stdout)).findings.filter((f) => f.ruleId === "clock-skew")).toEqual([]);
+  });
+
+  it("the shared propagation options may be set on both rules alike, or on one when the other is off", () => {
+    const both = resolveConfig({ rules: { "propagation-gap": ["error", { clockSkewToleranceMs: 200 }], "split-trace": ["warning", { clockSkewToleranceMs: 200 }] } }, builtinRules);
+    expect(both.rules.find((r) => r.rule.meta.id === "split-trace")!.options).toMatchObject({ clockSkewToleranceMs: 200 });
+    const alone = resolveConfig({ rules: { "propagation-gap": "off", "split-trace": ["warning", { clockSkewToleranceMs: 200 }] } }, builtinRules);
+    expect(alone.rules.find((r) => r.rule.meta.id === "split-trace")!.options).toMatchObject({ clockSkewToleranceMs: 200 });
   });
 
   it("a config file that does not exist", async () => {

@@ -8,7 +8,7 @@ import { AlertsConfigSchema, runAlerts, type AlertsConfig } from "../alerts/inde
 import { AlertStateError } from "../alerts/outbox";
 import { builtinRules } from "../../rules/index";
 import { FileAlertStateStore } from "./alert-state-file";
-import { DEFAULT_CONFIG_FILE, loadConfig } from "./config-file";
+import { DEFAULT_CONFIG_FILE, loadConfig, sectionProblem } from "./config-file";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
 import { readReportFile } from "./report-file";
@@ -46,10 +46,7 @@ function isHttpUrl(text: string): boolean {
 function alertsConfigOf(raw: Record<string, unknown>, source: string): AlertsConfig {
   if (raw.alerts === undefined) throw new UsageError(`${source} has no "alerts" section (see docs/alerts.md)`);
   const parsed = AlertsConfigSchema.safeParse(raw.alerts);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`${source}: alerts.${issue.path.join(".")}: ${issue.message}`);
-  }
+  if (!parsed.success) throw new UsageError(sectionProblem(source, "alerts", parsed.error));
   if (parsed.data.destinations.length === 0) throw new UsageError(`${source}: alerts.destinations is empty`);
   return parsed.data;
 }

@@ -7,7 +7,6 @@
 // storage backend, or a bucket copied to disk) is read the same way, through FsObjectStore.
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { z } from "zod";
 import { builtinRules } from "../../rules/index";
 import { auditOtlpArchive, auditTempoBlocks, DEFAULT_ARCHIVE_LATENESS_MS } from "../pipeline/object-audit";
 import type { Report } from "../report/schema";
@@ -18,7 +17,7 @@ import { parseDuration, parseInstant, TimeArgumentError } from "../sources/tempo
 import { BucketUrlError, parseBucketUrl } from "../storage/url";
 import { describeStoreError, joinKey, type ObjectStore } from "../storage/object-store";
 import { endpointFromEnv, S3ObjectStore } from "../storage/s3";
-import { loadConfig } from "./config-file";
+import { loadConfig, S3ConfigSchema } from "./config-file";
 import { FsObjectStore } from "./fs-object-store";
 import { localDirectory } from "./local-directory";
 import { UsageError } from "./inputs";
@@ -63,10 +62,6 @@ AWS_PROFILE and shared config files, SSO, instance roles), never from arguments.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error, bucket unreachable,
 or nothing could be read.`;
-
-const S3ConfigSchema = z
-  .object({ endpoint: z.string().optional(), pathStyle: z.boolean().optional(), region: z.string().optional() })
-  .strict();
 
 /** True when an `audit` argument list asks for an object-storage source. */
 export function isStorageAudit(argv: readonly string[]): boolean {
@@ -199,12 +194,8 @@ export async function auditStorageCommand(argv: string[], io: CliIO, deps: Stora
   const marginMs = optionalDuration("margin", values.margin);
   const latenessMs = optionalDuration("lateness", values.lateness);
   const config = await loadConfig(values.config, builtinRules);
-  const fromFile = S3ConfigSchema.safeParse(config.raw.s3 ?? {});
-  if (!fromFile.success) {
-    const issue = fromFile.error.issues[0];
-    const path = ["s3", ...(issue?.path ?? [])].join(".");
-    throw new UsageError(`${values.config ?? "tracelint.config.json"}: ${path}: ${issue?.message ?? "invalid"} (keys: endpoint, pathStyle, region)`);
-  }
+  // loadConfig has checked the section's shape.
+  const fromFile = { data: S3ConfigSchema.parse(config.raw.s3 ?? {}) };
   const endpoint = values["s3-endpoint"] ?? fromFile.data.endpoint ?? endpointFromEnv(io.env);
   if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
     const from = values["s3-endpoint"] !== undefined ? "--s3-endpoint" : fromFile.data.endpoint !== undefined ? 'config "s3.endpoint"' : "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL";

@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { z } from "zod";
+import { AlertsConfigSchema } from "../alerts/config";
 import { parseConfigText, resolveConfig, type ResolvedConfig } from "../engine/config";
 import type { Rule } from "../engine/rule";
 import { UsageError } from "./inputs";
@@ -28,6 +30,34 @@ function checkSections(config: ResolvedConfig, file: string): void {
   }
 }
 
+/** The `s3` section: object-storage connection settings for `audit --blocks` / `--otlp-archive`. */
+export const S3ConfigSchema = z
+  .object({ endpoint: z.string().optional(), pathStyle: z.boolean().optional(), region: z.string().optional() })
+  .strict();
+
+/** One line for the first problem of a section: `FILE: alerts.destinations.0.url: …` (`alerts: …` at its root). */
+export function sectionProblem(file: string, section: string, error: z.ZodError, hint = ""): string {
+  const issue = error.issues[0];
+  const path = [section, ...(issue?.path ?? []).map(String)].join(".");
+  return `${file}: ${path}: ${issue?.message ?? "invalid"}${hint}`;
+}
+
+/**
+ * One file serves every command: a broken `alerts` or `s3` section is refused by all of them
+ * (`check` in CI would otherwise pass with a file that the scheduled `alert` then rejects).
+ */
+function checkSectionShapes(config: ResolvedConfig, file: string): void {
+  const raw = config.raw as Record<string, unknown>;
+  if (raw.s3 !== undefined) {
+    const parsed = S3ConfigSchema.safeParse(raw.s3);
+    if (!parsed.success) throw new UsageError(sectionProblem(file, "s3", parsed.error, " (keys: endpoint, pathStyle, region)"));
+  }
+  if (raw.alerts !== undefined) {
+    const parsed = AlertsConfigSchema.safeParse(raw.alerts);
+    if (!parsed.success) throw new UsageError(sectionProblem(file, "alerts", parsed.error));
+  }
+}
+
 /** Loads --config FILE, else ./tracelint.config.json when present, else defaults. */
 export async function loadConfig(path: string | undefined, rules: readonly Rule[]): Promise<ResolvedConfig> {
   const file = path ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
@@ -40,5 +70,6 @@ export async function loadConfig(path: string | undefined, rules: readonly Rule[
   }
   const config = parseConfigText(text, rules, file);
   checkSections(config, file);
+  checkSectionShapes(config, file);
   return config;
 }

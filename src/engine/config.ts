@@ -54,7 +54,8 @@ function formatIssues(error: z.ZodError, prefix: string): string {
 
 /** Validates a parsed config object against the available rules. Throws ConfigError. */
 export function resolveConfig(input: unknown, available: readonly Rule[], source = "config"): ResolvedConfig {
-  const parsed = ConfigFileSchema.safeParse(input ?? {});
+  // No config at all is `undefined`; a file holding `null` is a mistake, refused like `[]`.
+  const parsed = ConfigFileSchema.safeParse(input === undefined ? {} : input);
   if (!parsed.success) throw new ConfigError(`${source}: ${formatIssues(parsed.error, "")}`);
   const settings = parsed.data.rules;
   const byId = new Map(available.map((r) => [r.meta.id, r]));
@@ -95,14 +96,38 @@ export function resolveConfig(input: unknown, available: readonly Rule[], source
     }
     rules.push({ rule, severity, options: parsedOptions.data });
   }
+  checkSharedOptions(rules, source);
   return { rules, raw: parsed.data };
+}
+
+/** Enabled rules whose options configure one shared analysis must agree on them (see RuleMeta). */
+function checkSharedOptions(rules: readonly ResolvedRule[], source: string): void {
+  const first = new Map<string, ResolvedRule>();
+  for (const resolved of rules) {
+    const analysis = resolved.rule.meta.optionsConfigure;
+    if (analysis === undefined) continue;
+    const owner = first.get(analysis);
+    if (!owner) {
+      first.set(analysis, resolved);
+      continue;
+    }
+    const a = owner.options as Record<string, unknown>;
+    const b = resolved.options as Record<string, unknown>;
+    const differing = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    if (differing.length === 0) continue;
+    const values = differing.map((k) => `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`).join(", ");
+    throw new ConfigError(
+      `${source}: rules.${owner.rule.meta.id} and rules.${resolved.rule.meta.id} share the ${analysis} analysis, so their options must be equal (${values}); set the same options on both`,
+    );
+  }
 }
 
 /** Parses config file text (JSON). Throws ConfigError with the file name on bad JSON. */
 export function parseConfigText(text: string, available: readonly Rule[], source: string): ResolvedConfig {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Editors on Windows may start the file with a byte-order mark, which JSON.parse refuses.
+    json = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
     throw new ConfigError(`${source}: not valid JSON (${(error as Error).message})`);
   }

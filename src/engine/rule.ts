@@ -29,6 +29,12 @@ export interface RuleMeta<Options> {
   options: z.ZodType<Options>;
   /** Whether the rule runs when the config does not mention it (default true). */
   enabledByDefault?: boolean;
+  /**
+   * The shared analysis (`context.analysis`) these options configure. Enabled rules naming the same
+   * one must have equal options: the analysis runs once, with the options of the first rule that
+   * asks for it, so a different value on another rule would be silently ignored.
+   */
+  optionsConfigure?: string;
 }
 
 /** One span (or trace, when spanId is null) that illustrates a finding. */

@@ -8,16 +8,28 @@ import { ibanValid, luhnValid } from "./validators";
 export const CustomDetectorSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "a kebab-case category name"),
-    pattern: z.string().min(1).refine(compiles, "not a valid regular expression"),
-    flags: z.string().regex(/^[imsu]*$/, "only i, m, s and u flags").default(""),
+    pattern: z.string().min(1),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/, "only i, m, s and u flags")
+      .refine((flags) => new Set(flags).size === flags.length, "a flag given twice")
+      .default(""),
     validator: z.enum(["none", "luhn", "iban"]).default("none").describe("Checksum the digits/characters of the match."),
   })
-  .strict();
+  .strict()
+  // Compiled with its flags, as the scan will: `u` makes some patterns that are fine without it
+  // invalid (`\-{`), and they must fail here, naming the option, not in the middle of a run.
+  .superRefine((detector, ctx) => {
+    if (!/^[imsu]*$/.test(detector.flags) || new Set(detector.flags).size !== detector.flags.length) return; // reported on `flags`
+    if (!compiles(detector.pattern, detector.flags)) {
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: `not a valid regular expression${detector.flags ? ` with flags "${detector.flags}"` : ""}` });
+    }
+  });
 export type CustomDetectorConfig = z.infer<typeof CustomDetectorSchema>;
 
-function compiles(pattern: string): boolean {
+function compiles(pattern: string, flags: string): boolean {
   try {
-    new RegExp(pattern);
+    new RegExp(pattern, `${flags}g`);
     return true;
   } catch {
     return false;
