@@ -12,6 +12,8 @@ import type { AppServices } from "../app/services";
 import { DeploymentConfigError, parseDeploymentConfig, type AuditConfig, type DeploymentConfig } from "../config/deployment";
 import { nextFireTime, parseCron } from "../runs/cron";
 import { MemoryRunCounter } from "../runs/ledger";
+import { lockKey } from "../runs/keys";
+import { withStoreLease } from "./store-lease";
 import { RunStore } from "../runs/run-store";
 import { s3TraceStore } from "../runs/object-stores";
 import { createRun, executeRun, type RunDeps } from "../runs/runner";
@@ -220,9 +222,14 @@ export interface RunningServer {
 export async function startServe(options: ServeOptions): Promise<RunningServer> {
   const log: Log = options.log ?? ((level, message) => console[level === "info" ? "log" : level](`tracelint: ${message}`));
   const timers = options.timers ?? realTimers;
+  // Runs of this replica queue in memory; replicas sharing the store also take a lease object.
+  const counter = new MemoryRunCounter();
+  const withLock = counter.withLock.bind(counter);
+  counter.withLock = <T>(name: string, work: () => Promise<T>): Promise<T> =>
+    withLock(name, () => withStoreLease(options.store, lockKey(name), work, { log }));
   const deps: RunDeps = {
     store: new RunStore(options.store),
-    counter: new MemoryRunCounter(),
+    counter,
     secrets: options.env,
     config: options.config,
     now: () => timers.now(),

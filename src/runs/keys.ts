@@ -37,6 +37,11 @@ export function cronClaimKey(audit: string, scheduledTime: Date): string {
   return `${cronClaimsPrefix(audit)}${scheduledTime.toISOString()}.json`;
 }
 
+/** A lease object that serialises one named read → change → write across `tracelint serve` replicas. */
+export function lockKey(name: string): string {
+  return `state/locks/${name.replace(/[^A-Za-z0-9._-]/g, "_")}.json`;
+}
+
 export function cronClaimsPrefix(audit: string): string {
   return `state/${audit}/cron-claims/`;
 }
