@@ -93,6 +93,22 @@ describe("Markdown rule table: traces per rule", () => {
     expect(renderMarkdown(withCounts([60, 40], 60))).not.toContain("A range of traces");
   });
 
+  it("gives a rule's findings of each severity their own row, and the rule one Details heading", () => {
+    // duplicate-span-id: one error (repeated IDs) and one info (exact copies), sorted apart by severity.
+    const mixed: Report = {
+      ...report,
+      findings: [
+        { ...report.findings[0]!, ruleId: "duplicate-span-id", severity: "error", category: "repeated-span-id", service: "a", occurrences: 2, traceCount: 2 },
+        { ...report.findings[0]!, ruleId: "orphan-span", severity: "error", service: "a", occurrences: 1, traceCount: 1 },
+        { ...report.findings[0]!, ruleId: "duplicate-span-id", severity: "info", category: "exact-copy", service: "b", occurrences: 527, traceCount: 60 },
+      ],
+    };
+    const md = renderMarkdown(mixed);
+    const rows = md.split("\n").filter((l) => l.startsWith("| `duplicate-span-id`"));
+    expect(rows).toEqual(["| `duplicate-span-id` | 🔴 error | 1 | 2 | 2 |", "| `duplicate-span-id` | 🔵 info | 1 | 527 | 60 |"]);
+    expect([...md.matchAll(/^### ([a-z-]+)$/gm)].map((m) => m[1])).toEqual(["duplicate-span-id", "orphan-span"]);
+  });
+
   it("shows a range, and says what it means, when the overlap is unknown", () => {
     const md = renderMarkdown(withCounts([5, 3], 60));
     expect(rowOf(md)).toMatch(/\| 8 \| 5–8 \|$/);

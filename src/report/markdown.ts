@@ -22,23 +22,28 @@ function ruleTraces(most: number, sum: number, analysed: number): { text: string
   return high <= most ? { text: String(most), range: false } : { text: `${most}–${high}`, range: true };
 }
 
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+/** One row per (rule, severity): a rule's findings may differ in severity (info exact copies next to error duplicates). */
 function ruleTable(report: Report): string[] {
-  const rows = new Map<string, { severity: Severity; findings: number; occurrences: number; mostTraces: number; sumTraces: number }>();
+  const rows = new Map<string, { id: string; severity: Severity; findings: number; occurrences: number; mostTraces: number; sumTraces: number }>();
   for (const f of report.findings) {
-    const row = rows.get(f.ruleId) ?? { severity: f.severity, findings: 0, occurrences: 0, mostTraces: 0, sumTraces: 0 };
+    const key = `${f.ruleId}\u0000${f.severity}`;
+    const row = rows.get(key) ?? { id: f.ruleId, severity: f.severity, findings: 0, occurrences: 0, mostTraces: 0, sumTraces: 0 };
     row.findings++;
     row.occurrences += f.occurrences;
     row.mostTraces = Math.max(row.mostTraces, f.traceCount);
     row.sumTraces += f.traceCount;
-    rows.set(f.ruleId, row);
+    rows.set(key, row);
   }
   if (rows.size === 0) return ["No findings. ✅", ""];
   const lines = ["## Findings by rule", "", "| Rule | Severity | Findings | Occurrences | Traces |", "|---|---|---:|---:|---:|"];
   let ranges = false;
-  for (const [id, r] of [...rows].sort((a, b) => b[1].occurrences - a[1].occurrences)) {
+  const sorted = [...rows.values()].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.occurrences - a.occurrences);
+  for (const r of sorted) {
     const traces = ruleTraces(r.mostTraces, r.sumTraces, report.summary.traces);
     ranges ||= traces.range;
-    lines.push(`| ${mdCode(id)} | ${SEVERITY_ICON[r.severity]} | ${r.findings} | ${r.occurrences} | ${traces.text} |`);
+    lines.push(`| ${mdCode(r.id)} | ${SEVERITY_ICON[r.severity]} | ${r.findings} | ${r.occurrences} | ${traces.text} |`);
   }
   lines.push("");
   if (ranges) lines.push("A range of traces: the rule's findings may share traces, so the number of distinct traces lies in it.", "");
@@ -80,32 +85,44 @@ function scoreTable(report: Report): string[] {
 function findingDetails(report: Report): string[] {
   if (report.findings.length === 0) return [];
   const lines = ["## Details", ""];
-  let currentRule = "";
+  // One heading per rule, in the order rules first appear (findings are sorted by severity, so a
+  // rule with findings of two severities would otherwise get two headings).
+  const byRule = new Map<string, ReportFinding[]>();
   for (const f of report.findings) {
-    if (f.ruleId !== currentRule) {
-      currentRule = f.ruleId;
-      // A blank line ends the previous rule's list, so the heading is not read as list text.
-      if (lines.at(-1) !== "") lines.push("");
-      lines.push(`### ${mdText(f.ruleId)}`, "");
-    }
-    const about = [f.subject !== null ? `subject ${mdCode(f.subject)}` : "", f.category !== null ? `category ${mdCode(f.category)}` : ""]
-      .filter(Boolean)
-      .join(", ");
-    lines.push(`- **${SEVERITY_ICON[f.severity]}** in **${mdText(f.service)}**${about ? ` (${about})` : ""}: ${mdText(f.message)}`);
-    lines.push(`  - ${f.occurrences} occurrence(s) in ${f.traceCount} trace(s)`);
-    if (f.examples.length > 0) {
-      const examples = f.examples.map((e) => {
-        const parts = [`trace ${mdCode(e.traceId)}`];
-        if (e.spanId) parts.push(`span ${mdCode(e.spanId)}`);
-        if (e.relatedTraceId) parts.push(`↔ trace ${mdCode(e.relatedTraceId)}`);
-        if (e.evidence) parts.push(`evidence ${mdCode(e.evidence)}`);
-        return parts.join(" ");
-      });
-      lines.push(`  - examples: ${examples.join("; ")}`);
-    }
-    if (f.fix) lines.push(`  - fix: ${f.fix.split("\n").join("\n    ")}`);
+    const list = byRule.get(f.ruleId);
+    if (list) list.push(f);
+    else byRule.set(f.ruleId, [f]);
+  }
+  for (const [ruleId, findings] of byRule) {
+    // A blank line ends the previous rule's list, so the heading is not read as list text.
+    if (lines.at(-1) !== "") lines.push("");
+    lines.push(`### ${mdText(ruleId)}`, "");
+    for (const f of findings) lines.push(...findingLines(f));
   }
   lines.push("");
+  return lines;
+}
+
+/** One finding as a list item with its counts, examples and fix. */
+function findingLines(f: ReportFinding): string[] {
+  const about = [f.subject !== null ? `subject ${mdCode(f.subject)}` : "", f.category !== null ? `category ${mdCode(f.category)}` : ""]
+    .filter(Boolean)
+    .join(", ");
+  const lines = [
+    `- **${SEVERITY_ICON[f.severity]}** in **${mdText(f.service)}**${about ? ` (${about})` : ""}: ${mdText(f.message)}`,
+    `  - ${f.occurrences} occurrence(s) in ${f.traceCount} trace(s)`,
+  ];
+  if (f.examples.length > 0) {
+    const examples = f.examples.map((e) => {
+      const parts = [`trace ${mdCode(e.traceId)}`];
+      if (e.spanId) parts.push(`span ${mdCode(e.spanId)}`);
+      if (e.relatedTraceId) parts.push(`↔ trace ${mdCode(e.relatedTraceId)}`);
+      if (e.evidence) parts.push(`evidence ${mdCode(e.evidence)}`);
+      return parts.join(" ");
+    });
+    lines.push(`  - examples: ${examples.join("; ")}`);
+  }
+  if (f.fix) lines.push(`  - fix: ${f.fix.split("\n").join("\n    ")}`);
   return lines;
 }
 
