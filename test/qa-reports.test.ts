@@ -213,3 +213,20 @@ describe("object-storage source", () => {
     expect(html).toContain("<td><code>acme/0f1e/data.parquet</code></td><td>AccessDenied</td>");
   });
 });
+
+describe("percentages", () => {
+  it("never round a coverage short of 100 % up to 100, nor a non-zero one down to 0", async () => {
+    const { percentDigits } = await import("../src/util/percent");
+    const { formatPercent } = await import("../src/analysis/propagation/culprit");
+    const { formatPct } = await import("../src/report/html/charts");
+    expect([formatPercent(1999, 2000), formatPercent(9999, 10000), formatPercent(14, 18), formatPercent(1, 20000), formatPercent(5, 5)]).toEqual([
+      "99.9 %",
+      "99.9 %",
+      "77.8 %",
+      "< 0.1 %",
+      "100 %",
+    ]);
+    expect(formatPct(99.97)).toBe("99.9 %");
+    expect(percentDigits(0.06)).toBe("0.1");
+  });
+});

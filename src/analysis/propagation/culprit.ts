@@ -1,11 +1,12 @@
 // Names the most likely culprit of a broken edge from the evidence the audit has: split traces
 // (the call reached B, which started a new trace), B's parent-is-remote flag on those roots, and
 // whether A and B propagate context on their other edges. Messages name services only.
+import { percentDigits } from "../../util/percent";
 import type { CoverageResult, EdgeCoverage } from "./coverage";
 
 export function formatPercent(propagated: number, total: number): string {
   const pct = total === 0 ? 100 : (100 * propagated) / total;
-  return `${Number.isInteger(pct) ? pct : pct.toFixed(1)} %`;
+  return `${Number.isInteger(pct) ? pct : percentDigits(pct)} %`;
 }
 
 function list(names: string[]): string {

@@ -1,6 +1,7 @@
 // Inline SVG charts (no script, no external resources): propagation coverage bars per service and
 // the service graph with broken edges highlighted. Every label is escaped and clipped; the full
 // text is in a <title> tooltip.
+import { percentDigits } from "../../util/percent";
 import { clip, esc } from "./escape";
 
 export interface Ratio {
@@ -32,12 +33,13 @@ function pct(r: Ratio): number | null {
 
 export function formatPct(value: number | null): string {
   if (value === null) return "—";
-  return value === 100 || value === 0 ? `${value} %` : `${value.toFixed(1)} %`;
+  return value === 100 || value === 0 ? `${value} %` : `${percentDigits(value)} %`;
 }
 
+/** Green only at full coverage: the same calls make the graph's edge red and raise a finding. */
 function tone(value: number | null): string {
   if (value === null) return "none";
-  return value >= 99.95 ? "good" : value >= 90 ? "fair" : "bad";
+  return value === 100 ? "good" : value >= 90 ? "fair" : "bad";
 }
 
 /** Two horizontal bars per service: inbound and outbound coverage. */
