@@ -52,6 +52,21 @@ describe("diffReports", () => {
     expect(diffReports(grow(12), { ...grow(24), summary: { ...before.summary, traces: before.summary.traces * 2 } }).findings.worsened).toHaveLength(0);
   });
 
+  it("Markdown and HTML delta tables name the category and show a severity that rose as 'before → now'", async () => {
+    const { deltaMarkdown } = await import("../src/report/diff-markdown");
+    const { renderHtml } = await import("../src/report/html/index");
+    const base = before.findings.find((f) => f.ruleId === "pii-in-attributes")!;
+    const was: Report = { ...before, findings: [{ ...base, severity: "warning" }] };
+    const now: Report = { ...before, findings: [{ ...base, severity: "error" }] };
+    const delta = diffReports(was, now);
+    const md = deltaMarkdown(delta).join("\n");
+    expect(md).toContain("| Severity | Rule | Service | Subject | Category | Before | Now |");
+    expect(md).toContain(`| warning → error | \`pii-in-attributes\` | ${base.service} | \`${base.subject}\` | \`${base.category}\` | ${base.occurrences} | ${base.occurrences} |`);
+    const html = renderHtml({ ...now, delta });
+    expect(html).toContain("<th>Category</th>");
+    expect(html).toMatch(/sev-warning[^<]*<\/span> → <span class="sev sev-error/);
+  });
+
   it("fingerprints ignore messages and counts, not identity", () => {
     const f = before.findings[0]!;
     expect(findingFingerprint({ ...f })).toBe(findingFingerprint({ ...f, message: "other", occurrences: 1 } as typeof f));

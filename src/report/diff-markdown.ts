@@ -11,11 +11,18 @@ function signed(value: number | null, unit = ""): string {
   return value > 0 ? `+${value}${unit}` : value < 0 ? `−${Math.abs(value)}${unit}` : `±0${unit}`;
 }
 
+/** "warning → error" when only the severity changed, else the severity. */
+export function severityChange(d: DeltaFinding): string {
+  return d.previousSeverity !== null && d.previousSeverity !== d.severity ? `${d.previousSeverity} → ${d.severity}` : d.severity;
+}
+
 function findingRows(title: string, list: readonly DeltaFinding[]): string[] {
   if (list.length === 0) return [];
-  const lines = [`### ${title} (${list.length})`, "", "| Severity | Rule | Service | Subject | Before | Now |", "|---|---|---|---|---:|---:|"];
+  const lines = [`### ${title} (${list.length})`, "", "| Severity | Rule | Service | Subject | Category | Before | Now |", "|---|---|---|---|---|---:|---:|"];
   for (const d of list) {
-    lines.push(`| ${d.severity} | ${mdCode(d.ruleId)} | ${mdText(d.service)} | ${d.subject === null ? "—" : mdCode(d.subject)} | ${d.previousOccurrences ?? "—"} | ${d.occurrences} |`);
+    const subject = d.subject === null ? "—" : mdCode(d.subject);
+    const category = d.category === null ? "—" : mdCode(d.category);
+    lines.push(`| ${severityChange(d)} | ${mdCode(d.ruleId)} | ${mdText(d.service)} | ${subject} | ${category} | ${d.previousOccurrences ?? "—"} | ${d.occurrences} |`);
   }
   lines.push("");
   return lines;

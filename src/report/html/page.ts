@@ -190,10 +190,11 @@ function findingsSection(report: Report, link: Link): string {
 
 function deltaRows(list: readonly DeltaFinding[]): string[][] {
   return list.map((d) => [
-    sev(d.severity),
+    d.previousSeverity !== null && d.previousSeverity !== d.severity ? `${sev(d.previousSeverity)} → ${sev(d.severity)}` : sev(d.severity),
     `<code>${esc(d.ruleId)}</code>`,
     esc(d.service),
     d.subject === null ? "—" : `<code>${esc(d.subject)}</code>`,
+    d.category === null ? "—" : `<code>${esc(d.category)}</code>`,
     d.previousOccurrences === null ? "—" : String(d.previousOccurrences),
     String(d.occurrences),
   ]);
@@ -202,11 +203,11 @@ function deltaRows(list: readonly DeltaFinding[]): string[][] {
 function deltaSection(delta: DeltaSection | undefined): string {
   if (!delta) return "";
   const f = delta.findings;
-  const head = ["Severity", "Rule", "Service", "Subject", "Before", "Now"];
+  const head = ["Severity", "Rule", "Service", "Subject", "Category", "Before", "Now"];
   const parts = [`<p class="muted">Compared with the run of ${esc(delta.baseline.generatedAt)} (${delta.baseline.traces} traces): ${f.new.length} new, ${f.worsened.length} worsened, ${f.resolved.length} resolved, ${f.unchanged} unchanged.</p>`];
-  if (f.new.length > 0) parts.push("<h3>New findings</h3>", table(head, deltaRows(f.new), new Set([4, 5])));
-  if (f.worsened.length > 0) parts.push("<h3>Worsened</h3>", table(head, deltaRows(f.worsened), new Set([4, 5])));
-  if (f.resolved.length > 0) parts.push("<h3>Resolved</h3>", table(head, deltaRows(f.resolved), new Set([4, 5])));
+  if (f.new.length > 0) parts.push("<h3>New findings</h3>", table(head, deltaRows(f.new), new Set([5, 6])));
+  if (f.worsened.length > 0) parts.push("<h3>Worsened</h3>", table(head, deltaRows(f.worsened), new Set([5, 6])));
+  if (f.resolved.length > 0) parts.push("<h3>Resolved</h3>", table(head, deltaRows(f.resolved), new Set([5, 6])));
   const edges = delta.edges.filter((e) => e.deltaPoints !== 0);
   if (edges.length > 0) {
     parts.push("<h3>Coverage changes per edge</h3>", table(["Caller → callee", "Before", "Now", "Change"], edges.map((e) => [`${esc(e.from)} → ${esc(e.to)}`, esc(formatPct(e.before)), esc(formatPct(e.after)), e.deltaPoints === null ? "—" : signed(e.deltaPoints, " pts")]), new Set([1, 2, 3])));
