@@ -33,7 +33,7 @@ describe("HTML report", () => {
     // Every tag in the page is one the renderer writes itself.
     const tags = new Set([...html.matchAll(/<([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1]!.toLowerCase()));
     expect([...tags].sort()).toEqual(
-      ["a", "br", "code", "defs", "details", "div", "footer", "g", "h1", "h2", "h3", "head", "header", "html", "li", "main", "marker", "meta", "p", "path", "pre", "rect", "section", "span", "strong", "style", "summary", "svg", "table", "tbody", "td", "text", "th", "thead", "title", "tr", "ul", "body"].sort(),
+      ["a", "bdi", "br", "code", "defs", "details", "div", "footer", "g", "h1", "h2", "h3", "head", "header", "html", "li", "main", "marker", "meta", "p", "path", "pre", "rect", "section", "span", "strong", "style", "summary", "svg", "table", "tbody", "td", "text", "th", "thead", "title", "tr", "ul", "body"].sort(),
     );
   });
 
@@ -55,7 +55,8 @@ describe("HTML report", () => {
 
   it("has every section the report has data for, with deltas", () => {
     for (const id of ["headline", "changes", "scores", "coverage", "split-traces", "cardinality", "pii", "structure", "findings"]) expect(html).toContain(`id="${id}"`);
-    expect(html).toContain("orders → fraud</td><td class=\"num\">100 %</td><td class=\"num\">0 %</td><td class=\"num\"><span class=\"down\">−100 pts</span>");
+    // Each name isolated: a right-to-left name cannot swap the arrow's sides.
+    expect(html).toContain("orders</bdi> → <bdi>fraud</bdi></td><td class=\"num\">100 %</td><td class=\"num\">0 %</td><td class=\"num\"><span class=\"down\">−100 pts</span>");
     expect(html).toContain("<code>load order {id}</code>");
     expect(count(/<details class="finding/g)).toBe(report.findings.length);
     expect(count(/<span class="sev sev-warning">new<\/span>/g)).toBe(report.delta!.findings.new.length);

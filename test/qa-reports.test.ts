@@ -62,6 +62,12 @@ describe("Markdown report", () => {
     expect(mdText("a|b\nc")).toBe("a\\|b c");
   });
 
+  it("keeps bare URLs in trace data from becoming links", () => {
+    expect(mdText("see http://phish.example/login or www.phish.example")).toBe("see http\u2060://phish.example/login or www\u2060.phish.example");
+    // Attribute keys like http.route stay as written.
+    expect(mdText("http.route and https.x")).toBe("http.route and https.x");
+  });
+
   it("puts a blank line before each rule heading, so it is not read as part of the previous list", () => {
     const md = renderMarkdown(report);
     const headings = [...md.matchAll(/^### ([a-z-]+)$/gm)].map((m) => m[1]);

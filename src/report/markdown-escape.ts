@@ -5,13 +5,20 @@
 // escaping them filled every message with "span\(s\)" for anyone reading the raw file.
 const MD_SPECIAL = /[\\`*_[\]#+!|<>&~]/g;
 
+// GitHub-flavoured Markdown turns a bare `http://…` or `www.…` into a link even with brackets
+// escaped: an invisible word joiner after the scheme (or `www`) keeps it plain text.
+const AUTOLINK_START = /\b(?:(?:https?|ftp)(?=:\/\/)|www(?=\.))/gi;
+
 export function mdText(value: string): string {
-  return value.replace(/\r?\n|\r/g, " ").replace(MD_SPECIAL, (ch) => {
-    if (ch === "<") return "&lt;";
-    if (ch === ">") return "&gt;";
-    if (ch === "&") return "&amp;";
-    return `\\${ch}`;
-  });
+  return value
+    .replace(/\r?\n|\r/g, " ")
+    .replace(MD_SPECIAL, (ch) => {
+      if (ch === "<") return "&lt;";
+      if (ch === ">") return "&gt;";
+      if (ch === "&") return "&amp;";
+      return `\\${ch}`;
+    })
+    .replace(AUTOLINK_START, (scheme: string) => `${scheme}\u2060`);
 }
 
 /** Inline code that cannot be broken out of: backticks become a safe look-alike. */

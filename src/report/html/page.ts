@@ -95,7 +95,7 @@ function coverageSection(report: Report): string {
     const rows = c.edges.map((e) => {
       const d = delta.get(`${e.from}\u0000${e.to}`);
       return [
-        `${esc(e.from)} → ${esc(e.to)}`,
+        `<bdi>${esc(e.from)}</bdi> → <bdi>${esc(e.to)}</bdi>`,
         `${e.propagated}/${e.total}${e.undecided ? ` <span class="muted" title="messages the audited data cannot judge; not counted">(+${e.undecided} undecided)</span>` : ""}`,
         esc(formatPct(e.total === 0 ? null : (e.propagated / e.total) * 100)),
         d === undefined || d === null ? '<span class="muted">—</span>' : signed(d, " pts"),
@@ -210,7 +210,7 @@ function deltaSection(delta: DeltaSection | undefined): string {
   if (f.resolved.length > 0) parts.push("<h3>Resolved</h3>", table(head, deltaRows(f.resolved), new Set([5, 6])));
   const edges = delta.edges.filter((e) => e.deltaPoints !== 0);
   if (edges.length > 0) {
-    parts.push("<h3>Coverage changes per edge</h3>", table(["Caller → callee", "Before", "Now", "Change"], edges.map((e) => [`${esc(e.from)} → ${esc(e.to)}`, esc(formatPct(e.before)), esc(formatPct(e.after)), e.deltaPoints === null ? "—" : signed(e.deltaPoints, " pts")]), new Set([1, 2, 3])));
+    parts.push("<h3>Coverage changes per edge</h3>", table(["Caller → callee", "Before", "Now", "Change"], edges.map((e) => [`<bdi>${esc(e.from)}</bdi> → <bdi>${esc(e.to)}</bdi>`, esc(formatPct(e.before)), esc(formatPct(e.after)), e.deltaPoints === null ? "—" : signed(e.deltaPoints, " pts")]), new Set([1, 2, 3])));
   }
   const scores = delta.scores.filter((s) => s.delta !== 0);
   if (scores.length > 0) {
