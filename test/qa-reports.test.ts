@@ -236,3 +236,16 @@ describe("percentages", () => {
     expect(percentDigits(0.06)).toBe("0.1");
   });
 });
+
+describe("HTML coverage on a large estate", () => {
+  it("says how much of the estate the charts show, and lists every service and edge in tables", () => {
+    const services = Array.from({ length: 45 }, (_, i) => ({ service: `svc-${String(i).padStart(2, "0")}`, inbound: { propagated: i, total: 50 }, outbound: { propagated: 0, total: 0 }, externalCalls: 0 }));
+    const edges = Array.from({ length: 65 }, (_, i) => ({ from: "gateway", to: `svc-${String(i).padStart(2, "0")}`, propagated: i, total: 70, splitTraces: 0 }));
+    const html = renderHtml({ ...report, coverage: { services, edges } });
+    expect(html).toContain("The chart shows the 40 worst of 45 services; the table lists them all.");
+    expect(html).toContain("The graph shows the 60 worst of 65 edges; the table lists them all.");
+    const coverage = html.slice(html.indexOf('<section id="coverage">'), html.indexOf("</section>", html.indexOf('<section id="coverage">')));
+    expect(coverage).toContain("<td><bdi>svc-44</bdi></td><td class=\"num\">44/50 (88.0 %)</td>");
+    expect(coverage).toContain("<bdi>gateway</bdi> → <bdi>svc-64</bdi>");
+  });
+});

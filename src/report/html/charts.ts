@@ -23,7 +23,7 @@ export interface GraphEdge {
   splitTraces: number;
 }
 
-/** Most services / edges drawn; the tables below the charts list everything. */
+/** Most services / edges drawn (the worst first); the tables next to the charts list everything. */
 export const MAX_BAR_SERVICES = 40;
 export const MAX_GRAPH_EDGES = 60;
 

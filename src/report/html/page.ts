@@ -3,7 +3,7 @@
 import { redactText } from "../../pii/redact";
 import type { DeltaFinding, DeltaSection } from "../diff";
 import type { ObjectStorageSource, Report, ReportFinding, TempoQuerySource } from "../schema";
-import { coverageBars, formatPct, serviceGraph } from "./charts";
+import { coverageBars, formatPct, MAX_BAR_SERVICES, MAX_GRAPH_EDGES, serviceGraph } from "./charts";
 import { clip, esc, safeHref } from "./escape";
 import { renderFix } from "./fix-text";
 import { traceLinker, type TraceLinkOptions } from "./links";
@@ -88,9 +88,16 @@ function coverageSection(report: Report): string {
   const c = report.coverage;
   if (!c || (c.edges.length === 0 && c.services.length === 0)) return "";
   const parts: string[] = [];
-  if (c.services.length > 0) parts.push("<h3>Coverage per service</h3>", coverageBars(c.services));
+  if (c.services.length > 0) {
+    parts.push("<h3>Coverage per service</h3>", coverageBars(c.services));
+    if (c.services.length > MAX_BAR_SERVICES) parts.push(`<p class="muted">The chart shows the ${MAX_BAR_SERVICES} worst of ${c.services.length} services; the table lists them all.</p>`);
+    const ratio = (r: { propagated: number; total: number }) => (r.total === 0 ? '<span class="muted">—</span>' : `${r.propagated}/${r.total} (${esc(formatPct((r.propagated / r.total) * 100))})`);
+    const serviceRows = c.services.map((sv) => [`<bdi>${esc(sv.service)}</bdi>`, ratio(sv.inbound), ratio(sv.outbound), String(sv.externalCalls)]);
+    parts.push(table(["Service", "Inbound", "Outbound", "External calls"], serviceRows, new Set([1, 2, 3])));
+  }
   if (c.edges.length > 0) {
     parts.push("<h3>Service graph</h3>", '<p class="muted">Red dashed edges lose the trace context on some calls.</p>', serviceGraph(c.edges));
+    if (c.edges.length > MAX_GRAPH_EDGES) parts.push(`<p class="muted">The graph shows the ${MAX_GRAPH_EDGES} worst of ${c.edges.length} edges; the table lists them all.</p>`);
     const delta = new Map(report.delta?.edges.map((e) => [`${e.from}\u0000${e.to}`, e.deltaPoints]) ?? []);
     const rows = c.edges.map((e) => {
       const d = delta.get(`${e.from}\u0000${e.to}`);
