@@ -249,3 +249,28 @@ describe("HTML coverage on a large estate", () => {
     expect(coverage).toContain("<bdi>gateway</bdi> → <bdi>svc-64</bdi>");
   });
 });
+
+describe("HTML charts: layout", () => {
+  const edge = (from: string, to: string, propagated = 10) => ({ from, to, propagated, total: 10, splitTraces: 0 });
+  const size = (svg: string) => svg.match(/viewBox="0 0 (\d+) (\d+)"/)!.slice(1).map(Number);
+
+  it("keeps services that call each other in a loop in the columns of their depth, not past every other service", () => {
+    // web fans out to ten services, two of which call each other: three columns, not thirteen.
+    const fanOut = Array.from({ length: 10 }, (_, i) => edge("web", ["orders", "users"][i] ?? `svc-${i}`));
+    const [width] = size(serviceGraph([...fanOut, edge("orders", "users"), edge("users", "orders", 5)]));
+    const [chainWidth] = size(serviceGraph([edge("web", "orders"), edge("orders", "users")]));
+    expect(width).toBe(chainWidth);
+  });
+
+  it("leaves room for five-digit call counts after each coverage bar", async () => {
+    const { coverageBars } = await import("../src/report/html/charts");
+    const bars = coverageBars([{ service: "a", inbound: { propagated: 9999, total: 10000 }, outbound: { propagated: 19999, total: 20000 }, externalCalls: 0 }]);
+    const [width] = size(bars);
+    const labels = [...bars.matchAll(/<text class="value" x="(\d+)"[^>]*>([^<]*)/g)].map((m) => ({ x: Number(m[1]), text: m[2]! }));
+    expect(labels.map((l) => l.text)).toEqual(["99.9 % (9999/10000)", "99.9 % (19999/20000)"]);
+    // The inbound label ends before the outbound bar starts (x of its track), the outbound one inside the chart.
+    const outboundTrack = Number(bars.match(/<rect class="track" x="(\d+)"/g)![1]!.match(/x="(\d+)"/)![1]);
+    expect(labels[0]!.x + 7.5 * labels[0]!.text.length).toBeLessThanOrEqual(outboundTrack);
+    expect(labels[1]!.x + 7.5 * labels[1]!.text.length).toBeLessThanOrEqual(width);
+  });
+});

@@ -45,10 +45,16 @@ function tone(value: number | null): string {
 /** Two horizontal bars per service: inbound and outbound coverage. */
 export function coverageBars(services: readonly CoverageService[]): string {
   const rows = services.slice(0, MAX_BAR_SERVICES);
+  const valueLabel = (ratio: Ratio) => {
+    const value = pct(ratio);
+    return value === null ? "no calls" : `${formatPct(value)} (${ratio.propagated}/${ratio.total})`;
+  };
   const labelWidth = 190;
   const barWidth = 300;
   const rowHeight = 44;
-  const gap = 130;
+  // Room after each bar for its value label ("99.9 % (19999/20000)"), at ≈ 7.5 px per character.
+  const longest = Math.max(0, ...rows.flatMap((s) => [valueLabel(s.inbound).length, valueLabel(s.outbound).length]));
+  const gap = Math.max(130, Math.ceil(16 + 7.5 * longest));
   const width = labelWidth + 2 * (barWidth + gap);
   const height = 28 + rows.length * rowHeight;
   const parts: string[] = [
@@ -67,8 +73,7 @@ export function coverageBars(services: readonly CoverageService[]): string {
       if (value !== null) {
         parts.push(`<rect class="bar bar-${direction} tone-${tone(value)}" x="${x}" y="${y + 8}" width="${((barWidth * value) / 100).toFixed(1)}" height="20" rx="3"><title>${esc(`${s.service} ${direction}: ${ratio.propagated}/${ratio.total}`)}</title></rect>`);
       }
-      const label = value === null ? "no calls" : `${formatPct(value)} (${ratio.propagated}/${ratio.total})`;
-      parts.push(`<text class="value" x="${x + barWidth + 6}" y="${y + 23}">${esc(label)}</text>`);
+      parts.push(`<text class="value" x="${x + barWidth + 6}" y="${y + 23}">${esc(valueLabel(ratio))}</text>`);
     });
     parts.push("</g>");
   });
@@ -76,19 +81,41 @@ export function coverageBars(services: readonly CoverageService[]): string {
   return parts.join("");
 }
 
-/** Column per call depth (longest path from an entry service); cycles fall back to first-seen depth. */
+/**
+ * Column per call depth: the longest path from an entry service, once the edges that close a cycle
+ * (found by a depth-first walk from the entry services, in first-seen order) are set aside; those
+ * are drawn as back edges. Counting depth around a cycle would push every service on it, and all
+ * it calls, to the far right.
+ */
 function layers(nodes: readonly string[], edges: readonly GraphEdge[]): Map<string, number> {
-  const depth = new Map(nodes.map((n) => [n, 0]));
-  for (let round = 0; round < nodes.length; round++) {
-    let changed = false;
-    for (const e of edges) {
-      const next = (depth.get(e.from) ?? 0) + 1;
-      if (e.from !== e.to && next > (depth.get(e.to) ?? 0) && next < nodes.length) {
-        depth.set(e.to, next);
-        changed = true;
-      }
+  const callees = new Map<string, string[]>(nodes.map((n) => [n, []]));
+  const callers = new Map<string, number>(nodes.map((n) => [n, 0]));
+  for (const e of edges) {
+    if (e.from === e.to) continue;
+    callees.get(e.from)?.push(e.to);
+    callers.set(e.to, (callers.get(e.to) ?? 0) + 1);
+  }
+  const ON_PATH = 1;
+  const DONE = 2;
+  const state = new Map<string, number>();
+  const closing = new Set<string>();
+  const finished: string[] = [];
+  const walk = (node: string): void => {
+    state.set(node, ON_PATH);
+    for (const next of callees.get(node) ?? []) {
+      if (state.get(next) === ON_PATH) closing.add(`${node}\u0000${next}`);
+      else if (state.get(next) === undefined) walk(next);
     }
-    if (!changed) break;
+    state.set(node, DONE);
+    finished.push(node);
+  };
+  for (const node of [...nodes.filter((n) => callers.get(n) === 0), ...nodes]) if (state.get(node) === undefined) walk(node);
+  const depth = new Map(nodes.map((n) => [n, 0]));
+  // Reverse finishing order is a topological order of the edges that do not close a cycle.
+  for (const node of finished.reverse()) {
+    for (const next of callees.get(node) ?? []) {
+      if (!closing.has(`${node}\u0000${next}`)) depth.set(next, Math.max(depth.get(next) ?? 0, (depth.get(node) ?? 0) + 1));
+    }
   }
   return depth;
 }
