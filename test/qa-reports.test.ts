@@ -264,13 +264,13 @@ describe("HTML charts: layout", () => {
 
   it("leaves room for five-digit call counts after each coverage bar", async () => {
     const { coverageBars } = await import("../src/report/html/charts");
-    const bars = coverageBars([{ service: "a", inbound: { propagated: 9999, total: 10000 }, outbound: { propagated: 19999, total: 20000 }, externalCalls: 0 }]);
+    const bars = coverageBars([{ service: "a", inbound: { propagated: 9999, total: 10000 }, outbound: { propagated: 19999, total: 20000 } }]);
     const [width] = size(bars);
     const labels = [...bars.matchAll(/<text class="value" x="(\d+)"[^>]*>([^<]*)/g)].map((m) => ({ x: Number(m[1]), text: m[2]! }));
     expect(labels.map((l) => l.text)).toEqual(["99.9 % (9999/10000)", "99.9 % (19999/20000)"]);
     // The inbound label ends before the outbound bar starts (x of its track), the outbound one inside the chart.
-    const outboundTrack = Number(bars.match(/<rect class="track" x="(\d+)"/g)![1]!.match(/x="(\d+)"/)![1]);
+    const outboundTrack = Number([...bars.matchAll(/<rect class="track" x="(\d+)"/g)][1]![1]);
     expect(labels[0]!.x + 7.5 * labels[0]!.text.length).toBeLessThanOrEqual(outboundTrack);
-    expect(labels[1]!.x + 7.5 * labels[1]!.text.length).toBeLessThanOrEqual(width);
+    expect(labels[1]!.x + 7.5 * labels[1]!.text.length).toBeLessThanOrEqual(width!);
   });
 });

@@ -150,3 +150,13 @@ describe("pii-in-attributes on SDK-generated traces", () => {
     );
   });
 });
+
+describe("pii-in-attributes fixes", () => {
+  it("gives a Collector snippet for a key in another script, and says why there is none for a key with quotes", async () => {
+    const { piiFix } = await import("../src/remediation/pii");
+    expect(piiFix("مفتاح.البريد", "email")).toContain(`replace_pattern(attributes["مفتاح.البريد"], `);
+    const unsafe = piiFix('app."weird key"', "email");
+    expect(unsafe).toContain("The attribute key holds characters (spaces, quotes, control characters) that tracelint does not write into a Collector snippet");
+    expect(unsafe).not.toContain("No generic Collector pattern exists");
+  });
+});

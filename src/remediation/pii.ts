@@ -47,7 +47,8 @@ interface Target {
   key?: string;
 }
 
-const SAFE_KEY = /^[A-Za-z0-9_.\-/:@]+$/;
+/** Keys written into OTTL strings and YAML as they are: letters and digits of any script, and `_.-/:@`. */
+const SAFE_KEY = /^[\p{L}\p{N}_.\-/:@]+$/u;
 
 function targetOf(subject: string): Target | undefined {
   if (subject === "span.name") return { context: "span", path: "name" };
@@ -108,7 +109,9 @@ export function piiFix(subject: string, category: string): string {
     lines.push(
       subject.startsWith("link.")
         ? "Link attributes are not reachable from the `transform` processor: the fix has to be made in the instrumentation."
-        : "No generic Collector pattern exists for this category; drop the attribute with `delete_key` in a `transform` processor.",
+        : !target
+          ? "The attribute key holds characters (spaces, quotes, control characters) that tracelint does not write into a Collector snippet; mask or drop the attribute in a `transform` processor by hand."
+          : "No generic Collector pattern exists for this category; drop the attribute with `delete_key` in a `transform` processor.",
     );
     return lines.join("\n");
   }
