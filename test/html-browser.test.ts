@@ -62,6 +62,14 @@ describe.skipIf(!chromiumAvailable())("HTML report in Chromium", () => {
     const hrefs = await page.locator("a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).protocol));
     expect(hrefs.length).toBeGreaterThan(0);
     expect(new Set(hrefs)).toEqual(new Set(["http:"]));
+    // Printed, a finding's details (message, examples, fix) are shown although it is closed, and
+    // snippets wrap instead of running off the page.
+    const fix = page.locator("details.finding:not([open]) div.fix").first();
+    expect(await fix.isVisible()).toBe(false);
+    await page.emulateMedia({ media: "print" });
+    expect(await fix.isVisible()).toBe(true);
+    expect(await page.locator("pre.snippet").first().evaluate((p) => getComputedStyle(p).whiteSpace)).toBe("pre-wrap");
+    await page.emulateMedia({ media: "screen" });
     // Open every finding so the snippet blocks are on the screenshot too.
     await page.locator("details.finding").evaluateAll((ds) => ds.forEach((d) => d.setAttribute("open", "")));
     await page.screenshot({ path: `${artifacts}report.png`, fullPage: true });

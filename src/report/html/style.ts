@@ -46,4 +46,13 @@ details.finding summary{cursor:pointer}
 details.finding .msg{margin:8px 0}
 ul.examples{margin:4px 0;padding-left:20px}
 footer{color:var(--muted);font-size:12px;text-align:center;padding-bottom:24px}
+@media print{
+body{background:#fff}
+section{overflow:visible;border:none;padding:0 0 12px}
+details.finding::details-content{content-visibility:visible;display:block}
+details.finding{break-inside:avoid}
+table{font-size:10px}td,th{word-break:break-word}
+pre.snippet{white-space:pre-wrap;word-break:break-all;background:#fff;color:#000;border:1px solid #ccc}
+svg.chart{max-width:100%;height:auto}
+}
 `;
