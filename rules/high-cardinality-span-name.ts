@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { DistinctCounter, type DistinctCounterState } from "../src/analysis/sketch/distinct-counter";
 import { hash64, hashHex, type Hash64 } from "../src/analysis/sketch/hash";
-import { DEFAULT_DRAIN_OPTIONS, Drain, type DrainMatch } from "../src/analysis/templates/drain";
+import { isDataLike } from "../src/analysis/templates/classify";
+import { DEFAULT_DRAIN_OPTIONS, Drain, type Cluster, type DrainMatch } from "../src/analysis/templates/drain";
 import { hasPlaceholder, renderTemplate, templateTokens } from "../src/analysis/templates/tokenize";
 import { Memo } from "../src/engine/memo";
 import { defineRule } from "../src/engine/rule";
@@ -27,6 +28,13 @@ const TOKEN_CACHE_SIZE = 10_000;
 
 interface NameFacts {
   tokens: string[];
+  /**
+   * False for a constant name: no placeholder and no data-like token, so it could only ever join
+   * a cluster of itself and never yield a finding. Such names are counted as distinct names but
+   * take no template slot (else ~100 of them would fill `maxTemplatesPerKey` and hide the names
+   * that do vary, depending on which came first).
+   */
+  varies: boolean;
   hash: Hash64;
   hex: string;
   /** PII-masked name, computed when first quoted as an example. */
@@ -37,7 +45,7 @@ interface NameFacts {
    * with this name under that key changes nothing but span and trace counts: the name's hash is in
    * both distinct counters already, and adding it again would be a no-op.
    */
-  seenIn: { state: KeyState; match: DrainMatch<TemplateStats> }[];
+  seenIn: { state: KeyState; match?: DrainMatch<TemplateStats> }[];
 }
 
 /** Keys remembered per name; a name seen under more is counted the long way. */
@@ -52,7 +60,9 @@ const OptionsSchema = z.object({
     .describe("Within such a key, a template is reported when it absorbs at least this many distinct names."),
   maxTemplatesPerKey: z
     .number().int().min(1).max(10_000).default(DEFAULT_DRAIN_OPTIONS.maxClusters)
-    .describe("Templates kept per (service, kind); names beyond are still counted, not templated."),
+    .describe(
+      "Templates kept per (service, kind). Constant names take none; when full, a new name replaces the lowest-ranked template still below minNamesPerTemplate (docs/cardinality.md), else it is only counted.",
+    ),
   maxExamples: z.number().int().min(1).max(10).default(3).describe("PII-masked raw names quoted per template."),
 });
 type Options = z.infer<typeof OptionsSchema>;
@@ -66,13 +76,19 @@ interface TemplateStats {
   /** PII-masked raw names, first seen first. */
   examples: string[];
   example?: { traceId: string; spanId: string };
+  /**
+   * Distinct names of the templates this one replaced when the key was full (Space-Saving, Metwally
+   * et al. 2005): its rank for replacement is `inherited + names`, so a template whose names keep
+   * coming is kept while one-off names take turns in the last slots. Never reported.
+   */
+  inherited: number;
 }
 
 interface KeyState {
   service: string;
   kind: SpanKind;
   distinct: DistinctCounter;
-  /** Spans whose name needed a template beyond `maxTemplatesPerKey`. */
+  /** Spans whose name found no template slot, or whose template was replaced (see `makeRoom`). */
   overflowSpans: number;
   drain: Drain<TemplateStats>;
 }
@@ -84,6 +100,8 @@ interface TemplateSnapshot {
   names: DistinctCounterState;
   examples: string[];
   example?: { traceId: string; spanId: string };
+  /** `TemplateStats.inherited`, when not 0. */
+  inherited?: number;
 }
 
 export interface HighCardinalitySnapshot {
@@ -117,7 +135,13 @@ template: it is tokenised (path segments, words, \`key=value\` pairs) and values
 placeholders — \`{id}\` (numbers, UUIDs, ULIDs, hex ≥ 8 chars, base64-ish tokens), \`{email}\`, \`{ip}\`,
 \`{date}\`, \`{value}\` (query-string values) — then a DRAIN-style clusterer merges names that differ only
 in data-like tokens (letters mixed with digits) into \`{*}\`. Names that differ in real words are never
-merged.
+merged; a word whose only digits are a version (\`GetUserV2\`, \`ValidateV2Request\`) is a real word.
+
+Up to \`maxTemplatesPerKey\` (default 100) templates are kept per key. Constant names (no value, no
+data-like token) take no template, so any number of them cannot crowd out the names that vary. When the
+key is full, a name needing a new template replaces the template of lowest rank that is still below
+\`minNamesPerTemplate\` (rank = its distinct names plus those of the templates it replaced,
+Space-Saving style), so a template whose names keep coming is found whatever came before it.
 
 A finding is one **template** of one (service, kind) whose key has at least \`minDistinctNames\`
 (default 200) distinct names and which itself absorbs at least \`minNamesPerTemplate\` (default 10)
@@ -148,6 +172,7 @@ no values) is not reported however many names it has. Defaults and their calibra
       into.names.merge(from.names.snapshot());
       for (const e of from.examples) addExample(into.examples, e);
       into.example ??= from.example;
+      into.inherited += from.inherited;
     };
     const addExample = (examples: string[], example: string): void => {
       if (examples.length < options.maxExamples && !examples.includes(example)) examples.push(example);
@@ -171,9 +196,40 @@ no values) is not reported however many names it has. Defaults and their calibra
     };
     const factsOf = (name: string): NameFacts => {
       const hash = hash64(name);
-      return { tokens: templateTokens(name), hash, hex: hashHex(hash), seenIn: [] };
+      const tokens = templateTokens(name);
+      return { tokens, varies: tokens.some(isDataLike), hash, hex: hashHex(hash), seenIn: [] };
     };
-    const newStats = (): TemplateStats => ({ spans: 0, traces: 0, names: new DistinctCounter(templateCounterOptions), examples: [] });
+    const newStats = (): TemplateStats => ({ spans: 0, traces: 0, names: new DistinctCounter(templateCounterOptions), examples: [], inherited: 0 });
+    /**
+     * A template's distinct names, for ranking; past the exact cap (and so at least
+     * `minNamesPerTemplate` names, with the default options) the sketch is not estimated again.
+     */
+    const namesIn = (cluster: Cluster<TemplateStats>): number => {
+      const counter = cluster.payload.names;
+      return counter.isExact || options.minNamesPerTemplate > TEMPLATE_EXACT_CAP ? counter.count : TEMPLATE_EXACT_CAP;
+    };
+    /**
+     * The key is full and a new template is needed: drops the template of lowest rank (inherited +
+     * names; the oldest among equals) that cannot be reported yet (fewer than `minNamesPerTemplate`
+     * names) and whose rank is at most `atMost`, and returns that rank. Undefined when there is none.
+     */
+    const makeRoom = (state: KeyState, atMost: number): number | undefined => {
+      let victim: Cluster<TemplateStats> | undefined;
+      let victimRank = Number.POSITIVE_INFINITY;
+      for (const cluster of state.drain.clusters()) {
+        const own = namesIn(cluster);
+        if (own >= options.minNamesPerTemplate) continue;
+        const rank = cluster.payload.inherited + own;
+        if (rank < victimRank) {
+          victim = cluster;
+          victimRank = rank;
+        }
+      }
+      if (!victim || victimRank > atMost) return undefined;
+      state.drain.remove(victim);
+      state.overflowSpans += victim.payload.spans;
+      return victimRank;
+    };
 
     let traceNumber = 0;
     // Neighbouring spans mostly share service and kind: the last key's state skips two look-ups.
@@ -194,12 +250,27 @@ no values) is not reported however many names it has. Defaults and their calibra
           const facts = names.get(span.name, factsOf);
           let seen: NameFacts["seenIn"][number] | undefined;
           for (const s of facts.seenIn) if (s.state === state) seen = s;
+          if (!facts.varies) {
+            // Constant name: only its distinct count matters, and it is in the counter once seen.
+            if (seen !== undefined) continue;
+            state.distinct.addHash(facts.hash, facts.hex);
+            if (facts.seenIn.length < KEYS_PER_NAME) facts.seenIn.push({ state });
+            continue;
+          }
           let stats: TemplateStats;
-          if (seen !== undefined && state.drain.isCurrent(seen.match)) {
+          if (seen?.match !== undefined && state.drain.isCurrent(seen.match)) {
             stats = seen.match.cluster.payload;
           } else {
             state.distinct.addHash(facts.hash, facts.hex);
-            const match = state.drain.match(facts.tokens, newStats);
+            let match = state.drain.match(facts.tokens, newStats);
+            if (!match) {
+              // Full: a new name takes the lowest-ranked slot and inherits its rank (Space-Saving).
+              const inherited = makeRoom(state, Number.POSITIVE_INFINITY);
+              if (inherited !== undefined) {
+                match = state.drain.match(facts.tokens, newStats);
+                if (match) match.cluster.payload.inherited = inherited;
+              }
+            }
             if (!match) {
               state.overflowSpans++;
               continue;
@@ -234,6 +305,7 @@ no values) is not reported however many names it has. Defaults and their calibra
               names: c.payload.names.snapshot(),
               examples: [...c.payload.examples],
               ...(c.payload.example ? { example: { ...c.payload.example } } : {}),
+              ...(c.payload.inherited ? { inherited: c.payload.inherited } : {}),
             })),
           })),
         };
@@ -246,14 +318,21 @@ no values) is not reported however many names it has. Defaults and their calibra
           state.distinct.merge(k.distinct);
           state.overflowSpans += k.overflowSpans;
           for (const t of k.templates) {
+            // A constant template (from an older snapshot) never yields a finding; its names are in `distinct`.
+            if (!t.tokens.some(isDataLike)) continue;
             const stats: TemplateStats = {
               spans: t.spans,
               traces: t.traces,
               names: DistinctCounter.from(t.names, templateCounterOptions),
               examples: t.examples.slice(0, options.maxExamples),
               ...(t.example ? { example: t.example } : {}),
+              inherited: t.inherited ?? 0,
             };
-            if (!state.drain.addCluster(t.tokens, stats)) state.overflowSpans += t.spans;
+            if (state.drain.addCluster(t.tokens, stats)) continue;
+            // Full: a shard's template replaces one of ours only if it ranks at least as high.
+            if (makeRoom(state, stats.inherited + stats.names.count) === undefined || !state.drain.addCluster(t.tokens, stats)) {
+              state.overflowSpans += t.spans;
+            }
           }
         }
       },

@@ -21,14 +21,24 @@ type Options = z.infer<typeof OptionsSchema>;
 /** What a SERVER span's name says as a URL: a pure function of the name, memoised per name. */
 interface NameUrl {
   query: boolean;
+  /** The URL path: a full URL's `scheme://host[:port]` and the query are dropped. */
   path: string;
   pathTemplate: string;
 }
 
+/** `scheme://authority` at the start of a full URL. */
+const URL_ORIGIN_RE = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*/i;
+
 /** `undefined` when the name (after the method) is not a URL path or URL. */
 function nameUrlOf(name: string): NameUrl | undefined {
-  const target = nameTarget(name);
-  if (!target.startsWith("/") && !/^[a-z]+:\/\//i.test(target)) return undefined;
+  let target = nameTarget(name);
+  if (!target.startsWith("/")) {
+    const origin = URL_ORIGIN_RE.exec(target);
+    if (!origin) return undefined;
+    // Semconv's name is `{method} {http.route}`, and a route is a path: the host is not part of it.
+    target = target.slice(origin[0].length);
+    if (!target.startsWith("/")) target = `/${target}`;
+  }
   const path = stripUrlQuery(target);
   return { query: hasUrlQuery(target), path, pathTemplate: deriveTemplate(path) };
 }
@@ -94,7 +104,7 @@ function checkHttpServer(context: RuleContext<Options>, trace: Trace, span: Span
         : `HTTP SERVER span named with ${what} and no http.route; the derived template is "${subject}". ` +
           `Set http.route so the span is named {method} {http.route}.`,
     example: { traceId: trace.traceId, spanId: span.spanId, evidence: redactText(span.name) },
-    fix: httpServerNameFix(span.service, templateTokens(subject), route !== undefined && route !== ""),
+    fix: httpServerNameFix(span.service, method, templateTokens(pathTemplate), route !== undefined && route !== ""),
   });
 }
 
@@ -124,12 +134,14 @@ One occurrence is one span, attributed to its own service:
 
 - \`http-raw-path-in-name\` / \`http-query-in-name\`: a SERVER span with an HTTP method (from
   \`http.request.method\`/\`http.method\`, or the name's first word) whose name, after the method, is a URL
-  path that carries values (IDs, emails, dates… — see \`high-cardinality-span-name\`) or a query string,
-  or, when \`http.route\` is set, the raw \`url.path\` instead of the route. Semconv names these spans
-  \`{method} {http.route}\` and says instrumentation MUST NOT default to the URI path. Subject = the
-  suggested name: \`{method} {http.route}\` when the span has a route, else the method plus the derived
-  path template (query dropped). A constant path such as \`GET /health\` without a route is not
-  reported (it is a legal low-cardinality name).
+  path (or a full URL, read as its path) that carries values (IDs, emails, dates… — see
+  \`high-cardinality-span-name\`) or a query string, or, when \`http.route\` is set, the raw \`url.path\`
+  instead of the route. Semconv names these spans \`{method} {http.route}\` and says instrumentation
+  MUST NOT default to the URI path. Subject = the suggested name: \`{method} {http.route}\` when the span
+  has a route, else the method plus the derived path template (scheme, host and query dropped:
+  \`GET https://shop.example.com/orders/42?x=1\` → \`GET /orders/{id}\`). A constant path such as
+  \`GET /health\` or \`GET /assets/logo@2x.png\` without a route is not reported (it is a legal
+  low-cardinality name).
 - \`db-sql-literals\`: a span named with a SQL statement (a verb such as SELECT plus a clause such as
   FROM/WHERE/VALUES) that inlines literal values (quoted strings, numbers after \`=\`, \`<\`, \`>\`, \`(\`, \`,\`).
   Subject = the statement with every literal replaced by \`?\`; the message suggests the semconv name

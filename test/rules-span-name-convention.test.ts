@@ -44,7 +44,10 @@ describe("span-name-convention: HTTP SERVER spans", () => {
         'HTTP SERVER span named with the raw URL path and no http.route; the derived template is "GET /users/{id}". Set http.route so the span is named {method} {http.route}.',
     });
     expect(findings[0]!.examples[0]!.evidence).toBe("GET /users/12345");
-    expect(findings[0]!.fix).toContain(`replace_pattern(name, "^GET /users/[^/?&= ]+$$", "GET /users/{id}") where resource.attributes["service.name"] == "shop" and kind == SPAN_KIND_SERVER`);
+    // The pattern also takes the name's other raw forms (full URL, query), which get the same subject.
+    expect(findings[0]!.fix).toContain(
+      `replace_pattern(name, "^(?:GET )?(?:[A-Za-z][A-Za-z0-9+.-]*://[^/ ]*)?/users/[^/?&= ]+(?:[?][^ #]*)?$$", "GET /users/{id}") where resource.attributes["service.name"] == "shop" and kind == SPAN_KIND_SERVER`,
+    );
   });
 
   it("raw path although http.route is set → subject is {method} {http.route}, fix uses set_semconv_span_name", async () => {

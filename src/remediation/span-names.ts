@@ -9,7 +9,8 @@ const PLACEHOLDER_PATTERNS: Record<string, string> = {
   [Placeholder.ID]: "[^/?&= ]+",
   [Placeholder.EMAIL]: "[^/?&= ]+",
   [Placeholder.IP]: "[^/?&= ]+",
-  [Placeholder.DATE]: "[^/?&= ]+",
+  // `2024-01-31`, `2024-01-31T10:00:00+02:00`, `10:00:00.5`, and `2024-01-31 10:00:00` (one space).
+  [Placeholder.DATE]: "[0-9][0-9:.TZ+-]*(?: [0-9][0-9:.Z+-]*)?",
   [Placeholder.ANY]: "[^/?&= ]+",
   [Placeholder.VALUE]: "[^&# ]*",
   [Placeholder.QUERY]: "[^ #]*",
@@ -29,19 +30,39 @@ export const SEMCONV_VERSION = "1.37.0";
 
 function escapeRegexChar(c: string): string {
   if (/[A-Za-z0-9 /_:=&@,'<>%!#~;-]/.test(c)) return c;
-  if (".*+?(){}|$".includes(c)) return `[${c}]`;
+  if (".*+?(){}|$[".includes(c)) return `[${c}]`;
   if ("^]\\\"".includes(c)) return "."; // would need a backslash; any-char is close enough
   return c;
 }
 
-/** An anchored RE2 pattern matching every raw name the template stands for. */
-export function templateRegex(tokens: readonly string[]): string {
-  let out = "^";
+/** An unanchored RE2 pattern for the template's tokens. */
+function tokensPattern(tokens: readonly string[]): string {
+  let out = "";
   for (const token of tokens) {
     const pattern = PLACEHOLDER_PATTERNS[token];
     out += pattern ?? [...token].map(escapeRegexChar).join("");
   }
-  return `${out}$`;
+  return out;
+}
+
+/** An anchored RE2 pattern matching every raw name the template stands for. */
+export function templateRegex(tokens: readonly string[]): string {
+  return `^${tokensPattern(tokens)}$`;
+}
+
+/** An optional `scheme://host[:port]` before a path (a full URL used as the name). */
+const URL_ORIGIN_PATTERN = "(?:[A-Za-z][A-Za-z0-9+.-]*://[^/ ]*)?";
+/** An optional query string after a path. */
+const URL_QUERY_PATTERN = "(?:[?][^ #]*)?";
+
+/**
+ * An anchored RE2 pattern for HTTP SERVER names `{method} {target}` whose target is the path
+ * template, optionally written as a full URL (`GET https://host/orders/42`), optionally with a
+ * query (`GET /search?q=shoes`), or the bare path (`/orders/42`, the method only in attributes):
+ * every raw name a `GET /orders/{id}` finding stands for.
+ */
+export function httpTargetRegex(method: string, pathTokens: readonly string[]): string {
+  return `^(?:${[...method].map(escapeRegexChar).join("")} )?${URL_ORIGIN_PATTERN}${tokensPattern(pathTokens)}${URL_QUERY_PATTERN}$`;
 }
 
 /** An OTTL string literal. */
@@ -74,11 +95,14 @@ export function transformProcessorYaml(statements: readonly string[], comment?: 
   return lines.join("\n");
 }
 
-/** `replace_pattern(name, …)` that folds every raw name of a template into the template. */
-export function replaceNameStatement(tokens: readonly string[], service: string, kind?: number): string {
+/**
+ * `replace_pattern(name, …)` that folds every raw name of a template into the template (or into
+ * `replacement`, matching `pattern`, when given).
+ */
+export function replaceNameStatement(tokens: readonly string[], service: string, kind?: number, pattern = templateRegex(tokens)): string {
   // Go's ReplaceAllString reads `$` as a group reference; `$$` is a literal dollar.
   const replacement = tokens.join("").replace(/\$/g, "$$$$");
-  return `replace_pattern(name, ${ottlString(templateRegex(tokens))}, ${ottlString(replacement)}) where ${spanSelector(service, kind)}`;
+  return `replace_pattern(name, ${ottlString(pattern)}, ${ottlString(replacement)}) where ${spanSelector(service, kind)}`;
 }
 
 const HTTP_METHOD_RE = /^(?:GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH|QUERY)\s+\S/;
@@ -116,20 +140,25 @@ export function cardinalityFix(service: string, kind: number, tokens: readonly s
   ].join("\n");
 }
 
-/** Remediation for an HTTP SERVER span whose name carries the raw path or query. */
-export function httpServerNameFix(service: string, tokens: readonly string[], routeKnown: boolean): string {
+/**
+ * Remediation for an HTTP SERVER span whose name carries the raw path or query. `method` and
+ * `pathTokens` (the path template's tokens) give the suggested name `{method} {path template}`;
+ * without a route the Collector rewrites every raw form of it (full URL, query) to that name.
+ */
+export function httpServerNameFix(service: string, method: string, pathTokens: readonly string[], routeKnown: boolean): string {
+  const select = spanSelector(service, 2);
   const statements = routeKnown
-    ? [
-        `set_semconv_span_name(${ottlString(SEMCONV_VERSION)}) where ${spanSelector(service, 2)}`,
-      ]
-    : [replaceNameStatement(tokens, service, 2)];
+    ? [`set_semconv_span_name(${ottlString(SEMCONV_VERSION)}) where ${select}`]
+    : [replaceNameStatement([method, " ", ...pathTokens], service, 2, httpTargetRegex(method, pathTokens))];
+  // Instrumentations older than HTTP semconv 1.23 send the method as `http.method`.
   const alternative = routeKnown
     ? [
         "",
         "On a Collector older than contrib 0.142.0 (no `set_semconv_span_name`), use:",
         "",
         transformProcessorYaml([
-          `set(name, Concat([attributes["http.request.method"], attributes["http.route"]], " ")) where ${spanSelector(service, 2)} and attributes["http.request.method"] != nil and attributes["http.route"] != nil`,
+          `set(name, Concat([attributes["http.request.method"], attributes["http.route"]], " ")) where ${select} and attributes["http.request.method"] != nil and attributes["http.route"] != nil`,
+          `set(name, Concat([attributes["http.method"], attributes["http.route"]], " ")) where ${select} and attributes["http.request.method"] == nil and attributes["http.method"] != nil and attributes["http.route"] != nil`,
         ]),
       ]
     : [];
@@ -141,7 +170,7 @@ export function httpServerNameFix(service: string, tokens: readonly string[], ro
     "",
     routeKnown
       ? "**Instrumentation fix:** the span already has `http.route`; name it `{method} {http.route}` (or let the HTTP instrumentation name it) instead of overwriting the name with the URL."
-      : instrumentationAdvice(tokens.join(""), 2),
+      : instrumentationAdvice(`${method} ${pathTokens.join("")}`, 2),
   ].join("\n");
 }
 

@@ -36,11 +36,29 @@ function digitCount(text: string): number {
 }
 
 /**
+ * A version marker inside a word: `v`/`V` and 1–3 digits (optionally `alpha`/`beta`/`rc` and
+ * digits), not after a digit, and ending the token or followed by an upper-case letter
+ * (`GetUserV2`, `ValidateV2Request`, `apiv3`, `v1beta1`).
+ */
+const VERSION_RE = /(?<![0-9])[vV]\d{1,3}(?:(?:alpha|beta|rc)\d{0,3})?(?=$|[A-Z])/g;
+
+/**
+ * A word whose only digits are version markers (`GetUserV2`, `SearchUsersV3`, `ValidateV2Request`):
+ * a name, not a value. IDs keep digits elsewhere (`user42x9k`, `a1b2c3d4`).
+ */
+export function isVersionedWord(token: string): boolean {
+  if (!/[vV]\d/.test(token)) return false;
+  const rest = token.replace(VERSION_RE, "");
+  return rest.length < token.length && /^[A-Za-z]*$/.test(rest);
+}
+
+/**
  * Base64/base62 identifiers: padded, or dense with digits, or long and mixed-case with a digit.
- * CamelCase words (`ProcessOrderBatch`, `ValidateV2Request`) stay literal.
+ * CamelCase words (`ProcessOrderBatch`, `ValidateV2Request`, `SearchProductsByCategoryV2`) stay literal.
  */
 function isBase64ish(token: string): boolean {
   if (!BASE64ISH_RE.test(token)) return false;
+  if (isVersionedWord(token)) return false;
   // `user-12345`, `order_7_items`: words and numbers joined; the number is the value, not the whole.
   if (token.split(/[-_]/).every((part) => /^(?:[A-Za-z]*|\d*)$/.test(part)) && /[-_]/.test(token)) return false;
   const body = token.replace(/=+$/, "");
@@ -74,17 +92,30 @@ export function classifyToken(token: string): string | undefined {
 
 /**
  * Weaker evidence, used only by clustering: a token mixing letters and digits (`job7a`, `ord42x`)
- * may be data. Short ones (`v1`, `s3`, `ec2`) are too often real names to merge.
+ * may be data. Short ones (`v1`, `s3`, `ec2`) are too often real names to merge, and so are words
+ * whose only digits are a version (`GetUserV2`, `ValidateV2Request`).
  */
 export function isDataLike(token: string): boolean {
   if (isPlaceholder(token)) return true;
   if (token.length < 4) return false;
-  return /\d/.test(token) && /[A-Za-z]/.test(token);
+  return /\d/.test(token) && /[A-Za-z]/.test(token) && !isVersionedWord(token);
 }
 
 // Structures that span separators are replaced before tokenising, most specific first.
 const UUID_RE = /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g;
 const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+/**
+ * `name@2x.png`-style asset files look like e-mails; a "domain" ending in one of these extensions is
+ * a file name (the same list as the PII e-mail detector, src/pii/detectors.ts).
+ */
+const FILE_EXTENSIONS = new Set([
+  "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "heic", "heif", "bmp", "tif", "tiff", "ico",
+  "css", "js", "mjs", "cjs", "ts", "map", "json", "html", "txt",
+]);
+
+function maskEmail(match: string): string {
+  return FILE_EXTENSIONS.has(match.slice(match.lastIndexOf(".") + 1).toLowerCase()) ? match : Placeholder.EMAIL;
+}
 const DATE_RE = /\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b|\b\d{2}:\d{2}:\d{2}(?:\.\d+)?\b/g;
 const IPV4_RE = /\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?::\d{1,5})?\b/g;
 const IPV6_RE = /(?<![\w:])(?:[0-9a-fA-F]{1,4}:){1,7}(?::|(?::[0-9a-fA-F]{1,4}){1,7}|[0-9a-fA-F]{1,4})(?![\w:])/g;
@@ -109,7 +140,7 @@ export function maskStructures(name: string): string {
   return name
     .replace(QUERY_RE, (_m, query: string) => maskQuery(query))
     .replace(UUID_RE, Placeholder.ID)
-    .replace(EMAIL_RE, Placeholder.EMAIL)
+    .replace(EMAIL_RE, maskEmail)
     .replace(DATE_RE, Placeholder.DATE)
     .replace(IPV4_RE, Placeholder.IP)
     .replace(IPV6_RE, (m) => (m.includes("::") || m.split(":").length === 8) && /\d/.test(m) ? Placeholder.IP : m);

@@ -8,7 +8,8 @@
 // with digits): names that differ in real words (`billing.reconcile` vs `billing.refund`) never
 // merge, which keeps services with many legitimate names quiet.
 // State is bounded by `maxClusters`; a name that would need one more cluster is reported as
-// overflow to the caller, which still counts it.
+// overflow to the caller, which may `remove` a cluster it values less to make room (see
+// rules/high-cardinality-span-name.ts) or just count the name.
 import { isDataLike, Placeholder } from "./classify";
 import { tokenIsSeparator } from "./tokenize";
 
@@ -27,7 +28,11 @@ export interface Cluster<P> {
   payload: P;
 }
 
-/** Clusters sharing a group key; `version` changes whenever one is added or generalised. */
+/**
+ * Clusters sharing a group key; `version` changes whenever one is added, generalised or removed.
+ * Versions come from one clock per Drain, so a group removed when it empties and made again later
+ * never repeats a version an old match remembers.
+ */
 interface Group<P> {
   clusters: Cluster<P>[];
   version: number;
@@ -45,6 +50,7 @@ export class Drain<P> {
   readonly #mergePayload: (into: P, from: P) => void;
   readonly #groups = new Map<string, Group<P>>();
   readonly #clusters: Cluster<P>[] = [];
+  #clock = 0;
   /**
    * The cluster a token array matched, and its group's version right after: while the group is
    * unchanged the same array matches the same cluster and generalising changes nothing, so the
@@ -78,7 +84,7 @@ export class Drain<P> {
     if (group && last && last.version === group.version) return last.cluster;
     const match = this.#bestMatch(tokens);
     if (match) {
-      if (generalise(match.tokens, tokens)) group!.version++;
+      if (generalise(match.tokens, tokens)) group!.version = ++this.#clock;
       this.#lastMatch.set(tokens, { version: group!.version, cluster: match });
       return match;
     }
@@ -105,7 +111,7 @@ export class Drain<P> {
   addCluster(tokens: readonly string[], payload: P): boolean {
     const match = this.#bestMatch(tokens);
     if (match) {
-      if (generalise(match.tokens, tokens)) this.#groups.get(this.#groupKey(tokens))!.version++;
+      if (generalise(match.tokens, tokens)) this.#groups.get(this.#groupKey(tokens))!.version = ++this.#clock;
       this.#mergePayload(match.payload, payload);
       return true;
     }
@@ -119,12 +125,27 @@ export class Drain<P> {
     const group = this.#groups.get(key);
     if (group) {
       group.clusters.push(cluster);
-      group.version++;
+      group.version = ++this.#clock;
     } else {
-      this.#groups.set(key, { clusters: [cluster], version: 0 });
+      this.#groups.set(key, { clusters: [cluster], version: ++this.#clock });
     }
     this.#clusters.push(cluster);
     return cluster;
+  }
+
+  /**
+   * Drops a cluster (the caller makes room for a name it values more). Matches made in its group
+   * stop being current; an emptied group is forgotten, so memory stays bounded by `maxClusters`.
+   */
+  remove(cluster: Cluster<P>): void {
+    const at = this.#clusters.indexOf(cluster);
+    if (at === -1) return;
+    this.#clusters.splice(at, 1);
+    const key = this.#groupKey(cluster.tokens);
+    const group = this.#groups.get(key)!;
+    group.clusters.splice(group.clusters.indexOf(cluster), 1);
+    group.version = ++this.#clock;
+    if (group.clusters.length === 0) this.#groups.delete(key);
   }
 
   #groupKey(tokens: readonly string[]): string {
