@@ -144,6 +144,21 @@ describe("tracelint audit", () => {
     expect(result.stderr).toContain(`tracelint: trace ${orphanTrace}: HTTP 503`);
   }, 20_000);
 
+  it("holds a gzip body inside the response's own gzip to the response cap: a 1 KB bomb is one failed trace, not gigabytes", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const { server, orphanTrace } = await serve();
+    // 200 MiB of zeros, gzipped (≈ 200 KB); the server gzips the response again on the wire.
+    const bomb = new Uint8Array(gzipSync(Buffer.alloc(200 * 1024 * 1024)));
+    server.setFaults([{ fault: { type: "body", body: bomb }, routes: ["trace-v2", "trace-v1"], traceId: orphanTrace }]);
+    const before = process.memoryUsage().rss;
+    const result = await audit(server.url, ["--concurrency", "2"]);
+    const source = result.report!.source as TempoQuerySource;
+    expect(source.traces).toMatchObject({ requested: 6, fetched: 5, failed: 1 });
+    expect(source.failures[0]!.reason).toMatch(/^undecodable trace body \(gzip body inflates to more than 64 MiB\)/);
+    // The audit ran in this process: far less than the 200 MiB the body inflates to was ever held.
+    expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
+  }, 30_000);
+
   it("names the searches that kept failing, in the report and on stderr, and audits what the others found", async () => {
     const { server } = await serve();
     // Every per-service search for orders answers 502 (Tempo's query-frontend restarting, say).

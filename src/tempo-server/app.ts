@@ -170,6 +170,7 @@ export function createTempoServer(options: TempoServerOptions): TempoServer {
       return new Response(resettingBody('{"trace":{"resourceSpans":['), { status: 200, headers: { "Content-Type": "application/json" } });
     }
     if (fault?.type === "malformed") return json('{"trace":{"resourceSpans":[{"resource":{"attributes":[{"key":"service.na');
+    if (fault?.type === "body") return new Response(fault.body as Uint8Array<ArrayBuffer>, { status: 200, headers: { "Content-Type": fault.contentType ?? "application/json" } });
     await next();
   });
 

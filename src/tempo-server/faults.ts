@@ -11,7 +11,9 @@ export type Fault =
   /** Send headers and part of the body, then drop the connection. */
   | { type: "reset" }
   /** 200 with a body cut short mid-JSON. */
-  | { type: "malformed" };
+  | { type: "malformed" }
+  /** 200 with these bytes as the body (e.g. a gzip bomb inside the response's own gzip). */
+  | { type: "body"; body: Uint8Array; contentType?: string };
 
 export interface FaultRule {
   fault: Fault;

@@ -201,7 +201,9 @@ export class TempoClient {
     const contentType = response.headers.get("content-type") ?? undefined;
     let decoded;
     try {
-      decoded = await decodeInput(response.body, { name: `trace ${id}`, ...(contentType ? { contentType } : {}) });
+      // A gzip body inside the (already inflated) response is held to the same cap: a 1 KB
+      // gzip-in-gzip would otherwise inflate to the decoder's general limit per trace in flight.
+      decoded = await decodeInput(response.body, { name: `trace ${id}`, maxBytes: this.http.maxBodyBytes, ...(contentType ? { contentType } : {}) });
     } catch (error) {
       if (error instanceof DecodeError) throw new TempoError("malformed", `undecodable trace body (${error.message.replace(`trace ${id}: `, "")})`);
       throw error;

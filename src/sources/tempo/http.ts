@@ -95,6 +95,11 @@ export class TempoHttp {
   readonly #timeoutMs: number;
   readonly #policy: RetryPolicy;
   readonly #maxBody: number;
+
+  /** The cap on a response body, after the HTTP layer's own Content-Encoding. */
+  get maxBodyBytes(): number {
+    return this.#maxBody;
+  }
   readonly #fetch: typeof fetch;
   readonly #random: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
