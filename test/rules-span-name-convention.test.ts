@@ -130,3 +130,26 @@ describe("span-name-convention: SQL statements as span names", () => {
     expect(findings).toEqual([]);
   });
 });
+
+describe("span-name-convention: hostile service names in the fix", () => {
+  it("writes a service name with newlines and backticks as one escaped OTTL string, so it cannot close the Markdown code fence", async () => {
+    const { renderMarkdown } = await import("../src/report/markdown");
+    const { ReportSchema } = await import("../src/report/schema");
+    const evil = "evil\n```\n## INJECTED HEADING\n[click me](http://phish.example/login)\n```";
+    const [finding] = await check([{ ...server("GET /users/12345", { "http.request.method": "GET", "url.path": "/users/12345" }), service: evil }]);
+    expect(finding!.fix).toContain('resource.attributes["service.name"] == "evil\\n```\\n## INJECTED HEADING');
+    const report = ReportSchema.parse({
+      schemaVersion: 1,
+      tool: { name: "tracelint", version: "test" },
+      generatedAt: new Date(0).toISOString(),
+      summary: { files: 1, traces: 1, spans: 1, services: 1, partialTraces: 0, inputErrors: [] },
+      rules: [],
+      findings: [finding],
+    });
+    const md = renderMarkdown(report);
+    expect(md.split("\n").filter((line) => line.startsWith("## INJECTED"))).toEqual([]);
+    // Every fence the fix opens is closed by the fix's own fence line.
+    const fences = md.split("\n").filter((line) => line.trim().startsWith("```"));
+    expect(fences.map((f) => f.trim())).toEqual(["```yaml", "```"]);
+  });
+});

@@ -3,6 +3,7 @@
 // producing them. Regexes are RE2 (the Collector is Go) and avoid backslashes (metacharacters go in
 // `[.]` classes), so they survive YAML and OTTL string quoting unchanged.
 import { Placeholder } from "../analysis/templates/classify";
+import { mdCode } from "../report/markdown-escape";
 
 /** Placeholders we emit, and what each one matches in a raw name. */
 const PLACEHOLDER_PATTERNS: Record<string, string> = {
@@ -67,7 +68,16 @@ export function httpTargetRegex(method: string, pathTokens: readonly string[]): 
 
 /** An OTTL string literal. */
 export function ottlString(text: string): string {
-  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  // Control characters as escapes: a raw newline from a service name would end the YAML line and,
+  // in the Markdown report, let the name close the snippet's code fence.
+  const escaped = text
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r")
+    .replace(/\t/g, "\\t")
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `"${escaped}"`;
 }
 
 /** A YAML single-quoted scalar (only `'` needs escaping, by doubling). */
@@ -187,7 +197,7 @@ export function sqlNameFix(service: string, suggestedName: string | undefined): 
     transformProcessorYaml(statements),
     "",
     `**Instrumentation fix:** name DB spans \`{db.operation.name} {db.collection.name}\`` +
-      (suggestedName ? ` (here \`${suggestedName}\`)` : "") +
+      (suggestedName ? ` (here ${mdCode(suggestedName)})` : "") +
       ", keep the statement in `db.query.text` with bind parameters (`?`/`$1`) instead of inlined values, " +
       "or let the database instrumentation sanitise it.",
   ].join("\n");
