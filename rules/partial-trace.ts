@@ -3,6 +3,8 @@ import { z } from "zod";
 import { traceOwner } from "../src/analysis/structure";
 import { defineRule } from "../src/engine/rule";
 import { UNKNOWN_SERVICE } from "../src/model/span";
+import { redactText } from "../src/pii/redact";
+import { clip } from "../src/util/clip";
 
 /** Groups reasons into stable categories; the message keeps the source's own words. */
 function reasonCategory(reason: string): string {
@@ -41,7 +43,8 @@ For \`filtered\`, fetch the trace without a query filter.
       trace(trace) {
         if (!trace.partial) return;
         const owner = traceOwner(trace);
-        const reason = trace.partialReason ?? "the source returned only part of the trace";
+        // The source's own words (Tempo's message), masked and kept short: they are quoted as is.
+        const reason = trace.partialReason !== undefined ? clip(redactText(trace.partialReason), 200) : "the source returned only part of the trace";
         context.report({
           service: owner?.service ?? UNKNOWN_SERVICE,
           category: reasonCategory(reason),

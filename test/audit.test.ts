@@ -144,6 +144,18 @@ describe("tracelint audit", () => {
     expect(result.stderr).toContain(`tracelint: trace ${orphanTrace}: HTTP 503`);
   }, 20_000);
 
+  it("quotes a failing proxy's error body masked and without terminal control characters", async () => {
+    const { server, orphanTrace } = await serve();
+    const body = "\u001b[31mfailed for jane.doe@gmail.com card 4111111111111111\u001b]0;owned\u0007";
+    server.setFaults([{ fault: { type: "status", status: 500, body }, routes: ["trace-v2", "trace-v1"], traceId: orphanTrace }]);
+    const result = await audit(server.url);
+    const reason = (result.report!.source as TempoQuerySource).failures[0]!.reason;
+    expect(reason).toBe("HTTP 500 (\\x1b[31mfailed for j***@g***.com card **** **** **** 1111\\x1b]0;owned\\x07), after 4 attempt(s)");
+    for (const output of [result.stderr, JSON.stringify(result.report)]) {
+      expect(output).not.toMatch(/jane\.doe|4111111111111111|\u001b|\u0007/);
+    }
+  }, 20_000);
+
   it("holds a gzip body inside the response's own gzip to the response cap: a 1 KB bomb is one failed trace, not gigabytes", async () => {
     const { gzipSync } = await import("node:zlib");
     const { server, orphanTrace } = await serve();

@@ -15,10 +15,7 @@ export function safeLine(text: string, max: number): string {
   return chars.length <= max ? line : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
 }
 
-export function clipText(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
-}
+export { clip as clipText } from "../util/clip";
 
 export function moreLine(hidden: number, reportUrl: string | undefined): string {
   return `…and ${hidden} more${reportUrl ? " (see the full report)" : ""}`;

@@ -6,7 +6,7 @@ import { auditCommand } from "./audit";
 import { auditStorageCommand, isStorageAudit } from "./audit-storage";
 import { BASELINE_OPTIONS, CHECK_USAGE, runCheck } from "./check";
 import { UsageError } from "./inputs";
-import { processIO, type CliIO } from "./io";
+import { processIO, terminalSafe, type CliIO } from "./io";
 import { reportCommand } from "./report";
 import { diffCommand } from "./diff";
 import { alertCommand } from "./alert";
@@ -119,7 +119,8 @@ export function describeArgsError(error: Error, command: string): string {
 }
 
 /** Runs the CLI; returns the exit code. Never throws for user errors. */
-export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIO = processIO()): Promise<number> {
+  const io = terminalSafeIO(rawIo);
   const [command, ...rest] = argv;
   if (command === undefined) {
     // A usage error: the usage goes to stderr so `tracelint > out.json` does not capture it.
@@ -152,6 +153,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }
     throw error;
   }
+}
+
+/**
+ * Status lines quote trace data, file names and remote error bodies: control characters in them
+ * (ANSI escapes, a carriage return that overwrites the line, an OSC title change) are shown as
+ * `\x1b` instead of reaching the terminal or a CronJob log.
+ */
+function terminalSafeIO(io: CliIO): CliIO {
+  return { ...io, stderr: (line) => io.stderr(terminalSafe(line)), progress: (line) => io.progress(terminalSafe(line)) };
 }
 
 // The pinned AWS SDK runs on Node 20; its notice that *later* releases will need Node 22 would

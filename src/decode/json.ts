@@ -19,6 +19,7 @@ import {
 } from "../model/span";
 import { redactText } from "../pii/redact";
 import { checkSpanLimit, DecodeError, SpanLimitError, type DecodedInput } from "./types";
+import { showControl } from "../util/control";
 
 type Json = Record<string, unknown>;
 
@@ -299,7 +300,7 @@ function envelopeOf(doc: unknown, where: string): Envelope {
   const rs = field(doc, "resourceSpans", "resource_spans");
   if (rs === undefined) {
     // Keys are data too (a map keyed by user e-mail, say): shortened and with PII masked.
-    const keys = redactText(Object.keys(doc).slice(0, 5).map((k) => (k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(", ")) || "none";
+    const keys = showControl(redactText(Object.keys(doc).slice(0, 5).map((k) => (k.length > 40 ? `${k.slice(0, 40)}…` : k)).join(", "))) || "none";
     throw new DecodeError(`${at}not a trace document (no "resourceSpans", "batches" or "trace"; keys: ${keys})`);
   }
   if (!Array.isArray(rs)) throw new DecodeError(`${at}"resourceSpans" must be an array`);

@@ -1,5 +1,6 @@
 // Trace and span ID helpers. IDs travel as bytes (protobuf), hex (OTLP/JSON, search results) or
 // base64 (Tempo's gogo-jsonpb JSON); everything is normalised to lower-case hex here.
+import { redactText } from "../pii/redact";
 
 export const TRACE_ID_HEX_LENGTH = 32;
 export const SPAN_ID_HEX_LENGTH = 16;
@@ -118,5 +119,8 @@ export function decodeJsonId(text: string, expectedBytes: 8 | 16): DecodedId {
     // stripped, so a short one stays malformed instead of being padded into a valid-looking ID.
     return { hex: text.toLowerCase().padStart(expectedBytes * 2, "0"), encoding: "hex" };
   }
-  return { hex: text.toLowerCase(), encoding: "malformed" };
+  // Quoted in reports as the malformed ID: personal data masked, and at most 64 characters.
+  return { hex: redactText(text).slice(0, MAX_MALFORMED_ID).toLowerCase(), encoding: "malformed" };
 }
+
+const MAX_MALFORMED_ID = 64;

@@ -1,6 +1,7 @@
 // The canonical span model every decoder produces and every rule reads.
 // IDs are lower-case hex (trace IDs left-padded to 32 chars); times are bigint nanoseconds so that
 // 19-digit Unix-nano timestamps never lose precision.
+import { redactText } from "../pii/redact";
 
 export const SpanKind = {
   UNSPECIFIED: 0,
@@ -120,10 +121,14 @@ export function emptyAttributes(): Attributes {
   return EMPTY_ATTRIBUTES;
 }
 
-/** Service name as the resource states it; `unknown_service` when absent or not a string. */
+/**
+ * Service name as the resource states it, with any personal data or secret in it masked (the name
+ * is quoted in every finding, table, snippet and alert; `pii-in-attributes` still reports the raw
+ * `resource.service.name`); `unknown_service` when absent or not a string.
+ */
 export function serviceNameOf(resource: Resource): string {
   const value = resource.attributes.get("service.name");
-  return typeof value === "string" && value !== "" ? value : UNKNOWN_SERVICE;
+  return typeof value === "string" && value !== "" ? redactText(value) : UNKNOWN_SERVICE;
 }
 
 /** Reads a string attribute, or undefined when absent or of another type. */

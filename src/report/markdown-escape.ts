@@ -4,6 +4,8 @@
 // Not ( ) { }: with [ ] escaped no link can form, and CommonMark gives braces no meaning, while
 // escaping them filled every message with "span\(s\)" for anyone reading the raw file.
 const MD_SPECIAL = /[\\`*_[\]#+!|<>&~]/g;
+/** Control characters (ANSI escapes, OSC hyperlinks) would act on a terminal that shows the file. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 // GitHub-flavoured Markdown turns a bare `http://…` or `www.…` into a link even with brackets
 // escaped: an invisible word joiner after the scheme (or `www`) keeps it plain text.
@@ -11,7 +13,8 @@ const AUTOLINK_START = /\b(?:(?:https?|ftp)(?=:\/\/)|www(?=\.))/gi;
 
 export function mdText(value: string): string {
   return value
-    .replace(/\r?\n|\r/g, " ")
+    .replace(/\r?\n|\r|\t/g, " ")
+    .replace(CONTROL, "\uFFFD")
     .replace(MD_SPECIAL, (ch) => {
       if (ch === "<") return "&lt;";
       if (ch === ">") return "&gt;";
@@ -23,6 +26,6 @@ export function mdText(value: string): string {
 
 /** Inline code that cannot be broken out of: backticks become a safe look-alike. */
 export function mdCode(value: string): string {
-  const clean = value.replace(/\r?\n|\r/g, " ").replace(/`/g, "ˋ").replace(/\|/g, "¦");
+  const clean = value.replace(/\r?\n|\r|\t/g, " ").replace(CONTROL, "\uFFFD").replace(/`/g, "ˋ").replace(/\|/g, "¦");
   return `\`${clean}\``;
 }

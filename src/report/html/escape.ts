@@ -22,7 +22,4 @@ export function safeHref(url: string): string | null {
 }
 
 /** Shortens to `max` characters (on code points) with an ellipsis; escape afterwards. */
-export function clip(value: string, max: number): string {
-  const chars = [...value];
-  return chars.length <= max ? value : `${chars.slice(0, max - 1).join("")}…`;
-}
+export { clip } from "../../util/clip";

@@ -1,5 +1,7 @@
 // Errors from talking to Tempo. Each carries a kind the CLI turns into one clear line, and a
 // message that never contains credentials (bodies are redacted and truncated before use).
+import { redactText } from "../../pii/redact";
+import { showControl } from "../../util/control";
 
 export type TempoErrorKind =
   /** DNS, refused connection, TLS, reset — no HTTP answer. */
@@ -35,7 +37,8 @@ export function bodySnippet(body: string, max = 300): string {
   const firstLine = body.replace(/\r/g, "").split("\n").find((l) => l.trim() !== "") ?? "";
   const trimmed = firstLine.trim();
   if (/^<(!doctype|html)/i.test(trimmed)) return "(an HTML page, not a Tempo response)";
-  return trimmed.length > max ? `${trimmed.slice(0, max)}…` : trimmed;
+  // A proxy's error page may echo the request or user data: quoted masked, without control characters.
+  return showControl(redactText(trimmed.length > max ? `${trimmed.slice(0, max)}…` : trimmed));
 }
 
 /** Describes a fetch() rejection (Node wraps the socket error in `cause`). */

@@ -7,6 +7,7 @@ import type { SearchHit, TempoClient, TimeHint } from "./client";
 import { TempoError } from "./errors";
 import { sliceWindow, toUnixSeconds, type TimeWindow } from "./time";
 import { ALL_TRACES_QUERY, serviceQuery } from "./traceql";
+import { redactText } from "../../pii/redact";
 
 export interface SamplingOptions {
   window: TimeWindow;
@@ -80,7 +81,8 @@ export function buildStrata(services: readonly string[], options: SamplingOption
   };
   make("window", "window", ALL_TRACES_QUERY, options.windowSample);
   if (options.query !== undefined && options.query.trim() !== "") make("query", "query", options.query, options.windowSample);
-  for (const service of services.slice(0, options.maxServices)) make("service", service, serviceQuery(service), options.perService, service);
+  // The label is what reports and stderr show: masked like every service name (src/model/span.ts).
+  for (const service of services.slice(0, options.maxServices)) make("service", redactText(service), serviceQuery(service), options.perService, service);
   return strata;
 }
 
