@@ -296,7 +296,9 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     requires: [need({ classes: PLUS, digits: 8 })],
     // E.164 (`+14155552671`) or international format (`+44 20 7946 0958`, `+1 (415) 555-2671`);
     // a leading `+` and country code are required, so bare digit runs never match.
-    pattern: /(?<![\w+])\+[1-9](?:[ .-]?\(?\d{1,4}\)?){2,8}(?![\w])/g,
+    // Each digit group is taken whole (a lookahead capture, matched back: an atomic group), so a
+    // long digit run cannot be split every possible way before the match fails (ReDoS).
+    pattern: /(?<![\w+])\+[1-9](?:[ .-]?\(?(?=(\d{1,4}))\1\)?){2,8}(?![\w])/g,
     accept: (m) => {
       const digits = m[0].replace(/\D/g, "");
       // Six trailing zeros is a signed amount (`+125000000`), not a subscriber number.

@@ -16,11 +16,6 @@ export const MIN_SCAN_LENGTH = 7;
 /** The profile of the text being scanned, refilled per text (findPii is synchronous). */
 const scratchProfile: TextProfile = profileOf("");
 
-/** Orders matches by position (one function, not a closure per call). */
-function byStart(a: PiiMatch, b: PiiMatch): number {
-  return a.start - b.start;
-}
-
 /** What findPii returns when nothing matches (most texts): shared, never written to. */
 const NO_MATCHES: readonly PiiMatch[] = Object.freeze([]);
 
@@ -51,7 +46,7 @@ function candidatesFor(detectors: readonly Detector[], profile: TextProfile): re
 
 export function findPii(text: string, detectors: readonly Detector[]): readonly PiiMatch[] {
   if (text.length < MIN_SCAN_LENGTH) return NO_MATCHES;
-  // Most texts match nothing: the array is created on the first accepted match.
+  // Most texts match nothing: the array is created on the first candidate match.
   let accepted: PiiMatch[] | undefined;
   for (const detector of candidatesFor(detectors, fillProfile(text, scratchProfile))) {
     const hint = detector.hint;
@@ -68,9 +63,26 @@ export function findPii(text: string, detectors: readonly Detector[]): readonly 
       if (value === undefined) continue;
       const start = match.index;
       const end = start + value.length;
-      if (accepted?.some((a) => start < a.end && a.start < end)) continue;
-      (accepted ??= []).push({ category: detector.category, start, end, masked: detector.mask(value) });
+      accepted ??= [];
+      // Accepted matches never overlap and are kept in start order, so only the neighbours of the
+      // insertion point can overlap the new one: a binary search, not a scan of every match
+      // (a value holding thousands of addresses made that quadratic).
+      const at = insertionPoint(accepted, start);
+      if ((at > 0 && accepted[at - 1]!.end > start) || (at < accepted.length && accepted[at]!.start < end)) continue;
+      accepted.splice(at, 0, { category: detector.category, start, end, masked: detector.mask(value) });
     }
   }
-  return accepted === undefined ? NO_MATCHES : accepted.sort(byStart);
+  return accepted === undefined || accepted.length === 0 ? NO_MATCHES : accepted;
+}
+
+/** The index of the first match in `sorted` (by start) that starts at or after `start`. */
+function insertionPoint(sorted: readonly PiiMatch[], start: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]!.start < start) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

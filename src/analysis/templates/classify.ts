@@ -103,7 +103,9 @@ export function isDataLike(token: string): boolean {
 
 // Structures that span separators are replaced before tokenising, most specific first.
 const UUID_RE = /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g;
-const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+// Starts only where a local part can start: without the look-behind, a long run of name characters
+// with no `@` is rescanned from every position (quadratic: a 100 KB span name took 10 s).
+const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 /**
  * `name@2x.png`-style asset files look like e-mails; a "domain" ending in one of these extensions is
  * a file name (the same list as the PII e-mail detector, src/pii/detectors.ts).
