@@ -92,6 +92,18 @@ describe("tracelint serve over HTTP", () => {
     expect(page).toContain(`/api/reports/${runId}.html`);
   });
 
+  it("refuses an oversized request body before reading it, and an audit filter that is not an audit name", async () => {
+    for (const audit of ["../../etc", "%00", "Estate"]) {
+      const res = await fetch(`${server.url}/api/reports?audit=${audit}`, { headers: auth });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: { code: "bad_request", message: "audit must be an audit name (lower-case letters, digits and dashes)" } });
+    }
+    // Last: the server answers before reading the body and closes that connection.
+    const huge = await fetch(`${server.url}/api/audits`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ audit: "estate", pad: "x".repeat(1024 * 1024) }) });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toEqual({ error: { code: "payload_too_large", message: "the request body is over 16384 bytes" } });
+  });
+
   it("a scheduled run names the searches that kept failing among its input errors", async () => {
     tempo.setFaults([{ fault: { type: "status", status: 502, body: "bad gateway" }, routes: ["search"], query: '"fraud-check"' }]);
     try {

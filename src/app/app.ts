@@ -2,7 +2,8 @@
 // `tracelint serve`. Reports and run records come from the report bucket through AppServices.
 import { Hono, type Context } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import { findAudit } from "../config/deployment";
+import { bodyLimit } from "hono/body-limit";
+import { AUDIT_NAME, findAudit } from "../config/deployment";
 import { isRunId } from "../runs/keys";
 import { runStatus } from "../runs/runner";
 import type { IndexEntry } from "../runs/types";
@@ -14,6 +15,8 @@ import { PAGE_CSP, reportsPage, type AuditRow } from "./pages";
 import type { AppServices } from "./services";
 
 type Variables = { services: AppServices };
+
+const MAX_AUDIT_REQUEST_BYTES = 16 * 1024;
 type ServicesFor = (c: Context) => AppServices | Promise<AppServices>;
 
 const FORMATS = {
@@ -76,6 +79,7 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
   app.get("/api/reports", async (c) => {
     const services = c.get("services");
     const only = c.req.query("audit");
+    if (only !== undefined && !AUDIT_NAME.test(only)) return apiError(400, "bad_request", "audit must be an audit name (lower-case letters, digits and dashes)");
     const limitText = c.req.query("limit") ?? "50";
     if (!/^\d+$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 1000) return apiError(400, "bad_request", "limit must be a whole number from 1 to 1000");
     const audits = only !== undefined ? [only] : (await auditRows(services)).map((r) => r.audit);
@@ -106,6 +110,11 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
     return c.body(text, 200, headers);
   });
 
+  // `{"audit": …, "at": …}` is a few dozen bytes: a body far larger is refused before it is read.
+  app.post(
+    "/api/audits",
+    bodyLimit({ maxSize: MAX_AUDIT_REQUEST_BYTES, onError: () => apiError(413, "payload_too_large", `the request body is over ${MAX_AUDIT_REQUEST_BYTES} bytes`) }),
+  );
   app.post("/api/audits", async (c) => {
     const services = c.get("services");
     let body: unknown;

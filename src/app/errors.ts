@@ -8,6 +8,7 @@ export type ApiErrorCode =
   | "unknown_audit"
   | "report_not_ready"
   | "bad_request"
+  | "payload_too_large"
   | "config_invalid"
   | "method_not_allowed"
   | "internal";

@@ -11,6 +11,9 @@ import { CronError, parseCron } from "../runs/cron";
 import { parseDuration } from "../sources/tempo/time";
 import { partitionFormatProblem } from "../sources/otlp-archive/partitions";
 
+/** An audit's name: part of report-bucket keys, so nothing that could leave its folder. */
+export const AUDIT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 const durationString = z.string().refine(
   (text) => {
     try {
@@ -120,7 +123,7 @@ export type SourceConfig = TempoSourceConfig | ObjectSourceConfig;
 
 export const AuditConfigSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and dashes (it becomes part of R2 keys)"),
+    name: z.string().regex(AUDIT_NAME, "lower-case letters, digits and dashes (it becomes part of R2 keys)"),
     cron: cronString.optional().describe("When to run (UTC); without it the audit only runs on POST /api/audits."),
     source: z.discriminatedUnion("kind", [TempoSourceConfigSchema, BlocksSourceConfigSchema, OtlpArchiveSourceConfigSchema]),
     rules: z.record(z.string(), z.unknown()).default({}).describe("Same as `rules` in tracelint.config.json."),
