@@ -138,6 +138,16 @@ describe("malformed inputs", () => {
     expect(decoded.spans.map((s) => `${s.service}/${s.name}`)).toEqual(["ok/fine"]);
     expect(decoded.errors).toEqual(["resourceSpans[0].scopeSpans[0].spans: expected an array, got string (batch skipped)"]);
   });
+
+  it("skips only the batch of a JSON attribute nested 5 000 levels deep (it overflowed the stack and lost the file)", async () => {
+    let value = '{"stringValue":"x"}';
+    for (let i = 0; i < 5000; i++) value = `{"arrayValue":{"values":[${value}]}}`;
+    const good = '{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"ok"}}]},"scopeSpans":[{"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","name":"fine"}]}]}';
+    const deep = `{"resource":{},"scopeSpans":[{"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4737","spanId":"00f067aa0ba902b8","name":"deep","attributes":[{"key":"k","value":${value}}]}]}]}`;
+    const decoded = await decodeInput(utf8.encode(`{"resourceSpans":[${deep},${good}]}`), { name: "deep.json" });
+    expect(decoded.spans.map((s) => `${s.service}/${s.name}`)).toEqual(["ok/fine"]);
+    expect(decoded.errors).toEqual(["resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value…: values nested deeper than 32 levels (batch skipped)"]);
+  });
 });
 
 describe("check goes on past bad inputs", () => {

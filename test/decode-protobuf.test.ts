@@ -204,6 +204,25 @@ describe("hand-built protobuf edge cases", () => {
     );
   });
 
+  it("keeps the batches read before a truncated one (an upload cut short) and says the rest was skipped", async () => {
+    const first = bytes((w) => message(w, 1, (rs) => {
+      serviceResource(rs, "first");
+      message(rs, 2, (ss) => minimalSpan(ss, "1111111111111111", "ok-1"));
+    }));
+    const second = bytes((w) => message(w, 1, (rs) => {
+      serviceResource(rs, "second");
+      message(rs, 2, (ss) => minimalSpan(ss, "2222222222222222", "cut"));
+    }));
+    const cut = Uint8Array.from([...first, ...second.subarray(0, 1)]); // the tag only: no length
+    const decoded = await decodeInput(cut, { name: "cut.pb" });
+    expect(decoded.spans.map((s) => `${s.service}/${s.name}`)).toEqual(["first/ok-1"]);
+    expect(decoded.errors).toEqual([`resourceSpans[1]: truncated at byte ${first.length + 1} (the rest of the input skipped)`]);
+    const overlong = Uint8Array.from([...first, ...second.subarray(0, second.length - 3)]);
+    const kept = await decodeInput(overlong, { name: "cut.pb" });
+    expect(kept.spans.map((s) => s.name)).toEqual(["ok-1"]);
+    expect(kept.errors[0]).toMatch(/^resourceSpans\[1\]: length \d+ runs past the end of the data \(truncated\) at byte \d+ \(the rest of the input skipped\)$/);
+  });
+
   it("rejects a nested length that overruns its enclosing message", async () => {
     const good = bytes((w) => message(w, 1, (rs) => message(rs, 2, (ss) => minimalSpan(ss, "1111111111111111", "x"))));
     const next = bytes((w) => message(w, 1, (rs) => message(rs, 2, (ss) => minimalSpan(ss, "2222222222222222", "next"))));

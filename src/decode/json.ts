@@ -95,8 +95,15 @@ function base64ToBytes(text: string): Uint8Array {
   return out;
 }
 
-function anyValue(value: unknown, path: string): AttributeValue {
+/** Nested arrays and kvlists deeper than this are refused, as in the protobuf decoder (no stack overflow). */
+const MAX_VALUE_DEPTH = 32;
+
+function anyValue(value: unknown, path: string, depth = 0): AttributeValue {
   if (!isObject(value)) return null;
+  if (depth > MAX_VALUE_DEPTH) {
+    const attribute = path.slice(0, path.indexOf(".value") + ".value".length);
+    throw new PathError(`${attribute}…: values nested deeper than ${MAX_VALUE_DEPTH} levels`);
+  }
   if ("stringValue" in value || "string_value" in value) return String(field(value, "stringValue", "string_value") ?? "");
   if ("boolValue" in value || "bool_value" in value) return field(value, "boolValue", "bool_value") === true;
   if ("intValue" in value || "int_value" in value) {
@@ -115,11 +122,11 @@ function anyValue(value: unknown, path: string): AttributeValue {
   if ("arrayValue" in value || "array_value" in value) {
     const arr = field(value, "arrayValue", "array_value");
     const values = isObject(arr) && Array.isArray(arr.values) ? arr.values : [];
-    return values.map((v, i) => anyValue(v, `${path}.arrayValue.values[${i}]`));
+    return values.map((v, i) => anyValue(v, `${path}.arrayValue.values[${i}]`, depth + 1));
   }
   if ("kvlistValue" in value || "kvlist_value" in value) {
     const kv = field(value, "kvlistValue", "kvlist_value");
-    return attributes(isObject(kv) && Array.isArray(kv.values) ? kv.values : [], `${path}.kvlistValue`);
+    return attributes(isObject(kv) && Array.isArray(kv.values) ? kv.values : [], `${path}.kvlistValue`, depth + 1);
   }
   if ("bytesValue" in value || "bytes_value" in value) {
     const raw = field(value, "bytesValue", "bytes_value");
@@ -132,13 +139,13 @@ function anyValue(value: unknown, path: string): AttributeValue {
   return null;
 }
 
-function attributes(list: unknown, path: string): Attributes {
+function attributes(list: unknown, path: string, depth = 0): Attributes {
   const map = new Map<string, AttributeValue>();
   if (!Array.isArray(list)) return map;
   for (let i = 0; i < list.length; i++) {
     const kv = list[i];
     if (!isObject(kv) || typeof kv.key !== "string") throw new PathError(`${path}[${i}]: expected {key, value}`);
-    map.set(kv.key, anyValue(kv.value, `${path}[${i}].value`));
+    map.set(kv.key, anyValue(kv.value, `${path}[${i}].value`, depth));
   }
   return map;
 }

@@ -31,8 +31,15 @@ function readBatches(r: Reader, view: DataView, end: number, basePath: string, r
     try {
       batchEnd = readEnd(r, end);
     } catch (error) {
-      // The batch's own length is broken: there is no way to find the next one.
-      throw withPath(error, r, `${basePath}[${index}]`);
+      // The batch's own length is broken (a truncated upload, say): there is no way to find the
+      // next one. Batches read before it are kept, as JSON Lines keeps its good lines; with none
+      // read, the body is not protobuf of this kind at all.
+      const problem = withPath(error, r, `${basePath}[${index}]`);
+      if (tally.batches - 1 === tally.failed) throw problem;
+      tally.batches--;
+      result.errors.push(`${problem.detail} (the rest of the input skipped)`);
+      r.pos = end;
+      return;
     }
     const mark = spans.length;
     try {
