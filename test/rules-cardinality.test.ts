@@ -9,6 +9,7 @@ import { TraceAssembler } from "../src/engine/assemble";
 import { resolveConfig } from "../src/engine/config";
 import type { Rule } from "../src/engine/rule";
 import type { Trace } from "../src/model/trace";
+import { letters } from "./support/letters";
 
 /** Decodes what the real SDK exported and groups it into traces. */
 async function tracesOf(rec: TraceRecorder): Promise<Trace[]> {
@@ -176,16 +177,6 @@ describe("high-cardinality-span-name on SDK-generated traces", () => {
     expect(large).toBeLessThan(40_000);
   });
 });
-
-function letters(i: number): string {
-  let out = "";
-  let n = i + 1;
-  while (n > 0) {
-    out += String.fromCharCode(97 + (n % 26));
-    n = Math.floor(n / 26);
-  }
-  return out;
-}
 
 describe("high-cardinality-span-name message counts", () => {
   it("an estimated number of distinct names never exceeds the spans counted", async () => {

@@ -17,6 +17,7 @@ import type { Rule } from "../src/engine/rule";
 import type { Finding } from "../src/engine/findings";
 import type { Trace } from "../src/model/trace";
 import { httpServerNameFix, templateRegex } from "../src/remediation/span-names";
+import { letters } from "./support/letters";
 
 interface SpanSpec {
   name: string;
@@ -59,17 +60,6 @@ const SEGMENTS = ["users", "orders", "carts", "items", "prices", "stores"];
 const VIEWS = ["list", "search", "export", "summary", "stats", "recent", "popular", "archived", "pending", "active", "flagged", "drafts", "history", "settings", "metrics", "health", "status", "config", "limits", "quota"];
 /** 120 distinct constant names (words only): more than the 100 templates kept per key by default. */
 const constantNames = (prefix: string) => Array.from({ length: 120 }, (_, i) => `${prefix}${SEGMENTS[i % 6]}/${VIEWS[Math.floor(i / 6)]}`);
-
-/** Short letter strings `b`, `c`, …, `ba`, …: words, never values. */
-function letters(i: number): string {
-  let out = "";
-  let n = i + 1;
-  while (n > 0) {
-    out += String.fromCharCode(97 + (n % 26));
-    n = Math.floor(n / 26);
-  }
-  return out;
-}
 
 /** One-off names with a data-like token (`sha256`) that never merge: each needs a template of its own. */
 const oneOffNames = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `${letters(from + i)} sha256`);
