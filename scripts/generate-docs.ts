@@ -16,7 +16,9 @@ type JsonSchema = Record<string, unknown>;
 
 /** Options as JSON Schema, as a config file author writes them (defaults shown, all optional). */
 export function optionsJsonSchema(rule: Rule): JsonSchema {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(rule.meta.options, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  // The config validates options strictly (src/engine/config.ts): so does the published schema.
+  const options = rule.meta.options instanceof z.ZodObject ? rule.meta.options.strict() : rule.meta.options;
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(options, { io: "input", unrepresentable: "any" }) as JsonSchema;
   return schema;
 }
 
