@@ -137,7 +137,7 @@ describe("outbox and policy across runs", () => {
     const result = await runAlerts({ config: slackConfig(url), store, report, delivery: fast, minIntervalMs: 0, log: (l, m) => logs.push(`${l} ${m}`) });
     expect(r.requests).toHaveLength(1);
     expect(result.pending).toBe(1);
-    expect(logs).toEqual([expect.stringMatching(/^error alerts: ops: webhook gone \(HTTP 404: .*the webhook no longer exists.*\); stopped sending to it\. Update its URL; 1 alert\(s\) stay in the outbox until then$/)]);
+    expect(logs).toEqual([expect.stringMatching(/^error alerts: ops: webhook unusable \(HTTP 404: .*the webhook no longer exists.*\); stopped sending to it\. Fix its URL; 1 alert\(s\) stay in the outbox until then$/)]);
 
     const fixed = await receiver([]);
     const retry = await runAlerts({ config: slackConfig(fixed.url), store, delivery: fast, minIntervalMs: 0 });
@@ -197,10 +197,70 @@ describe("outbox and policy across runs", () => {
     const first = await runAlerts({ config: slackConfig(url), store, failure, delivery: fast, minIntervalMs: 0, now: at("2026-03-01T10:00:00Z") });
     expect(first.queued.map((a) => [a.kind, a.severity, a.title])).toEqual([["audit-failed", "error", "tracelint: audit failed"]]);
     // The reason is quoted, with the IP address masked like any other trace-derived text.
-    expect(first.queued[0]!.summary).toBe("The audit could not run: cannot reach Tempo at http://tempo:3200/: connect ECONNREFUSED 10.x.x.x:3200. No findings were evaluated.");
+    // The URL in it is not a link in chat (a word joiner after the scheme).
+    expect(first.queued[0]!.summary).toBe("The audit could not run: cannot reach Tempo at http\u2060://tempo:3200/: connect ECONNREFUSED 10.x.x.x:3200. No findings were evaluated.");
     const again = await runAlerts({ config: slackConfig(url), store, failure, delivery: fast, minIntervalMs: 0, now: at("2026-03-01T10:15:00Z") });
     expect(again.queued).toEqual([]);
     expect(r.requests).toHaveLength(1);
+  });
+
+  it("alerts again on a failure after a run that worked (the quiet period of audit-health alerts ends)", async () => {
+    const store = new MemoryAlertStateStore();
+    const { r, url } = await receiver([]);
+    const failure = "Tempo refused the request (HTTP 401)";
+    const report = await estateReport({ fraudBroken: false, cardinality: false, pii: false, hostile: false });
+    await runAlerts({ config: slackConfig(url), store, failure, delivery: fast, minIntervalMs: 0, now: at("2026-03-01T10:00:00Z") });
+    await runAlerts({ config: slackConfig(url), store, report: { ...report, generatedAt: "2026-03-01T10:15:00Z" }, delivery: fast, minIntervalMs: 0, now: at("2026-03-01T10:15:00Z") });
+    const again = await runAlerts({ config: slackConfig(url), store, failure, delivery: fast, minIntervalMs: 0, now: at("2026-03-01T10:30:00Z") });
+    expect(again.queued.map((a) => a.kind)).toEqual(["audit-failed"]);
+    expect(r.requests).toHaveLength(2);
+  });
+
+  it.each([[401], [403], [301]] as const)("keeps the alert and stops the destination on %i (revoked credentials, moved URL): nothing is dropped", async (status) => {
+    const store = new MemoryAlertStateStore();
+    const { r, url } = await receiver(() => (status === 301 ? { status, headers: { location: "https://elsewhere.example/" }, body: "" } : { status, body: "invalid_token" }));
+    const report = await estateReport({ fraudBroken: true, cardinality: false, pii: false, hostile: false });
+    const result = await runAlerts({ config: slackConfig(url), store, report, delivery: fast, minIntervalMs: 0 });
+    expect(r.requests).toHaveLength(1);
+    expect(result.pending).toBe(1);
+    expect((await store.load()).dropped).toEqual([]);
+  });
+
+  it("never uses or quotes a webhook URL that is not an http(s) URL, and still delivers to the other destinations", async () => {
+    const store = new MemoryAlertStateStore();
+    const { r, url } = await receiver([]);
+    const logs: string[] = [];
+    const config = AlertsConfigSchema.parse({
+      destinations: [
+        { name: "chat", type: "discord", urlEnv: "DISCORD_URL" },
+        { name: "ops", type: "slack", url },
+      ],
+    });
+    const report = await estateReport({ fraudBroken: true, cardinality: false, pii: false, hostile: false });
+    const env = { DISCORD_URL: "discord.com/api/webhooks/123/SeCrEtDiScOrDtOkEn" };
+    const result = await runAlerts({ config, store, report, env, delivery: fast, minIntervalMs: 0, log: (l, m) => logs.push(`${l} ${m}`) });
+    expect(r.requests).toHaveLength(1); // ops still got its alert
+    expect(result.pending).toBe(1); // chat's is kept for when the URL is fixed
+    expect(logs[0]).toBe("error alerts: chat: DISCORD_URL is not an http(s) URL; alerts kept in the outbox");
+    expect(JSON.stringify([logs, await store.load()])).not.toContain("SeCrEt");
+  });
+
+  it("applies rule and service filters to coverage drops, and lets a worsened finding through the quiet period", async () => {
+    const store = new MemoryAlertStateStore();
+    const { url } = await receiver([]);
+    const healthy = await estateReport({ fraudBroken: false, cardinality: false, pii: true, hostile: false });
+    const broken = await estateReport({ fraudBroken: true, cardinality: false, pii: true, hostile: false });
+    const config = slackConfig(url, { minSeverity: "error", excludeRules: ["propagation-gap"], coverageDropPoints: 10 });
+    const run = (report: Report, now: string) => runAlerts({ config, store, report: { ...report, generatedAt: now }, delivery: fast, minIntervalMs: 0, now: at(now) });
+    await run(healthy, "2026-03-01T10:00:00Z");
+    const dropped = await run(broken, "2026-03-01T11:00:00Z");
+    expect(dropped.queued.flatMap((a) => a.items).filter((i) => i.ruleId === "propagation-gap")).toEqual([]);
+
+    // A PII finding alerted at 10:00 grows tenfold at 11:30: worsened, sent despite the 24 h quiet period.
+    const pii = healthy.findings.find((f) => f.ruleId === "pii-in-attributes")!;
+    const worse = { ...healthy, findings: healthy.findings.map((f) => (f === pii ? { ...f, occurrences: f.occurrences * 10 } : f)) };
+    const worsened = await run(worse, "2026-03-01T11:30:00Z");
+    expect(worsened.queued.flatMap((a) => a.items).map((i) => [i.change, i.ruleId, i.subject])).toEqual([["worsened", "pii-in-attributes", pii.subject]]);
   });
 
   it("moves a refused alert to the dropped list instead of retrying it forever", async () => {

@@ -145,6 +145,11 @@ describe("config: errors name the file and the path, exit 2, one line", () => {
     ],
     ["a broken alerts section (checked by every command)", { alerts: "garbage" }, "alerts: Invalid input: expected object, received string"],
     ["a broken s3 section (checked by every command)", { s3: 42 }, "s3: Invalid input: expected object, received number (keys: endpoint, pathStyle, region)"],
+    [
+      "a misspelt rule in an alert policy (it would mute the destination)",
+      { alerts: { destinations: [{ name: "ops", type: "slack", urlEnv: "SLACK_URL", policy: { rules: ["pii-in-attribute"] } }] } },
+      'alerts.destinations.0.policy.rules.0: unknown rule "pii-in-attribute" (known rules: clock-skew,',
+    ],
   ])("%s", async (_what, content, message) => {
     const path = await configFile(content);
     const run = await runCli(["check", SKEW, "--config", path]);

@@ -51,3 +51,18 @@ export const AlertsConfigSchema = z
   })
   .strict();
 export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;
+
+/**
+ * The first rule ID in a destination's `rules` / `excludeRules` that names no rule, as
+ * `destinations.N.policy.rules.M: unknown rule "…"`: a typo would otherwise mute the destination.
+ */
+export function unknownPolicyRule(config: AlertsConfig, knownRules: readonly string[]): string | undefined {
+  for (const [d, destination] of config.destinations.entries()) {
+    for (const list of ["rules", "excludeRules"] as const) {
+      for (const [i, id] of (destination.policy[list] ?? []).entries()) {
+        if (!knownRules.includes(id)) return `destinations.${d}.policy.${list}.${i}: unknown rule ${JSON.stringify(id)} (known rules: ${[...knownRules].sort().join(", ")})`;
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,7 +1,8 @@
 // Sends one prepared request with a timeout per attempt and retries: exponential backoff on network
 // errors, timeouts and 5xx; on 429 it waits what the receiver asks (`Retry-After` header in seconds
-// or as an HTTP date, or Discord's JSON `retry_after` in seconds). 404/410 mean the webhook is gone:
-// no retry. Other 4xx mean the payload was refused: no retry either.
+// or as an HTTP date, or Discord's JSON `retry_after` in seconds). 3xx, 401/403 and 404/410 mean
+// the webhook URL is wrong, unauthorised or gone: no retry, the alert is kept. Other 4xx mean the
+// payload was refused: no retry either, the alert is dropped.
 import { safeLine } from "./text";
 import type { PreparedRequest } from "./types";
 
@@ -71,11 +72,16 @@ export async function deliver(request: PreparedRequest, options: DeliveryOptions
       const text = await response.text().catch(() => "");
       lastStatus = response.status;
       if (response.ok) return { outcome: "delivered", status: response.status, attempts: attempt };
+      // The URL is wrong, gone or no longer authorised: a configuration problem someone will fix, so
+      // the alert is kept (not dropped as a refused payload) and this destination waits for the fix.
       if (response.status >= 300 && response.status < 400) {
-        return { outcome: "rejected", status: response.status, attempts: attempt, error: `HTTP ${response.status} redirect, not followed (the webhook URL has moved or is wrong)` };
+        return { outcome: "gone", status: response.status, attempts: attempt, error: `HTTP ${response.status} redirect, not followed (the webhook URL has moved or is wrong)` };
       }
       if (response.status === 404 || response.status === 410) {
         return { outcome: "gone", status: response.status, attempts: attempt, error: `${describe(response.status, text)} (the webhook no longer exists: deleted, revoked or mistyped)` };
+      }
+      if (response.status === 401 || response.status === 403) {
+        return { outcome: "gone", status: response.status, attempts: attempt, error: `${describe(response.status, text)} (the webhook refused its own URL's credentials: revoked or rotated)` };
       }
       lastError = describe(response.status, text);
       if (response.status === 429 || response.status === 503) {
@@ -90,7 +96,8 @@ export async function deliver(request: PreparedRequest, options: DeliveryOptions
     } catch (error) {
       const e = error as Error;
       lastStatus = null;
-      lastError = e.name === "TimeoutError" || e.name === "AbortError" ? `no answer within ${timeoutMs} ms` : `network error: ${safeLine(e.message, 200)}`;
+      // Error texts may quote the URL (a secret): it is cut out before anything is logged or stored.
+      lastError = e.name === "TimeoutError" || e.name === "AbortError" ? `no answer within ${timeoutMs} ms` : `network error: ${safeLine(e.message.split(request.url).join("<webhook URL>"), 200)}`;
     }
     if (attempt < maxAttempts) await sleep(wait);
   }

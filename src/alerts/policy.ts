@@ -55,13 +55,18 @@ export function selectItems({ report, delta, policy, lastSent, now }: SelectionI
     const fingerprint = findingFingerprint(f);
     const change: AlertItem["change"] = !delta || newSet.has(fingerprint) ? "new" : worseSet.has(fingerprint) ? "worsened" : "repeat";
     if (policy.onlyNewOrWorsened && change === "repeat") continue;
-    if (quiet(fingerprint)) continue;
+    // A finding that got worse is news even within the quiet period of its last alert.
+    if (change !== "worsened" && quiet(fingerprint)) continue;
     items.push({ fingerprint, change, severity: f.severity, ruleId: f.ruleId, service: f.service, subject: f.subject, text: findingText(f) });
   }
   if (policy.coverageDropPoints !== null && delta) {
     for (const e of delta.edges) {
       if (e.deltaPoints === null || e.deltaPoints > -policy.coverageDropPoints) continue;
+      // A coverage drop is a propagation-gap item: the rule and service filters apply to it too.
+      if (policy.rules && !policy.rules.includes("propagation-gap")) continue;
+      if (policy.excludeRules.includes("propagation-gap")) continue;
       if (policy.services && !matches(e.from, policy.services) && !matches(e.to, policy.services)) continue;
+      if (matches(e.from, policy.excludeServices) || matches(e.to, policy.excludeServices)) continue;
       const fingerprint = coverageDropFingerprint(e.from, e.to);
       if (quiet(fingerprint)) continue;
       items.push({

@@ -88,6 +88,11 @@ function planAlerts(input: AlertRunInput, state: AlertState, delta: DeltaSection
     const policy = destination.policy;
     const lastSent = (state.lastSent[destination.name] ??= {});
     const quiet = (fp: string) => lastSent[fp] !== undefined && now.getTime() - Date.parse(lastSent[fp]!) < policy.quietPeriodMinutes * 60_000;
+    // A run that worked ends the quiet period of the audit-health alerts: the next failure is news.
+    if (input.failure === undefined && input.report) {
+      delete lastSent["audit-failed"];
+      if (reasons.length === 0) delete lastSent["audit-degraded"];
+    }
     const candidates: { alert: Alert; fingerprints: string[] }[] = [];
     if (policy.auditHealth && input.failure !== undefined && !quiet("audit-failed")) {
       candidates.push({ alert: healthAlert(destination, "audit-failed", input.failure, base), fingerprints: ["audit-failed"] });
@@ -111,6 +116,15 @@ function planAlerts(input: AlertRunInput, state: AlertState, delta: DeltaSection
 
 function resolveUrl(destination: DestinationConfig, env: Record<string, string | undefined>): string | undefined {
   return destination.urlEnv ? env[destination.urlEnv] || undefined : destination.url;
+}
+
+/** Whether a webhook URL can be sent to; checked before use, and never quoted (URLs are secrets). */
+function isHttpUrl(url: string): boolean {
+  try {
+    return ["http:", "https:"].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
 }
 
 export async function runAlerts(input: AlertRunInput): Promise<AlertRunResult> {
@@ -147,12 +161,18 @@ export async function runAlerts(input: AlertRunInput): Promise<AlertRunResult> {
       blocked.add(name);
       continue;
     }
+    if (!isHttpUrl(url)) {
+      log("error", `alerts: ${name}: ${destination.urlEnv ?? "url"} is not an http(s) URL; alerts kept in the outbox`);
+      blocked.add(name);
+      continue;
+    }
     let request;
     try {
       request = prepareRequest(pending.alert, destination, url, env);
     } catch (error) {
-      if (!(error instanceof DestinationConfigError)) throw error;
-      log("error", `alerts: ${error.message}; alerts kept in the outbox`);
+      // One destination's problem must not keep the others from their alerts; the URL is never quoted.
+      const message = error instanceof DestinationConfigError ? error.message : `${name}: could not prepare the request (${safeLine((error as Error).message.split(url).join("<webhook URL>"), 200)})`;
+      log("error", `alerts: ${message}; alerts kept in the outbox`);
       blocked.add(name);
       continue;
     }
@@ -176,7 +196,7 @@ export async function runAlerts(input: AlertRunInput): Promise<AlertRunResult> {
       failed.push({ id: pending.alert.id, destination: name, error: result.error });
       blocked.add(name); // keep this destination's order: later alerts wait for this one
       if (result.outcome === "gone") {
-        log("error", `alerts: ${name}: webhook gone (${result.error}); stopped sending to it. Update its URL; ${state.pending.filter((p) => p.alert.destination === name).length} alert(s) stay in the outbox until then`);
+        log("error", `alerts: ${name}: webhook unusable (${result.error}); stopped sending to it. Fix its URL; ${state.pending.filter((p) => p.alert.destination === name).length} alert(s) stay in the outbox until then`);
       } else {
         log("warn", `alerts: ${name}: delivery failed after ${result.attempts} attempt(s): ${result.error}; alert ${pending.alert.id} kept for the next run`);
       }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { AlertsConfigSchema } from "../alerts/config";
+import { AlertsConfigSchema, unknownPolicyRule } from "../alerts/config";
 import { parseConfigText, resolveConfig, type ResolvedConfig } from "../engine/config";
 import type { Rule } from "../engine/rule";
 import { UsageError } from "./inputs";
@@ -46,7 +46,7 @@ export function sectionProblem(file: string, section: string, error: z.ZodError,
  * One file serves every command: a broken `alerts` or `s3` section is refused by all of them
  * (`check` in CI would otherwise pass with a file that the scheduled `alert` then rejects).
  */
-function checkSectionShapes(config: ResolvedConfig, file: string): void {
+function checkSectionShapes(config: ResolvedConfig, file: string, rules: readonly Rule[]): void {
   const raw = config.raw as Record<string, unknown>;
   if (raw.s3 !== undefined) {
     const parsed = S3ConfigSchema.safeParse(raw.s3);
@@ -55,6 +55,8 @@ function checkSectionShapes(config: ResolvedConfig, file: string): void {
   if (raw.alerts !== undefined) {
     const parsed = AlertsConfigSchema.safeParse(raw.alerts);
     if (!parsed.success) throw new UsageError(sectionProblem(file, "alerts", parsed.error));
+    const unknown = unknownPolicyRule(parsed.data, rules.map((r) => r.meta.id));
+    if (unknown) throw new UsageError(`${file}: alerts.${unknown}`);
   }
 }
 
@@ -70,6 +72,6 @@ export async function loadConfig(path: string | undefined, rules: readonly Rule[
   }
   const config = parseConfigText(text, rules, file);
   checkSections(config, file);
-  checkSectionShapes(config, file);
+  checkSectionShapes(config, file, rules);
   return config;
 }

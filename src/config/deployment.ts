@@ -5,7 +5,7 @@
 // never appear in it — it names the secrets (environment variables) that hold them.
 import { z } from "zod";
 import { builtinRules } from "../../rules/index";
-import { AlertsConfigSchema } from "../alerts/config";
+import { AlertsConfigSchema, unknownPolicyRule } from "../alerts/config";
 import { ConfigError, resolveConfig, type ResolvedConfig } from "../engine/config";
 import { CronError, parseCron } from "../runs/cron";
 import { parseDuration } from "../sources/tempo/time";
@@ -197,7 +197,11 @@ export function parseDeploymentConfig(input: unknown, source = "TRACELINT_CONFIG
   }
   const parsed = DeploymentConfigSchema.safeParse(json);
   if (!parsed.success) throw new DeploymentConfigError(formatIssue(parsed.error.issues[0]!, source));
-  for (const [i, audit] of parsed.data.audits.entries()) resolveAuditRules(audit, `${source}: audits.${i}`);
+  for (const [i, audit] of parsed.data.audits.entries()) {
+    resolveAuditRules(audit, `${source}: audits.${i}`);
+    const unknown = audit.alerts && unknownPolicyRule(audit.alerts, builtinRules.map((r) => r.meta.id));
+    if (unknown) throw new DeploymentConfigError(`${source}: audits.${i}.alerts.${unknown}`);
+  }
   return parsed.data;
 }
 
