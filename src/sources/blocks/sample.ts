@@ -10,14 +10,24 @@ export interface SampleSpec {
   unit: SampleUnit;
 }
 
-/** FNV-1a 32-bit, mapped to [0, 1). Stable across runs and runtimes. */
+/**
+ * FNV-1a 32-bit with a final avalanche (MurmurHash3's fmix32), mapped to [0, 1). Stable across runs
+ * and runtimes. Without the avalanche, texts that differ only in their last characters (the row
+ * groups `block:0` … `block:9`) land close together in the high bits that set the fraction: a block
+ * was kept or dropped whole.
+ */
 export function unitHash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h / 4294967296;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
 }
 
 export function keepTrace(sample: SampleSpec | undefined, traceId: string): boolean {
