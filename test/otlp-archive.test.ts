@@ -86,6 +86,38 @@ describe("OTLP archive (awss3exporter layout)", () => {
   });
 });
 
+describe("hourly partitions", () => {
+  it("keep a trace whole whose two uploads straddle the hour (an hourly object may have been uploaded up to its hour's end)", async () => {
+    const store = s3.store("otel-archive");
+    const rec = new TraceRecorder({ seed: 7, epochMs: Date.UTC(2026, 4, 3, 10, 59, 50) });
+    const root = rec.tracer("web").startSpan("GET /cart", { kind: SpanKind.SERVER, startTime: rec.time(0) });
+    rec.tracer("api").startSpan("GET /cart/{id}", { kind: SpanKind.SERVER, startTime: rec.time(1) }, rec.extract(rec.inject(root))).end(rec.time(5));
+    const child = rec.spans().slice();
+    root.end(rec.time(30_000)); // flushed 25 s later, after 11:00
+    const parent = rec.spans().slice(child.length);
+    await store.put("hourly/dt=2026-05-03/hour=10/traces_1.json", rec.toOtlpJson(child), { contentType: "application/json" });
+    await store.put("hourly/dt=2026-05-03/hour=11/traces_2.json", rec.toOtlpJson(parent), { contentType: "application/json" });
+    const report = await auditOtlpArchive(store, resolveConfig({}, builtinRules, "defaults"), {
+      location: "s3://otel-archive/hourly",
+      prefix: "hourly",
+      window: { start: new Date(Date.UTC(2026, 4, 3, 10, 0)), end: new Date(Date.UTC(2026, 4, 3, 12, 0)) },
+      timeZone: "UTC",
+      partitionFormat: "dt=%Y-%m-%d/hour=%H",
+    });
+    expect(report.summary).toMatchObject({ traces: 1, spans: 2 });
+    expect(report.findings.filter((f) => ["orphan-span", "missing-root"].includes(f.ruleId))).toEqual([]);
+  });
+
+  it("accept %% (a literal percent sign) in the format, and only the supported tokens", async () => {
+    const { partitionFormatProblem } = await import("../src/sources/otlp-archive/partitions");
+    expect(partitionFormatProblem("100%%/%Y%m%d%H%M")).toBeUndefined();
+    expect(partitionFormatProblem("%Y/%%")).toBeUndefined();
+    expect(partitionFormatProblem("%Y/%j")).toBe('partition format "%Y/%j": %j is not supported (only %Y %m %d %H %M and %%)');
+    expect(partitionFormatProblem("%Y/%")).toBe('partition format "%Y/%": a lone % is not supported (only %Y %m %d %H %M and %%)');
+    expect(formatPartition("100%%/%H", new Date(Date.UTC(2026, 4, 3, 9)), "UTC")).toBe("100%/09");
+  });
+});
+
 describe("partitions", () => {
   it("formats upload-time partitions in the configured time zone", () => {
     const at = new Date(Date.UTC(2026, 4, 3, 23, 50));

@@ -155,7 +155,10 @@ export async function auditOtlpArchive(store: ObjectStore, config: ResolvedConfi
       const { body, contentEncoding } = fetched.ok;
       const decoded = await decodeInput(body, { name: object.key, ...(object.marshaler === "otlp_proto" ? { contentType: "application/x-protobuf" } : {}) });
       for (const m of decoded.errors) analyzer.recordInputError(object.key, m);
-      assembler.add(decoded.spans, decoded.partial?.reason, object.partitionTime);
+      // A trace is complete once no later object can be within lateness of its last upload: the
+      // next object may have been uploaded as early as its partition's start, this one as late as
+      // its partition's end (an hour later, with an hourly format).
+      assembler.add(decoded.spans, decoded.partial?.reason, object.partitionEnd);
       read.spans = decoded.spans.length;
       // Worth knowing when a `.gz` name or Content-Encoding did not match the bytes.
       if (object.gzipName && decoded.bytes.raw === decoded.bytes.decoded) read.message = `named .gz${contentEncoding ? ` (Content-Encoding: ${contentEncoding})` : ""} but the body arrived inflated`;

@@ -11,8 +11,10 @@ export interface ArchiveObject extends ObjectInfo {
   /** Marshaler the name suggests. */
   marshaler: "otlp_json" | "otlp_proto";
   gzipName: boolean;
-  /** Start of the object's upload-time minute partition (Unix ms). */
+  /** Start of the object's upload-time partition (Unix ms). */
   partitionTime: number;
+  /** End of that partition (Unix ms): the object was uploaded before it. */
+  partitionEnd: number;
 }
 
 export interface ArchiveListing {
@@ -48,7 +50,8 @@ export async function listArchiveObjects(
           continue;
         }
         const ext = match[1]!;
-        objects.push({ ...object, marshaler: ext === "binpb" || ext === "pb" ? "otlp_proto" : "otlp_json", gzipName: match[2] !== undefined, partitionTime });
+        const partitionEnd = plan.ends.get(rel.slice(0, slash)) ?? partitionTime + 60_000;
+        objects.push({ ...object, marshaler: ext === "binpb" || ext === "pb" ? "otlp_proto" : "otlp_json", gzipName: match[2] !== undefined, partitionTime, partitionEnd });
       }
     }
   }

@@ -53,8 +53,12 @@ export function resolveTimeZone(timeZone: string | undefined): string | undefine
 
 /** Why `format` cannot be used (a token other than %Y %m %d %H %M %%), or undefined when it can. */
 export function partitionFormatProblem(format: string): string | undefined {
-  const unsupported = /%([^YmdHM%]|$)/.exec(format);
-  if (unsupported) return `partition format ${JSON.stringify(format)}: ${unsupported[0] === "%" ? "a lone %" : unsupported[0]} is not supported (only %Y %m %d %H %M and %%)`;
+  // Token by token, so that `%%` (a literal percent sign) is consumed as one.
+  for (const token of format.matchAll(/%(.|$)/gs)) {
+    if (!"YmdHM%".includes(token[1]!) || token[1] === "") {
+      return `partition format ${JSON.stringify(format)}: ${token[0] === "%" ? "a lone %" : token[0]} is not supported (only %Y %m %d %H %M and %%)`;
+    }
+  }
   return undefined;
 }
 
@@ -77,8 +81,13 @@ export interface PartitionPlan {
   listPrefixes: string[];
   /** Minute partitions inside the window; a key must start with one of them. */
   partitions: Set<string>;
-  /** Start of each minute partition (Unix ms; the first one when a local-time fall-back repeats it). */
+  /** Start of each partition (Unix ms; the first minute it names, the first one when a local-time fall-back repeats it). */
   times: Map<string, number>;
+  /**
+   * End of each partition (Unix ms): one minute after the last minute it names. With an hourly or
+   * daily format, an object in a partition may have been uploaded up to its end.
+   */
+  ends: Map<string, number>;
 }
 
 /** Every minute partition from start to end (inclusive) and the coarser prefixes to list them. */
@@ -87,6 +96,7 @@ export function planPartitions(start: Date, end: Date, options: PartitionOptions
   const timeZone = resolveTimeZone(options.timeZone);
   const partitions = new Set<string>();
   const times = new Map<string, number>();
+  const ends = new Map<string, number>();
   const listPrefixes = new Set<string>();
   const listing = listingFormat(format);
   const first = Math.floor(start.getTime() / 60_000) * 60_000;
@@ -95,7 +105,8 @@ export function planPartitions(start: Date, end: Date, options: PartitionOptions
     const partition = formatPartition(format, at, timeZone);
     partitions.add(partition);
     if (!times.has(partition)) times.set(partition, t);
+    ends.set(partition, t + 60_000);
     listPrefixes.add(formatPartition(listing, at, timeZone));
   }
-  return { listPrefixes: [...listPrefixes], partitions, times };
+  return { listPrefixes: [...listPrefixes], partitions, times, ends };
 }
