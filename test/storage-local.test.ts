@@ -150,6 +150,19 @@ describe("FsObjectStore ranged reads", () => {
     await expect(store.delete("scratch/a.bin")).resolves.toBeUndefined();
   });
 
+  it("follows symbolic links to directories (a block linked into its tenant folder), each real directory once", async () => {
+    const { mkdir, symlink } = await import("node:fs/promises");
+    const store = new FsObjectStore(dir);
+    await store.put("elsewhere/block-1/meta.json", new TextEncoder().encode("{}"));
+    await mkdir(join(dir, "linked/tenant"), { recursive: true });
+    await symlink(join(dir, "elsewhere/block-1"), join(dir, "linked/tenant/block-1"));
+    await symlink(join(dir, "linked"), join(dir, "linked/tenant/loop")); // a cycle
+    const keys: string[] = [];
+    for await (const page of store.list("linked/")) keys.push(...page.objects.map((o) => o.key));
+    expect(keys).toEqual(["linked/tenant/block-1/meta.json"]);
+    expect(new TextDecoder().decode((await store.get("linked/tenant/block-1/meta.json")).body)).toBe("{}");
+  });
+
   it("lists a prefix from its own directory, keys relative to the root", async () => {
     const store = new FsObjectStore(dir);
     const keys: string[] = [];

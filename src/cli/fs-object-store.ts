@@ -2,7 +2,7 @@
 // DIR` / `--otlp-archive DIR` (Tempo's `local` storage backend, or a bucket copied to disk). Keys
 // are relative paths. Writes go to a temporary file and are renamed into place, so a reader never
 // sees half a report.
-import { open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { open, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "../storage/object-store";
 import { ensureDirectory } from "./io";
@@ -22,9 +22,16 @@ export class FsObjectStore implements ObjectStore {
     return path;
   }
 
-  async *#walk(dir: string): AsyncGenerator<string> {
+  /**
+   * Keys under `dir`. Symbolic links are followed (a block or tenant folder linked into place, a
+   * Kubernetes volume's `..data` links), each real directory once, so a link cycle ends.
+   */
+  async *#walk(dir: string, seen: Set<string> = new Set()): AsyncGenerator<string> {
     let entries;
     try {
+      const real = await realpath(dir);
+      if (seen.has(real)) return;
+      seen.add(real);
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
@@ -33,7 +40,8 @@ export class FsObjectStore implements ObjectStore {
     for (const entry of entries) {
       if (entry.name.startsWith(".tmp-")) continue;
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) yield* this.#walk(path);
+      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false)));
+      if (isDirectory) yield* this.#walk(path, seen);
       else yield relative(this.root, path).split(sep).join("/");
     }
   }
