@@ -47,3 +47,19 @@ it("reports a tenant with no objects at all (most often a misspelt tenant) inste
   const known = await discoverBlocks(s3.store("idx"), { prefix: "tempo", tenant: "test", window, useTenantIndex: false });
   expect(known.problems).toEqual([]);
 });
+
+it("says when the location or tenant is one level off (a block named as the tenant, or a tenant as the bucket)", async () => {
+  const store = s3.store("idx");
+  const block = "tempo/acme/1b2c3d4e-0000-4000-8000-000000000001";
+  await store.put(`${block}/meta.json`, new TextEncoder().encode("{}"));
+  await store.put(`${block}/data.parquet`, new TextEncoder().encode("PAR1"));
+  const window = { start: new Date("2024-09-05T13:05:00Z"), end: new Date("2024-09-05T13:06:00Z") };
+  // --tenant names the block: its files sit where block folders should.
+  const asTenant = await discoverBlocks(store, { prefix: "tempo/acme", tenant: "1b2c3d4e-0000-4000-8000-000000000001", window, useTenantIndex: false });
+  expect(asTenant.problems.map((p) => p.message)).toEqual([
+    'no Tempo blocks for tenant "1b2c3d4e-0000-4000-8000-000000000001": 2 of its objects are not at tempo/acme/1b2c3d4e-0000-4000-8000-000000000001/<block ID>/<file> (do the location and --tenant name the bucket or prefix that holds the tenants, and a tenant, rather than a tenant and a block?)',
+  ]);
+  // The bucket's root named as a tenant: the tenant's blocks sit one level deeper.
+  const asBucket = await discoverBlocks(store, { prefix: "", tenant: "tempo", window, useTenantIndex: false });
+  expect(asBucket.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^no Tempo blocks for tenant "tempo": 2 of its objects are not at tempo\/<block ID>\/<file>/)]);
+});

@@ -118,10 +118,14 @@ async function fromListing(
   const metaKeys: string[] = [];
   let compacted = 0;
   let objects = 0;
+  /** Objects not at <tenant>/<block ID>/<file>: what a location or tenant one level off lists. */
+  let nested = 0;
   for await (const page of store.list(`${tenantFolder}/`)) {
     objects += page.objects.length;
     for (const object of page.objects) {
       const parts = object.key.slice(tenantFolder.length + 1).split("/");
+      // Deeper than a block's files, or a block's own files where blocks should be: one level off.
+      if (parts.length > 2 || (parts.length === 1 && /^(?:meta\.json|data\.parquet|bloom-\d+)$/.test(parts[0]!))) nested++;
       if (parts.length !== 2) continue;
       if (parts[1] === "meta.json") metaKeys.push(object.key);
       else if (parts[1] === "meta.compacted.json") compacted++;
@@ -129,6 +133,14 @@ async function fromListing(
   }
   // An empty tenant folder is most often a misspelt tenant: say so rather than audit nothing quietly.
   if (objects === 0) problems.push({ key: `${tenantFolder}/`, message: `no objects for tenant "${tenant}" (check the tenant name)` });
+  // Objects, but none in <tenant>/<block ID>/: the location points one level too deep (at a tenant
+  // or a block), or at something that is not Tempo's bucket.
+  else if (metaKeys.length === 0 && compacted === 0 && nested > 0) {
+    problems.push({
+      key: `${tenantFolder}/`,
+      message: `no Tempo blocks for tenant "${tenant}": ${nested} of its objects are not at ${tenantFolder}/<block ID>/<file> (do the location and --tenant name the bucket or prefix that holds the tenants, and a tenant, rather than a tenant and a block?)`,
+    });
+  }
   const live: BlockMeta[] = [];
   for (const key of metaKeys) {
     try {
