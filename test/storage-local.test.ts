@@ -173,3 +173,21 @@ describe("FsObjectStore ranged reads", () => {
     expect(none).toEqual([]);
   });
 });
+
+describe("progress lines in logs (not a terminal)", () => {
+  it("says what it will read before the first fetch, a line per quarter, and the last line once", async () => {
+    const { objectsProgress } = await import("../src/cli/progress");
+    const lines: string[] = [];
+    const io = { stdout: () => {}, stderr: (l: string) => lines.push(l), progress: () => {}, writeFile: async () => {}, stdoutIsTTY: false, stderrIsTTY: false, env: {} };
+    const progress = objectsProgress(io, false, "traces", true);
+    for (const done of [0, 1000, 2000, 3000, 4000]) progress.onProgress({ done, total: 4000, failed: 0 });
+    progress.onProgress({ done: 4000, total: 4000, failed: 0 }); // the source's closing report
+    expect(lines).toEqual([
+      "tracelint: reading about 4000 traces",
+      "tracelint: reading [######------------------] 1000/4000 traces, 0 failed",
+      "tracelint: reading [############------------] 2000/4000 traces, 0 failed",
+      "tracelint: reading [##################------] 3000/4000 traces, 0 failed",
+      "tracelint: reading [########################] 4000/4000 traces, 0 failed",
+    ]);
+  });
+});

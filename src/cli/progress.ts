@@ -86,18 +86,23 @@ export function objectsProgress(io: CliIO, quiet: boolean, unit = "objects", app
   if (io.stderrIsTTY) return { onProgress: (p) => io.progress(describe(p)), finish: () => io.progress("") };
   let lastQuarter = 0;
   let started = false;
+  let finished = false;
   return {
     onProgress: (p) => {
       if (!started) {
         started = true;
         io.stderr(`tracelint: reading ${approximate ? "about " : ""}${p.total} ${unit}`);
       }
-      const quarter = Math.floor((4 * p.done) / p.total);
+      const quarter = p.total === 0 ? 0 : Math.floor((4 * p.done) / p.total);
       if (quarter > lastQuarter && quarter < 4) {
         lastQuarter = quarter;
         io.stderr(`tracelint: ${describe(p)}`);
       }
-      if (p.done === p.total) io.stderr(`tracelint: ${describe(p)}`);
+      // The last line once, though the source may report completion twice.
+      if (p.done === p.total && p.total > 0 && !finished) {
+        finished = true;
+        io.stderr(`tracelint: ${describe(p)}`);
+      }
     },
     finish: () => {},
   };

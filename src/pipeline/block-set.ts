@@ -92,6 +92,8 @@ export async function analyseBlockSet(
   const batcher = new TraceBatcher(analyzer);
   const expected = blocks.reduce((n, { block }) => n + (readerForFormat(block.meta.format) ? block.meta.totalObjects : 0), 0);
   let seen = 0;
+  // Said before the first row groups are fetched: with many blocks that alone takes a while.
+  options.onProgress?.({ done: 0, total: expected, failed: part.failures.length });
   for await (const trace of merged) {
     if (++seen % PROGRESS_EVERY === 0) options.onProgress?.({ done: Math.min(seen, expected), total: Math.max(expected, seen), failed: part.failures.length });
     if (!inPartition(trace.traceId, partition)) continue;
