@@ -263,6 +263,27 @@ describe("outbox and policy across runs", () => {
     expect(worsened.queued.flatMap((a) => a.items).map((i) => [i.change, i.ruleId, i.subject])).toEqual([["worsened", "pii-in-attributes", pii.subject]]);
   });
 
+  it("with notifyResolved, says when a finding it alerted about is gone; one that comes back is new again", async () => {
+    const store = new MemoryAlertStateStore();
+    const { r, url } = await receiver([]);
+    const config = slackConfig(url, { minSeverity: "error", coverageDropPoints: null, notifyResolved: true });
+    const run = (report: Report, now: string) => runAlerts({ config, store, report: { ...report, generatedAt: now }, delivery: fast, minIntervalMs: 0, now: at(now) });
+    const healthy = await estateReport({ fraudBroken: false, cardinality: false, pii: false, hostile: false });
+    const broken = await estateReport({ fraudBroken: true, cardinality: false, pii: false, hostile: false });
+    await run(healthy, "2026-03-01T10:00:00Z");
+    const opened = await run(broken, "2026-03-01T10:10:00Z");
+    expect(opened.queued[0]!.items.map((i) => [i.change, i.ruleId])).toEqual([["new", "propagation-gap"]]);
+    const fixed = await run(healthy, "2026-03-01T10:20:00Z");
+    expect(fixed.queued.map((a) => a.title)).toEqual(["tracelint: 1 trace-quality issue(s) resolved"]);
+    expect(fixed.queued[0]!.items.map((i) => [i.change, i.severity, i.text])).toEqual([
+      ["resolved", "info", "propagation-gap in orders (orders→fraud): gone in this run (was 12 occurrence(s))"],
+    ]);
+    // Broken again within the 24 h quiet period: alerted as new, since it was resolved meanwhile.
+    const reopened = await run(broken, "2026-03-01T10:30:00Z");
+    expect(reopened.queued[0]!.items.map((i) => i.change)).toEqual(["new"]);
+    expect(r.requests).toHaveLength(3);
+  });
+
   it("moves a refused alert to the dropped list instead of retrying it forever", async () => {
     const store = new MemoryAlertStateStore();
     const { url } = await receiver([{ status: 400, body: "invalid_payload" }]);

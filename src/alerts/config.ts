@@ -25,6 +25,10 @@ export const PolicySchema = z
       .default(10)
       .describe("Alert when propagation coverage of any caller→callee edge drops by at least this many points; null disables."),
     auditHealth: z.boolean().default(true).describe("Alert when the audit failed (source unreachable) or was degraded (traces not fetched, input errors)."),
+    notifyResolved: z
+      .boolean()
+      .default(false)
+      .describe("Also tell this destination when a finding it was alerted about is gone from the next run (resolved)."),
     quietPeriodMinutes: z.number().int().nonnegative().default(24 * 60).describe("The same finding is not sent again to this destination within this period."),
   })
   .strict();

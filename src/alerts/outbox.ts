@@ -15,7 +15,7 @@ export const MAX_DROPPED = 100;
 const AlertItemSchema = z
   .object({
     fingerprint: z.string(),
-    change: z.enum(["new", "worsened", "coverage-drop", "repeat", "audit"]),
+    change: z.enum(["new", "worsened", "coverage-drop", "repeat", "audit", "resolved"]),
     severity: z.enum(["error", "warning", "info"]),
     ruleId: z.string().nullable(),
     service: z.string().nullable(),

@@ -80,8 +80,24 @@ export function selectItems({ report, delta, policy, lastSent, now }: SelectionI
       });
     }
   }
+  if (policy.notifyResolved && delta) {
+    // Only what this destination was told about: a finding it never heard of needs no all-clear.
+    for (const r of delta.findings.resolved) {
+      if (lastSent[r.fingerprint] === undefined || !findingInScope(r, policy)) continue;
+      items.push({
+        fingerprint: r.fingerprint,
+        change: "resolved",
+        severity: "info",
+        ruleId: r.ruleId,
+        service: r.service,
+        subject: r.subject,
+        text: safeLine(`${r.ruleId} in ${r.service}${r.subject ? ` (${r.subject})` : ""}: gone in this run (was ${r.previousOccurrences ?? "?"} occurrence(s))`, ITEM_CHARS),
+      });
+    }
+  }
   const rank = { error: 0, warning: 1, info: 2 } as const;
-  return items.sort((a, b) => rank[a.severity] - rank[b.severity]);
+  // Open issues first, most severe first; all-clears last.
+  return items.sort((a, b) => Number(a.change === "resolved") - Number(b.change === "resolved") || rank[a.severity] - rank[b.severity]);
 }
 
 /** Why an audit is degraded (in plain words), or [] when it is healthy. */

@@ -48,17 +48,21 @@ function alertId(destination: string, kind: AlertKind, runAt: string): string {
 
 function findingsAlert(destination: DestinationConfig, report: Report, items: AlertItem[], base: Pick<Alert, "runAt" | "createdAt" | "reportUrl">): Alert {
   const severity = items.reduce<Alert["severity"]>((worst, i) => (SEVERITY_RANK[i.severity] > SEVERITY_RANK[worst] ? i.severity : worst), "info");
+  const open = items.filter((i) => i.change !== "resolved");
+  const resolved = items.length - open.length;
   const services = [...new Set(items.map((i) => i.service).filter((s): s is string => s !== null))];
-  const counts = (["error", "warning", "info"] as const).map((s) => [s, items.filter((i) => i.severity === s).length] as const).filter(([, n]) => n > 0);
+  const counts = (["error", "warning", "info"] as const).map((s) => [s, open.filter((i) => i.severity === s).length] as const).filter(([, n]) => n > 0);
   const what = destination.policy.onlyNewOrWorsened ? "new or worsened trace-quality issue(s)" : "trace-quality issue(s)";
   const shown = services.slice(0, 5).join(", ") + (services.length > 5 ? ` and ${services.length - 5} more` : "");
+  const title = open.length === 0 ? `tracelint: ${resolved} trace-quality issue(s) resolved` : `tracelint: ${open.length} ${what}${resolved > 0 ? `, ${resolved} resolved` : ""}`;
+  const tally = [...counts.map(([s, n]) => `${n} ${s}`), ...(resolved > 0 ? [`${resolved} resolved`] : [])].join(", ");
   return {
     id: alertId(destination.name, "findings", base.runAt),
     destination: destination.name,
     kind: "findings",
     severity,
-    title: safeLine(`tracelint: ${items.length} ${what}`, 140),
-    summary: safeLine(`${counts.map(([s, n]) => `${n} ${s}`).join(", ")} in ${shown || "the estate"}; ${report.summary.traces} traces audited, run ${base.runAt}.`, 600),
+    title: safeLine(title, 140),
+    summary: safeLine(`${tally} in ${shown || "the estate"}; ${report.summary.traces} traces audited, run ${base.runAt}.`, 600),
     items,
     ...base,
   };
@@ -107,7 +111,12 @@ function planAlerts(input: AlertRunInput, state: AlertState, delta: DeltaSection
     for (const { alert, fingerprints } of candidates) {
       // The same run processed twice (a retried cron) must not queue its alerts again.
       if (state.delivered[alert.id] !== undefined || state.pending.some((p) => p.alert.id === alert.id)) continue;
-      for (const fp of fingerprints) lastSent[fp] = now.toISOString();
+      const resolved = new Set(alert.items.filter((i) => i.change === "resolved").map((i) => i.fingerprint));
+      // A resolved finding that comes back is news again, not a repeat inside its quiet period.
+      for (const fp of fingerprints) {
+        if (resolved.has(fp)) delete lastSent[fp];
+        else lastSent[fp] = now.toISOString();
+      }
       alerts.push(alert);
     }
   }

@@ -2,7 +2,7 @@
 // format. Every string in it has already been masked (no raw PII) and clipped.
 import type { Severity } from "../engine/rule";
 
-export type AlertChange = "new" | "worsened" | "coverage-drop" | "repeat" | "audit";
+export type AlertChange = "new" | "worsened" | "coverage-drop" | "repeat" | "audit" | "resolved";
 
 export interface AlertItem {
   /** Finding fingerprint (or a synthetic one for coverage drops and audit health). */

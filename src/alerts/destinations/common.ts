@@ -9,6 +9,7 @@ const CHANGE_LABEL: Record<AlertItem["change"], string> = {
   "coverage-drop": "coverage drop",
   repeat: "still open",
   audit: "audit",
+  resolved: "resolved",
 };
 
 /** `ERROR · new · <text>` (plain text; escape for the destination's markup). */
