@@ -8,7 +8,8 @@ function problemOf(span: Span): { service: string; category: "missing" | "unknow
   const value = span.resource.attributes.get("service.name");
   if (typeof value !== "string" || value === "") return { service: UNKNOWN_SERVICE, category: "missing" };
   // SDK fallback `unknown_service` or `unknown_service:<process>` when OTEL_SERVICE_NAME is not set.
-  if (value.startsWith(UNKNOWN_SERVICE)) return { service: value, category: "unknown-service" };
+  // The span's own service: the same name, masked like every quoted service name (src/model/span.ts).
+  if (value.startsWith(UNKNOWN_SERVICE)) return { service: span.service, category: "unknown-service" };
   return undefined;
 }
 

@@ -39,6 +39,8 @@ describe("personal data outside attributes never reaches a report", () => {
   it("masks it in service names, wherever they are quoted (findings, scores, coverage, snippets)", async () => {
     const rec = new TraceRecorder({ seed: 41 });
     const frontend = rec.tracer("frontend canary.svc@gmail.com");
+    // The SDK's fallback with a process name: reported by missing-service-name under its own name.
+    rec.tracer("unknown_service:canary.svc@gmail.com", { scopeName: "batch" }).startSpan("job", { startTime: rec.time(900) }).end(rec.time(901));
     const payments = rec.tracer("payments 4111111111111111");
     for (let i = 0; i < 3; i++) {
       const root = frontend.startSpan("GET /checkout/12345", { kind: SpanKind.SERVER, startTime: rec.time(i * 100), attributes: { "http.request.method": "GET", "url.path": "/checkout/12345" } });
@@ -52,7 +54,7 @@ describe("personal data outside attributes never reaches a report", () => {
     const { outputs, report } = await checkAll(file);
     for (const output of outputs) expect(output).not.toMatch(RAW);
     const services = new Set(report.findings.map((f) => f.service));
-    expect(services).toEqual(new Set(["frontend c***@g***.com", "payments **** **** **** 1111"]));
+    expect(services).toEqual(new Set(["frontend c***@g***.com", "payments **** **** **** 1111", "unknown_service:c***@g***.com"]));
     // The raw value is still a finding of the PII rule, masked.
     expect(report.findings.filter((f) => f.ruleId === "pii-in-attributes").map((f) => [f.subject, f.category])).toEqual(
       expect.arrayContaining([["resource.service.name", "email"], ["resource.service.name", "credit-card"]]),

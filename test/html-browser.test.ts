@@ -69,6 +69,9 @@ describe.skipIf(!chromiumAvailable())("HTML report in Chromium", () => {
     await page.emulateMedia({ media: "print" });
     expect(await fix.isVisible()).toBe(true);
     expect(await page.locator("pre.snippet").first().evaluate((p) => getComputedStyle(p).whiteSpace)).toBe("pre-wrap");
+    // No snippet runs off the page (a long attribute key has no spaces to wrap at).
+    const overflowing = await page.locator("pre.snippet").evaluateAll((ps) => ps.filter((p) => p.scrollWidth > p.clientWidth + 1).length);
+    expect(overflowing).toBe(0);
     await page.emulateMedia({ media: "screen" });
     // Open every finding so the snippet blocks are on the screenshot too.
     await page.locator("details.finding").evaluateAll((ds) => ds.forEach((d) => d.setAttribute("open", "")));

@@ -41,7 +41,12 @@ export const DestinationSchema = z
     url: z.string().url().optional(),
     urlEnv: z.string().optional().describe("Environment variable holding the webhook URL (preferred: URLs are secrets)."),
     secretEnv: z.string().optional().describe("generic: environment variable holding the HMAC-SHA256 signing secret."),
-    maxBytes: z.number().int().positive().optional().describe("generic: payload size limit (default 256 KiB)."),
+    maxBytes: z
+      .number()
+      .int()
+      .min(4096)
+      .optional()
+      .describe("generic: payload size limit (default 256 KiB; at least 4 KiB, so that the envelope with its title and summary always fits)."),
     policy: PolicySchema.default(PolicySchema.parse({})),
   })
   .strict()

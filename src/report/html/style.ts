@@ -53,6 +53,7 @@ details.finding::details-content{content-visibility:visible;display:block}
 details.finding{break-inside:avoid}
 table{font-size:10px}td,th{word-break:break-word}
 pre.snippet{white-space:pre-wrap;word-break:break-all;background:#fff;color:#000;border:1px solid #ccc}
+pre.snippet code{word-break:break-all}
 svg.chart{max-width:100%;height:auto}
 }
 `;
