@@ -152,6 +152,30 @@ describe("propagation-gap and messaging", () => {
     expect(report.findings.filter((f) => f.ruleId === "propagation-gap")).toEqual([]);
   });
 
+  it("judges undecided messages the same when the audit is sharded (consumption merges across shards)", async () => {
+    const { decodeInput } = await import("../src/decode/index");
+    const { Analyzer } = await import("../src/engine/analyzer");
+    const { TraceAssembler } = await import("../src/engine/assemble");
+    const rec = messaging(38, 12, (i) => (i === 11 ? "none" : i === 4 ? "new-trace" : "link"));
+    const assembler = new TraceAssembler();
+    assembler.add((await decodeInput(rec.toOtlpJson(), { name: "sdk.json" })).spans);
+    const traces = [...assembler.drain()];
+    const config = resolveConfig({}, builtinRules);
+    const edgeOf = (shards: (typeof traces)[]) => {
+      const merged = new Analyzer(config);
+      for (const shard of shards) {
+        const analyzer = new Analyzer(config);
+        for (const trace of shard) analyzer.addTrace(trace);
+        merged.merge(JSON.parse(JSON.stringify(analyzer.snapshot())));
+      }
+      return (merged.finish(new Date(0)).coverage as Report["coverage"])!.edges.find((e) => e.from === "orders");
+    };
+    const whole = edgeOf([traces]);
+    // The last message was never consumed in the data; the one consumed without a link counts.
+    expect(whole).toEqual({ from: "orders", to: "fulfillment", propagated: 10, total: 11, splitTraces: 0, undecided: 1 });
+    expect(edgeOf([traces.filter((_, i) => i % 2 === 0), traces.filter((_, i) => i % 2 === 1)])).toEqual(whole);
+  });
+
   it("still reports the message whose consumer did not link when the data holds the producers of the consumer's links", async () => {
     const report = await check(messaging(37, 10, (i) => (i === 4 ? "new-trace" : "link")));
     expect(edge(report, "orders", "fulfillment")).toEqual({ from: "orders", to: "fulfillment", propagated: 9, total: 10, splitTraces: 0 });
