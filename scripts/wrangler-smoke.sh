@@ -11,8 +11,10 @@ export WRANGLER_SEND_METRICS=false
 
 work="$(mktemp -d)"
 pids=()
+# Each background helper runs in a session of its own (setsid), so that its whole process group is
+# stopped: killing `npx` alone left `wrangler dev` (and its workerd) running after the script.
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -33,7 +35,7 @@ bundle="$work/dist/worker.js"
 [ -f "$bundle" ] || { ls "$work/dist" >&2; echo "wrangler-smoke: no worker.js in the bundle" >&2; exit 1; }
 
 echo "wrangler-smoke: serving the demo estate on 127.0.0.1"
-npx tsx --eval '
+setsid npx tsx --eval '
 void (async () => {
   // Dynamic imports: --eval code is CommonJS, the project is ESM with top-level await.
   const { loadDemoSpans } = await import("./scripts/demo.ts");
@@ -53,7 +55,7 @@ tempo_url="$(head -n 1 "$work/tempo.url")"
 # A webhook receiver: each POST body on its own line in hooks.jsonl (alerts must leave the Worker:
 # workerd refuses fetch options Node accepts).
 hook_port="$(free_port)"
-node -e '
+setsid node -e '
 const fs = require("fs");
 require("http").createServer((req, res) => {
   let body = "";
@@ -77,7 +79,7 @@ token="smoke-$RANDOM$RANDOM"
 port="$(free_port)"
 
 echo "wrangler-smoke: wrangler dev on the bundle (port $port)"
-npx wrangler dev "$bundle" --no-bundle --config wrangler.toml --ip 127.0.0.1 --port "$port" \
+setsid npx wrangler dev "$bundle" --no-bundle --config wrangler.toml --ip 127.0.0.1 --port "$port" \
   --persist-to "$work/state" --var "TRACELINT_CONFIG:$config" --var "API_TOKEN:$token" \
   >"$work/wrangler.log" 2>&1 &
 pids+=($!)
