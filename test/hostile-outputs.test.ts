@@ -59,6 +59,10 @@ describe("personal data outside attributes never reaches a report", () => {
     expect(report.findings.filter((f) => f.ruleId === "pii-in-attributes").map((f) => [f.subject, f.category])).toEqual(
       expect.arrayContaining([["resource.service.name", "email"], ["resource.service.name", "credit-card"]]),
     );
+    // The Collector snippet cannot select a masked name; it selects by span kind and pattern only.
+    const snippet = report.findings.find((f) => f.ruleId === "span-name-convention")!.fix!;
+    expect(snippet).toContain("where kind == SPAN_KIND_SERVER'");
+    expect(snippet).not.toContain('resource.attributes["service.name"]');
     // peer.service names the masked service: the call still resolves to it.
     expect(report.coverage!.edges).toEqual([{ from: "frontend c***@g***.com", to: "payments **** **** **** 1111", propagated: 3, total: 3, splitTraces: 0 }]);
   });

@@ -87,10 +87,16 @@ function yamlQuoted(text: string): string {
 
 /** OTTL `where` clause selecting one service (and span kind). */
 export function spanSelector(service: string, kind?: number): string {
-  const parts = [`resource.attributes["service.name"] == ${ottlString(service)}`];
+  const parts: string[] = [];
+  // A name with personal data in it is quoted masked (src/model/span.ts) and would match no
+  // resource: select by the other conditions only (the pattern itself is specific).
+  if (!MASKED.test(service)) parts.push(`resource.attributes["service.name"] == ${ottlString(service)}`);
   if (kind !== undefined) parts.push(`kind == ${OTTL_KIND[kind] ?? kind}`);
-  return parts.join(" and ");
+  return parts.length > 0 ? parts.join(" and ") : "true";
 }
+
+/** What src/pii/mask.ts leaves in a masked value: `***` or a `…(category, …)` summary. */
+const MASKED = /\*\*\*|…\(/;
 
 /**
  * A `transform` processor with span-context statements, as a fenced YAML block. The Collector
