@@ -284,6 +284,18 @@ describe("outbox and policy across runs", () => {
     expect(r.requests).toHaveLength(3);
   });
 
+  it("logs how many items fit the chat message when not all did", async () => {
+    const store = new MemoryAlertStateStore();
+    const { url } = await receiver([]);
+    const logs: string[] = [];
+    const report = await estateReport({ fraudBroken: true, cardinality: false, pii: false, hostile: false });
+    const base = report.findings.find((f) => f.ruleId === "propagation-gap")!;
+    // 400 distinct findings: more lines than Slack's 12 000 characters of blocks can take.
+    const many = { ...report, findings: Array.from({ length: 400 }, (_, i) => ({ ...base, subject: `orders→svc-${i}`, message: `${base.message} ${"x".repeat(60)}` })) };
+    await runAlerts({ config: slackConfig(url, { minSeverity: "error", coverageDropPoints: null }), store, report: many, delivery: fast, minIntervalMs: 0, log: (l, m) => logs.push(m) });
+    expect(logs).toEqual([expect.stringMatching(/^alerts: ops: delivered findings alert [0-9a-f]{16} \((\d+) of 400 item\(s\) shown, 1 attempt\(s\)\)$/)]);
+  });
+
   it("moves a refused alert to the dropped list instead of retrying it forever", async () => {
     const store = new MemoryAlertStateStore();
     const { url } = await receiver([{ status: 400, body: "invalid_payload" }]);

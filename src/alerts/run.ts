@@ -194,7 +194,9 @@ export async function runAlerts(input: AlertRunInput): Promise<AlertRunResult> {
       state.pending.splice(index, 1);
       state.delivered[pending.alert.id] = clock().toISOString();
       delivered.push(pending.alert.id);
-      log("info", `alerts: ${name}: delivered ${pending.alert.kind} alert ${pending.alert.id} (${pending.alert.items.length} item(s), ${result.attempts} attempt(s))`);
+      const items = pending.alert.items.length;
+      const shown = request.itemsShown !== undefined && request.itemsShown < items ? `${request.itemsShown} of ${items} item(s) shown` : `${items} item(s)`;
+      log("info", `alerts: ${name}: delivered ${pending.alert.kind} alert ${pending.alert.id} (${shown}, ${result.attempts} attempt(s))`);
     } else if (result.outcome === "rejected") {
       state.pending.splice(index, 1);
       state.dropped.push({ alert: pending.alert, reason: result.error, at: clock().toISOString() });

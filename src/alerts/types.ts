@@ -41,4 +41,6 @@ export interface PreparedRequest {
   body: string;
   headers: Record<string, string>;
   sign?: (body: string, nowMs: number) => Promise<Record<string, string>>;
+  /** Items the destination's size limits let into the message (the rest are summed up with a link). */
+  itemsShown?: number;
 }

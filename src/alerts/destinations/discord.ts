@@ -39,12 +39,16 @@ function build(alert: Alert, n: number): { username: string; content: string; al
   return { username: "tracelint", content: "", allowed_mentions: { parse: [] }, embeds: [embed] };
 }
 
-export function discordPayload(alert: Alert) {
+function discordFit(alert: Alert) {
   return fitItems(
     alert.items.length,
     (n) => build(alert, n),
     (p) => p.embeds.every((e) => e.description.length < DISCORD_LIMITS.description) && p.embeds.reduce((sum, e) => sum + embedChars(e), 0) <= DISCORD_LIMITS.totalEmbedChars,
-  ).payload;
+  );
+}
+
+export function discordPayload(alert: Alert) {
+  return discordFit(alert).payload;
 }
 
 /** Adds `wait=true`, keeping the webhook's own query (thread_id, …). */
@@ -55,8 +59,8 @@ export function discordUrl(url: string): string {
 }
 
 export function prepareDiscord(alert: Alert, url: string): PreparedRequest {
-  const payload = discordPayload(alert);
+  const { n, payload } = discordFit(alert);
   // Discord needs content or embeds; empty content is dropped.
   const { content, ...rest } = payload;
-  return { url: discordUrl(url), body: JSON.stringify(content ? payload : rest), headers: { "content-type": "application/json" } };
+  return { url: discordUrl(url), body: JSON.stringify(content ? payload : rest), headers: { "content-type": "application/json" }, itemsShown: n };
 }

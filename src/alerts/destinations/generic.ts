@@ -41,15 +41,21 @@ function build(alert: Alert, n: number) {
   };
 }
 
+function genericFit(alert: Alert, maxBytes: number) {
+  return fitItems(alert.items.length, (n) => build(alert, n), (p) => utf8Length(JSON.stringify(p)) <= maxBytes);
+}
+
 export function genericPayload(alert: Alert, maxBytes: number = GENERIC_LIMITS.bytes) {
-  return fitItems(alert.items.length, (n) => build(alert, n), (p) => utf8Length(JSON.stringify(p)) <= maxBytes).payload;
+  return genericFit(alert, maxBytes).payload;
 }
 
 export function prepareGeneric(alert: Alert, url: string, secret: string | undefined, maxBytes?: number): PreparedRequest {
+  const { n, payload } = genericFit(alert, maxBytes ?? GENERIC_LIMITS.bytes);
   const request: PreparedRequest = {
     url,
-    body: JSON.stringify(genericPayload(alert, maxBytes)),
+    body: JSON.stringify(payload),
     headers: { "content-type": "application/json", [ALERT_ID_HEADER]: alert.id },
+    itemsShown: n,
   };
   if (secret) {
     request.sign = async (body, nowMs) => {

@@ -35,14 +35,19 @@ function build(alert: Alert, n: number) {
   };
 }
 
-export function googleChatPayload(alert: Alert) {
+function googleChatFit(alert: Alert) {
   return fitItems(
     alert.items.length,
     (n) => build(alert, n),
     (p) => utf8Length(JSON.stringify(p)) <= GOOGLE_CHAT_LIMITS.budgetBytes && (p.cardsV2[0]?.card.sections[0]?.widgets.length ?? 0) <= GOOGLE_CHAT_LIMITS.widgets,
-  ).payload;
+  );
+}
+
+export function googleChatPayload(alert: Alert) {
+  return googleChatFit(alert).payload;
 }
 
 export function prepareGoogleChat(alert: Alert, url: string): PreparedRequest {
-  return { url, body: JSON.stringify(googleChatPayload(alert)), headers: { "content-type": "application/json; charset=UTF-8" } };
+  const { n, payload } = googleChatFit(alert);
+  return { url, body: JSON.stringify(payload), headers: { "content-type": "application/json; charset=UTF-8" }, itemsShown: n };
 }

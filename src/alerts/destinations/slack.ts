@@ -39,10 +39,15 @@ function build(alert: Alert, n: number): { text: string; blocks: Block[] } {
   return { text: clipText(slackEscape(fallbackText(alert)), 3000), blocks };
 }
 
+function slackFit(alert: Alert): { n: number; payload: { text: string; blocks: Block[] } } {
+  return fitItems(alert.items.length, (n) => build(alert, n), (p) => p.blocks.length <= SLACK_LIMITS.blocks && JSON.stringify(p.blocks).length <= SLACK_LIMITS.totalBlockChars);
+}
+
 export function slackPayload(alert: Alert): { text: string; blocks: Block[] } {
-  return fitItems(alert.items.length, (n) => build(alert, n), (p) => p.blocks.length <= SLACK_LIMITS.blocks && JSON.stringify(p.blocks).length <= SLACK_LIMITS.totalBlockChars).payload;
+  return slackFit(alert).payload;
 }
 
 export function prepareSlack(alert: Alert, url: string): PreparedRequest {
-  return { url, body: JSON.stringify(slackPayload(alert)), headers: { "content-type": "application/json" } };
+  const { n, payload } = slackFit(alert);
+  return { url, body: JSON.stringify(payload), headers: { "content-type": "application/json" }, itemsShown: n };
 }

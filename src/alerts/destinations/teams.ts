@@ -42,10 +42,15 @@ function build(alert: Alert, n: number): Record<string, unknown> {
   return { type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content }] };
 }
 
+function teamsFit(alert: Alert) {
+  return fitItems(alert.items.length, (n) => build(alert, n), (p) => utf8Length(JSON.stringify(p)) <= TEAMS_LIMITS.budgetBytes);
+}
+
 export function teamsPayload(alert: Alert): Record<string, unknown> {
-  return fitItems(alert.items.length, (n) => build(alert, n), (p) => utf8Length(JSON.stringify(p)) <= TEAMS_LIMITS.budgetBytes).payload;
+  return teamsFit(alert).payload;
 }
 
 export function prepareTeams(alert: Alert, url: string): PreparedRequest {
-  return { url, body: JSON.stringify(teamsPayload(alert)), headers: { "content-type": "application/json" } };
+  const { n, payload } = teamsFit(alert);
+  return { url, body: JSON.stringify(payload), headers: { "content-type": "application/json" }, itemsShown: n };
 }
