@@ -20,7 +20,8 @@ export default defineRule({
     description: "Resource without service.name, or with the SDK fallback unknown_service[:process].",
     docs: `Counts spans whose resource has no string \`service.name\` (category \`missing\`) or whose \`service.name\`
 starts with \`unknown_service\` (category \`unknown-service\`: the SDK's fallback such as \`unknown_service:node\`).
-One occurrence = one span. Service = the value as seen (\`unknown_service:node\`), or \`unknown_service\` when absent.
+One occurrence = one span. Service = the value as seen (\`unknown_service:node\`; personal data in it masked, as in
+every service name), or \`unknown_service\` when absent.
 Without a service name no per-service view, alert or score can say whom a span belongs to (Instrumentation
 Score RES-005, Critical).
 

@@ -39,7 +39,9 @@ one unpropagated call; \`traceCount\` is the number of distinct traces holding t
 - A CLIENT call that failed with no answer at all (status ERROR, no response status code, no
   callee span: connection refused, DNS failure) reached no server and is not counted.
 - **Propagated**: some SERVER/CONSUMER span of B has the call as parent, or (messaging) a CONSUMER
-  span of B links to it. **Edge coverage** = propagated calls / calls.
+  span of B links to it. **Edge coverage** = propagated calls / calls. Messages the audited data cannot judge
+(produced after B's last consumption in the data, or sent to a B whose links mostly lead to producer traces
+the audit did not sample) are left out of the calls and counted as the edge's \`undecided\`.
 
 The message gives the coverage, the number of split traces (see \`split-trace\`) and the most likely
 culprit. With split traces, B started a new trace although A's call reached it: when B continues
@@ -49,7 +51,7 @@ that B's SDK saw no incoming context. Without split traces, B's span never arriv
 instrumented for those requests, not exporting, or sampling them out).
 
 The report gains a \`coverage\` section (per service inbound/outbound/externalCalls, per edge
-propagated/total/splitTraces), shown as tables in the Markdown report. Options configure the
+propagated/total/splitTraces/undecided), shown as tables in the Markdown report. Options configure the
 analysis shared with \`split-trace\`: when both rules run, set the same options on both (a difference
 is a configuration error).
 

@@ -125,6 +125,8 @@ describe("detectors", () => {
   it("a password in a logged JSON body is a secret-param, masked; a bind parameter or masked value there is not", () => {
     expect(findPii('{"username":"jdoe","password":"hunter2!Secret"}', BUILTIN_DETECTORS).map((m) => [m.category, m.masked])).toEqual([["secret-param", '"password":"***"']]);
     expect(categories('{"password": "***"}')).toEqual([]);
+    // The same names as in `name=value`: a presigned URL's signature logged as JSON too.
+    expect(findPii('{"X-Amz-Signature": "8f3b2e1d0c9a77"}', BUILTIN_DETECTORS).map((m) => m.masked)).toEqual(['"X-Amz-Signature":"***"']);
     expect(categories('{"password": "?"}')).toEqual([]);
     expect(categories('{"password_policy": "strict"}')).toEqual([]);
   });

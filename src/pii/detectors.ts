@@ -157,6 +157,14 @@ const NON_MAIL_DOMAIN = /\.(?:localdomain|localhost|local|internal|svc|lan|home\
 const SYSTEM_MAILBOX = /^(?:no-?reply|do-?not-?reply|postmaster|mailer-daemon|root|bounces?)(?:[+.-][\w.-]*)?$/i;
 const PLACEHOLDER_VALUE = /^(?:\?|\$\d+|:\w+|@\w+|%s|%\(\w+\)s|\{[^}]*\}|<[^>]*>|\*+|x+|null|none|undefined|\[?redacted\]?|\[?filtered\]?)$/i;
 
+/** Parameter names whose literal value is a secret (`password=…`, `"password": "…"`). */
+const SECRET_PARAMS = [
+  "password", "passwd", "pwd", "secret", "client_secret", "token", "access_token", "refresh_token", "id_token",
+  "auth_token", "session_token", "api_key", "apikey", "api-key", "sig",
+  // The signatures of presigned URLs (S3, GCS): whoever has the URL has the object.
+  "x-amz-signature", "x-amz-security-token", "x-goog-signature",
+].join("|");
+
 function same(match: RegExpExecArray): string {
   return match[0];
 }
@@ -218,8 +226,8 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     requires: [need({ classes: EQUALS }), need({ classes: COLON })],
     // password=… / token=… in URLs, form bodies, connection strings and SQL literals, and
     // "password": "…" in logged JSON bodies.
-    pattern:
-      /(?<![\w.-])(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key|sig|x-amz-signature|x-amz-security-token|x-goog-signature)\s*=\s*(?:'[^']*'|"[^"]*"|[^\s&;,'")]+)|"(?:password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|auth_token|session_token|api_key|apikey|api-key)"\s*:\s*"[^"]*"/gi,
+    // The same names in both forms.
+    pattern: new RegExp(`(?<![\\w.-])(?:${SECRET_PARAMS})\\s*=\\s*(?:'[^']*'|"[^"]*"|[^\\s&;,'")]+)|"(?:${SECRET_PARAMS})"\\s*:\\s*"[^"]*"`, "gi"),
     accept: (m) => {
       const json = m[0].startsWith('"');
       const raw = json ? m[0].slice(m[0].indexOf(":") + 1) : m[0].slice(m[0].indexOf("=") + 1);
