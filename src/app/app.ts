@@ -15,9 +15,10 @@ import { PAGE_CSP, reportsPage, type AuditRow } from "./pages";
 import type { AppServices } from "./services";
 
 type Variables = { services: AppServices };
-
-const MAX_AUDIT_REQUEST_BYTES = 16 * 1024;
 type ServicesFor = (c: Context) => AppServices | Promise<AppServices>;
+
+/** The largest `POST /api/audits` body read (`{"audit": …, "at": …}` is a few dozen bytes). */
+const MAX_AUDIT_REQUEST_BYTES = 16 * 1024;
 
 const FORMATS = {
   json: "application/json; charset=utf-8",
@@ -110,7 +111,7 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
     return c.body(text, 200, headers);
   });
 
-  // `{"audit": …, "at": …}` is a few dozen bytes: a body far larger is refused before it is read.
+  // A body over the limit is refused before it is read.
   app.post(
     "/api/audits",
     bodyLimit({ maxSize: MAX_AUDIT_REQUEST_BYTES, onError: () => apiError(413, "payload_too_large", `the request body is over ${MAX_AUDIT_REQUEST_BYTES} bytes`) }),

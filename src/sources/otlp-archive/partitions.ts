@@ -55,7 +55,8 @@ export function resolveTimeZone(timeZone: string | undefined): string | undefine
 export function partitionFormatProblem(format: string): string | undefined {
   // Token by token, so that `%%` (a literal percent sign) is consumed as one.
   for (const token of format.matchAll(/%(.|$)/gs)) {
-    if (!"YmdHM%".includes(token[1]!) || token[1] === "") {
+    const letter = token[1]!;
+    if (letter === "" || !"YmdHM%".includes(letter)) {
       return `partition format ${JSON.stringify(format)}: ${token[0] === "%" ? "a lone %" : token[0]} is not supported (only %Y %m %d %H %M and %%)`;
     }
   }
