@@ -1,6 +1,7 @@
 // Plain-text helpers for alerts: mask anything that looks like PII, keep one line, clip, and count
 // bytes the way the destinations' size limits do (UTF-8).
 import { redactText } from "../pii/redact";
+import { breakAutolinks } from "../util/autolink";
 
 const encoder = new TextEncoder();
 
@@ -8,16 +9,13 @@ export function utf8Length(text: string): number {
   return encoder.encode(text).length;
 }
 
-// Chat clients turn a bare `http://…` or `www.…` into a link: a word joiner after the scheme (or
-// `www`) keeps a URL from trace data plain text. The report link is added by each destination.
-const AUTOLINK_START = /\b(?:(?:https?|ftp)(?=:\/\/)|www(?=\.))/gi;
-
-/** Masked, single-line, never a link, at most `max` characters (code points). */
+/** Masked, single-line, never a link (the report link is added by each destination), at most `max` characters. */
 export function safeLine(text: string, max: number): string {
-  const line = redactText(text)
-    .replace(/[\r\n\t]+/g, " ")
-    .replace(/[\u0000-\u001f\u007f]/g, "")
-    .replace(AUTOLINK_START, (scheme: string) => `${scheme}\u2060`);
+  const line = breakAutolinks(
+    redactText(text)
+      .replace(/[\r\n\t]+/g, " ")
+      .replace(/[\u0000-\u001f\u007f]/g, ""),
+  );
   const chars = [...line];
   return chars.length <= max ? line : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
 }

@@ -1,10 +1,6 @@
 // The CLI's only contact with the terminal, injectable so tests can capture it.
 import { writeFile, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { showControlKeepLines } from "../util/control";
-
-/** A status line made terminal-safe (see src/util/control.ts); data inside it is escaped at its source. */
-export const terminalSafe = showControlKeepLines;
 
 export interface CliIO {
   stdout(text: string): void;

@@ -6,7 +6,8 @@ import { auditCommand } from "./audit";
 import { auditStorageCommand, isStorageAudit } from "./audit-storage";
 import { BASELINE_OPTIONS, CHECK_USAGE, runCheck } from "./check";
 import { UsageError } from "./inputs";
-import { processIO, terminalSafe, type CliIO } from "./io";
+import { processIO, type CliIO } from "./io";
+import { showControlKeepLines } from "../util/control";
 import { reportCommand } from "./report";
 import { diffCommand } from "./diff";
 import { alertCommand } from "./alert";
@@ -161,7 +162,7 @@ export async function main(argv: string[], rawIo: CliIO = processIO()): Promise<
  * `\x1b` instead of reaching the terminal or a CronJob log.
  */
 function terminalSafeIO(io: CliIO): CliIO {
-  return { ...io, stderr: (line) => io.stderr(terminalSafe(line)), progress: (line) => io.progress(terminalSafe(line)) };
+  return { ...io, stderr: (line) => io.stderr(showControlKeepLines(line)), progress: (line) => io.progress(showControlKeepLines(line)) };
 }
 
 // The pinned AWS SDK runs on Node 20; its notice that *later* releases will need Node 22 would

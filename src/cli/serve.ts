@@ -11,9 +11,7 @@ import { createApp } from "../app/app";
 import type { AppServices } from "../app/services";
 import { DeploymentConfigError, parseDeploymentConfig, type AuditConfig, type DeploymentConfig } from "../config/deployment";
 import { nextFireTime, parseCron } from "../runs/cron";
-import { MemoryRunCounter } from "../runs/ledger";
-import { lockKey } from "../runs/keys";
-import { withStoreLease } from "./store-lease";
+import { LeasedRunCounter } from "./store-lease";
 import { RunStore } from "../runs/run-store";
 import { s3TraceStore } from "../runs/object-stores";
 import { createRun, executeRun, type RunDeps } from "../runs/runner";
@@ -223,10 +221,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
   const log: Log = options.log ?? ((level, message) => console[level === "info" ? "log" : level](`tracelint: ${message}`));
   const timers = options.timers ?? realTimers;
   // Runs of this replica queue in memory; replicas sharing the store also take a lease object.
-  const counter = new MemoryRunCounter();
-  const withLock = counter.withLock.bind(counter);
-  counter.withLock = <T>(name: string, work: () => Promise<T>): Promise<T> =>
-    withLock(name, () => withStoreLease(options.store, lockKey(name), work, { log }));
+  const counter = new LeasedRunCounter(options.store, log);
   const deps: RunDeps = {
     store: new RunStore(options.store),
     counter,

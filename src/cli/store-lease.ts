@@ -5,7 +5,8 @@
 // `until` it is removed by the next replica that wants it.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { LOCK_LEASE_MS } from "../runs/ledger";
+import { lockKey } from "../runs/keys";
+import { LOCK_LEASE_MS, MemoryRunCounter } from "../runs/ledger";
 import type { ObjectStore } from "../storage/object-store";
 
 type Log = (level: "info" | "warn" | "error", message: string) => void;
@@ -91,5 +92,21 @@ export async function withStoreLease<T>(store: ObjectStore, key: string, work: (
     return await work();
   } finally {
     await remove(key).catch((error: unknown) => log("warn", `could not release the lock ${key}: ${(error as Error).message}`));
+  }
+}
+
+/** `serve`'s run counter: the in-process queue of MemoryRunCounter, then the store's lease object. */
+export class LeasedRunCounter extends MemoryRunCounter {
+  readonly #store: ObjectStore;
+  readonly #log: Log;
+
+  constructor(store: ObjectStore, log: Log) {
+    super();
+    this.#store = store;
+    this.#log = log;
+  }
+
+  override withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return super.withLock(name, () => withStoreLease(this.#store, lockKey(name), work, { log: this.#log }));
   }
 }

@@ -3,7 +3,7 @@
 import type { PendingCall } from "./facts";
 import { TargetResolver } from "./resolver";
 import { matchSplitTraces, type SplitPair } from "./split-matcher";
-import type { DroppedCounts, PropagationState } from "./state";
+import { bump, type DroppedCounts, type PropagationState } from "./state";
 
 export interface Ratio {
   propagated: number;
@@ -47,12 +47,6 @@ export interface CoverageOptions {
   bucketNs: bigint;
 }
 
-function bump(map: Map<string, Map<string, number>>, key: string, inner: string): void {
-  let counts = map.get(key);
-  if (!counts) map.set(key, (counts = new Map()));
-  counts.set(inner, (counts.get(inner) ?? 0) + 1);
-}
-
 function ratio(r: Ratio): number {
   return r.total === 0 ? 1 : r.propagated / r.total;
 }
@@ -88,7 +82,7 @@ export function computeCoverage(state: PropagationState, options: CoverageOption
     if (!services) continue;
     linkedBy.set(call, services);
     if (call.target.destination === null) continue;
-    for (const s of services) bump(resolvedLinks, call.target.destination, s);
+    for (const s of services) bump(resolvedLinks, call.target.destination, s, 1, Infinity);
     let learned = state.destinations.get(call.target.destination);
     if (!learned) state.destinations.set(call.target.destination, (learned = new Map()));
     for (const s of services) learned.set(s, (learned.get(s) ?? 0) + 1);

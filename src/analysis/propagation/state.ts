@@ -100,7 +100,8 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-function bump(map: Map<string, Map<string, number>>, key: string, service: string, by: number, cap: number): boolean {
+/** Adds `by` to map[key][service]; false (nothing added) when `key` is new and the map holds `cap` keys. */
+export function bump(map: Map<string, Map<string, number>>, key: string, service: string, by: number, cap: number): boolean {
   let inner = map.get(key);
   if (!inner) {
     if (map.size >= cap) return false;
