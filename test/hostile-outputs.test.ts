@@ -9,7 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TraceRecorder } from "../fixtures/lib/recorder";
+import { safeLine } from "../src/alerts/text";
 import { mdCode, mdText } from "../src/report/markdown-escape";
+import { showControl } from "../src/util/control";
 import { ReportSchema } from "../src/report/schema";
 import { runCli } from "./support/cli";
 
@@ -124,5 +126,29 @@ describe("control characters from trace data never reach the terminal", () => {
   it("replaces them in Markdown text and code", () => {
     expect(mdText("svc\u001b[31m\tred")).toBe("svc\uFFFD\\[31m red");
     expect(mdCode("a\u001b]8;;http://x\u0007b")).toBe("`a\uFFFD]8;;http://x\uFFFDb`");
+  });
+});
+
+describe("bidi controls from trace data never reorder what a reader sees (Trojan Source)", () => {
+  // "payments\u202Etnuocca-nimda" renders as "paymentsadmin-account"; an isolate can hide the rest of a line.
+  const SPOOFS = ["payments\u202etnuocca-nimda", "GET /orders/\u2066{id}\u2069\u200f"];
+  const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+  it("replaces them in the Markdown and HTML reports and shows them as escapes in alerts and on stderr", async () => {
+    const rec = new TraceRecorder({ seed: 43 });
+    const svc = rec.tracer(SPOOFS[0]!);
+    // Names that differ only in their ID make a high-cardinality finding that quotes the span name.
+    for (let i = 0; i < 60; i++) svc.startSpan(`${SPOOFS[1]!} ${1000 + i * 7919}`, { kind: SpanKind.SERVER, startTime: rec.time(i * 10) }).end(rec.time(i * 10 + 1));
+    const file = join(dir, "bidi.otlp.json");
+    await writeFile(file, rec.toOtlpJson());
+    const { outputs, report } = await checkAll(file);
+    // The JSON report is data: it keeps names as they are (in the service name, and in the span names quoted).
+    expect(report.findings.some((f) => BIDI.test(f.service))).toBe(true);
+    const [, jsonStderr, md, mdStderr, html, htmlStderr] = outputs;
+    for (const text of [jsonStderr, md, mdStderr, html, htmlStderr]) expect(text).not.toMatch(BIDI);
+    expect(md).toContain("payments\uFFFDtnuocca-nimda");
+    expect(html).toContain("payments\uFFFDtnuocca-nimda");
+    expect(showControl(SPOOFS[1]!)).toBe("GET /orders/\\u2066{id}\\u2069\\u200f");
+    expect(safeLine(`${SPOOFS[0]!}: new finding`, 200)).toBe("paymentstnuocca-nimda: new finding");
   });
 });

@@ -2,6 +2,7 @@
 // bytes the way the destinations' size limits do (UTF-8).
 import { redactText } from "../pii/redact";
 import { breakAutolinks } from "../util/autolink";
+import { CONTROL_CHARACTERS } from "../util/control";
 
 const encoder = new TextEncoder();
 
@@ -14,7 +15,7 @@ export function safeLine(text: string, max: number): string {
   const line = breakAutolinks(
     redactText(text)
       .replace(/[\r\n\t]+/g, " ")
-      .replace(/[\u0000-\u001f\u007f]/g, ""),
+      .replace(CONTROL_CHARACTERS, ""),
   );
   const chars = [...line];
   return chars.length <= max ? line : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;

@@ -4,6 +4,7 @@
 // `[.]` classes), so they survive YAML and OTTL string quoting unchanged.
 import { Placeholder } from "../analysis/templates/classify";
 import { mdCode } from "../report/markdown-escape";
+import { CONTROL_CHARACTERS } from "../util/control";
 
 /** Placeholders we emit, and what each one matches in a raw name. */
 const PLACEHOLDER_PATTERNS: Record<string, string> = {
@@ -69,14 +70,15 @@ export function httpTargetRegex(method: string, pathTokens: readonly string[]): 
 /** An OTTL string literal. */
 export function ottlString(text: string): string {
   // Control characters as escapes: a raw newline from a service name would end the YAML line and,
-  // in the Markdown report, let the name close the snippet's code fence.
+  // in the Markdown report, let the name close the snippet's code fence; a bidi override would make
+  // the snippet read differently from what it matches.
   const escaped = text
     .replace(/\\/g, "\\\\")
     .replace(/"/g, '\\"')
     .replace(/\n/g, "\\n")
     .replace(/\r/g, "\\r")
     .replace(/\t/g, "\\t")
-    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    .replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `"${escaped}"`;
 }
 
