@@ -5,6 +5,7 @@ import { DistinctCounter, type DistinctCounterState } from "../src/analysis/sket
 import { hash64, hashHex, type Hash64 } from "../src/analysis/sketch/hash";
 import { isDataLike } from "../src/analysis/templates/classify";
 import { DEFAULT_DRAIN_OPTIONS, Drain, type Cluster, type DrainMatch } from "../src/analysis/templates/drain";
+import { redactTemplateTokens } from "../src/analysis/templates/redact";
 import { hasPlaceholder, renderTemplate, templateTokens } from "../src/analysis/templates/tokenize";
 import { Memo } from "../src/engine/memo";
 import { defineRule } from "../src/engine/rule";
@@ -344,7 +345,9 @@ no values) is not reported however many names it has. Defaults and their calibra
           for (const cluster of state.drain.clusters()) {
             const stats = cluster.payload;
             if (!hasPlaceholder(cluster.tokens) || stats.names.count < options.minNamesPerTemplate) continue;
-            const template = renderTemplate(cluster.tokens);
+            // Quoted templates never carry a sensitive value the names share.
+            const tokens = redactTemplateTokens(cluster.tokens);
+            const template = renderTemplate(tokens);
             const examples = stats.examples.map((e) => JSON.stringify(e)).join(", ");
             context.report({
               service: state.service,
@@ -357,7 +360,7 @@ no values) is not reported however many names it has. Defaults and their calibra
               occurrences: stats.spans,
               traceCount: stats.traces,
               ...(stats.example ? { example: { ...stats.example, evidence: stats.examples[0] ?? template } } : {}),
-              fix: cardinalityFix(state.service, state.kind, cluster.tokens),
+              fix: cardinalityFix(state.service, state.kind, tokens),
             });
           }
         }

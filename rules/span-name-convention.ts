@@ -4,7 +4,8 @@
 import { z } from "zod";
 import { hasUrlQuery, httpMethodOf, nameTarget, stripUrlQuery } from "../src/analysis/templates/http";
 import { looksLikeSql, maskSqlLiterals, sqlSemconvName } from "../src/analysis/templates/sql";
-import { deriveTemplate, templateTokens } from "../src/analysis/templates/tokenize";
+import { redactTemplateTokens } from "../src/analysis/templates/redact";
+import { renderTemplate, templateTokens } from "../src/analysis/templates/tokenize";
 import { Memo } from "../src/engine/memo";
 import { defineRule, type RuleContext } from "../src/engine/rule";
 import { SpanKind, stringAttribute, type Span } from "../src/model/span";
@@ -23,6 +24,8 @@ interface NameUrl {
   query: boolean;
   /** The URL path: a full URL's `scheme://host[:port]` and the query are dropped. */
   path: string;
+  /** The path's template tokens, with shared sensitive parts redacted (see redactTemplateTokens). */
+  pathTokens: readonly string[];
   pathTemplate: string;
 }
 
@@ -40,7 +43,8 @@ function nameUrlOf(name: string): NameUrl | undefined {
     if (!target.startsWith("/")) target = `/${target}`;
   }
   const path = stripUrlQuery(target);
-  return { query: hasUrlQuery(target), path, pathTemplate: deriveTemplate(path) };
+  const pathTokens = redactTemplateTokens(templateTokens(path));
+  return { query: hasUrlQuery(target), path, pathTokens, pathTemplate: renderTemplate(pathTokens) };
 }
 
 /** The verdict of `checkSql` for a name, memoised per name (it reads nothing else). */
@@ -78,14 +82,15 @@ function checkHttpServer(context: RuleContext<Options>, trace: Trace, span: Span
   if (route !== undefined && route !== "" && isMethodRoute(span.name, method, route)) return;
   const url = memos.url.get(span.name, nameUrlOf);
   if (!url) return;
-  const { query, path, pathTemplate } = url;
+  const { query, path, pathTokens, pathTemplate } = url;
   const carriesValues = pathTemplate !== path;
   const urlPath = stringAttribute(span.attributes, "url.path") ?? stringAttribute(span.attributes, "http.target")?.split("?")[0];
 
   let subject: string;
   if (route !== undefined && route !== "") {
-    subject = `${method} ${route}`;
-    if (span.name === subject) return;
+    if (span.name === `${method} ${route}`) return;
+    // A route is an attribute value: quoted only once masked, like any other.
+    subject = `${method} ${redactText(route)}`;
     const rawPath = urlPath !== undefined && urlPath !== route && path === urlPath;
     if (!query && !carriesValues && !rawPath) return;
   } else {
@@ -104,7 +109,7 @@ function checkHttpServer(context: RuleContext<Options>, trace: Trace, span: Span
         : `HTTP SERVER span named with ${what} and no http.route; the derived template is "${subject}". ` +
           `Set http.route so the span is named {method} {http.route}.`,
     example: { traceId: trace.traceId, spanId: span.spanId, evidence: redactText(span.name) },
-    fix: httpServerNameFix(span.service, method, templateTokens(pathTemplate), route !== undefined && route !== ""),
+    fix: httpServerNameFix(span.service, method, pathTokens, route !== undefined && route !== ""),
   });
 }
 

@@ -246,3 +246,29 @@ describe("Collector fix patterns match the raw names they stand for", () => {
 function server(name: string, attributes: Attributes): SpanSpec {
   return { name, kind: ApiKind.SERVER, attributes };
 }
+
+describe("a sensitive value that every name shares is never quoted in a template (QA, session 6)", () => {
+  const RAW = /jane\.doe|hunter2|AKIAIOSFODNN7EXAMPLE/;
+
+  it("replaces it with {redacted} in subjects, messages and the Collector fix, which still matches the names", async () => {
+    const names = (i: number) => [
+      { name: `GET /users/jane.doe%40gmail.com/orders/${1000 + i}`, kind: ApiKind.SERVER, attributes: { "http.request.method": "GET" } },
+      { name: `connect password=hunter2 try ${i}`, kind: ApiKind.INTERNAL },
+      { name: `s3 put AKIAIOSFODNN7EXAMPLE part ${i}`, kind: ApiKind.INTERNAL },
+    ];
+    const specs = Array.from({ length: 210 }, (_, i) => names(i)).flat();
+    const findings = run(await tracesOf("accounts", specs), [highCardinalitySpanName, spanNameConvention]);
+    expect(summary(findings).map(([rule, , , subject]) => [rule, subject]).sort()).toEqual([
+      ["high-cardinality-span-name", "GET /users/{redacted}/orders/{id}"],
+      ["high-cardinality-span-name", "connect {redacted} try {id}"],
+      ["high-cardinality-span-name", "s3 put {redacted} part {id}"],
+      ["span-name-convention", "GET /users/{redacted}/orders/{id}"],
+    ]);
+    for (const f of findings) expect(JSON.stringify(f)).not.toMatch(RAW);
+    // The rewrite still selects every raw name of the cluster: {redacted} matches any run of characters.
+    const fix = findings.find((f) => f.ruleId === "high-cardinality-span-name" && f.subject === "connect {redacted} try {id}")!.fix!;
+    const pattern = /replace_pattern\(name, "([^"]+)"/.exec(fix)![1]!;
+    expect(new RegExp(pattern).test("connect password=hunter2 try 17")).toBe(true);
+    expect(fix).toContain('"connect {redacted} try {id}"');
+  });
+});

@@ -16,6 +16,8 @@ const PLACEHOLDER_PATTERNS: Record<string, string> = {
   [Placeholder.ANY]: "[^/?&= ]+",
   [Placeholder.VALUE]: "[^&# ]*",
   [Placeholder.QUERY]: "[^ #]*",
+  // A sensitive value every name shares (an address, a key, a phone number written with spaces).
+  [Placeholder.REDACTED]: ".+",
 };
 
 const OTTL_KIND: Record<number, string> = {

@@ -11,6 +11,8 @@ export const Placeholder = {
   QUERY: "{query}",
   /** A position where clustering saw different data-like tokens. */
   ANY: "{*}",
+  /** A part every name shares that holds a sensitive value (see redact.ts); only in quoted templates. */
+  REDACTED: "{redacted}",
 } as const;
 
 /** `{name}` tokens: our placeholders, and templates the producer already wrote (`{userId}`). */
