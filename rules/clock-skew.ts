@@ -23,7 +23,11 @@ Only SERVER children of CLIENT parents are checked: a CONSUMER may legitimately 
 its producer, and spans connected by links have no timing contract. Spans with zero or inverted
 timestamps are left to \`invalid-timestamps\`. The tolerance absorbs normal clock error and
 instrumentation overhead. A SERVER span ending after a CLIENT parent whose status is ERROR is not
-reported: the client gave up (a timeout, a cancelled request) while the server went on.
+reported: the client gave up (a timeout, a cancelled request) while the server went on. Nor is
+one that lasts longer than its CLIENT parent (by more than the tolerance): a clock offset moves both
+ends of a span alike and cannot make it longer, so that is a client that stopped timing before the
+response was complete (a streamed download read after the headers arrived, a websocket session),
+not skew.
 
 Skewed clocks make the server's work appear outside the call in every trace view, break
 critical-path and latency-breakdown analysis, and confuse time-window queries.
@@ -52,9 +56,12 @@ its timestamps at collection time.
           let skew: { category: string; relation: string } | undefined;
           if (early > tolerance) {
             skew = { category: "starts-before-client", relation: `starts ${formatNanosAsMs(early)} before its CLIENT parent starts` };
-          } else if (late > tolerance && parent.status.code !== StatusCode.ERROR) {
+          } else if (late > tolerance && parent.status.code !== StatusCode.ERROR && late + early <= tolerance) {
             // A CLIENT that failed (a timeout, a cancelled request) stops waiting while its server
-            // goes on: ending after it is expected then, not a sign of skewed clocks.
+            // goes on: ending after it is expected then, not a sign of skewed clocks. Nor is a
+            // SERVER span longer than its CLIENT (late + early is the difference in duration): an
+            // offset moves both ends alike and cannot stretch a span, so that is a client that
+            // stopped timing early — a streamed body, a websocket session — not skew.
             skew = { category: "ends-after-client", relation: `ends ${formatNanosAsMs(late)} after its CLIENT parent ends` };
           }
           if (!skew) continue;

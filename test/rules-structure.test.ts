@@ -322,6 +322,15 @@ describe("clock-skew", () => {
     expect(finding!.message).toContain("ends 66 ms after its CLIENT parent ends");
   });
 
+  it("does not blame clocks for a SERVER span longer than its CLIENT parent (a streamed response; QA, session 6)", async () => {
+    // The server starts 1 ms after the client and streams for 5 s; the client span ends at the headers.
+    const { rec } = skewedCall(0, 5_000);
+    expect(await findingsOf(rec.toOtlpJson(), STRUCTURE_RULES)).toEqual([]);
+    // Shifted by an offset as well, it still is not an offset's doing; one that starts too early is.
+    expect(await findingsOf(skewedCall(+70, 5_000).rec.toOtlpJson(), ["clock-skew"])).toEqual([]);
+    expect((await findingsOf(skewedCall(-61, 5_000).rec.toOtlpJson(), ["clock-skew"])).map((f) => f.category)).toEqual(["starts-before-client"]);
+  });
+
   it("tolerates 30 ms by default and honours the toleranceMs option", async () => {
     const { rec } = skewedCall(-31);
     expect(await findingsOf(rec.toOtlpJson(), ["clock-skew"])).toEqual([]);
