@@ -20,6 +20,9 @@ orphan's span kind:
 - \`producer-span-missing\` (CONSUMER orphan): the producer's PRODUCER span never reached Tempo.
 - \`same-service-span-lost\` (INTERNAL, CLIENT or PRODUCER orphan, or flagged "parent is local"):
   the parent was created in the same process and was never ended or was dropped before export.
+- \`remote-parent-missing\` (INTERNAL, CLIENT or PRODUCER orphan flagged "parent is remote", as a
+  worker that extracts a job's context into an INTERNAL span, or a gateway's CLIENT span, is): the
+  context came from another process whose span never reached Tempo.
 - \`parent-span-missing\`: unspecified kind and no remote flag, so the side cannot be told.
 - \`dropped-by-sampling\` (checked first, for orphans whose parent is a caller's span): the caller
   was sampled differently from the orphan — the orphan's W3C sampled flag is off while the rest of
@@ -31,7 +34,7 @@ Not reported: traces without any root (see \`missing-root\`), parent cycles (see
 and traces the source returned only in part (\`partial-trace\`), where the parent may simply not have
 been returned.
 
-**Fix.** For \`caller-span-missing\`, check the *caller's* exporter and sampler: a head sampler
+**Fix.** For \`caller-span-missing\` and \`remote-parent-missing\`, check the *caller's* exporter and sampler: a head sampler
 that drops its own span while still propagating a sampled flag, a failing exporter, or a collector
 filter/tail-sampling policy that keeps the callee's spans but not the caller's. For
 \`same-service-span-lost\`, make sure every span is ended (\`finally { span.end() }\`), that the

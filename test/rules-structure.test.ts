@@ -174,6 +174,27 @@ describe("orphan-span", () => {
     expect(findings[0]!.message).toContain("created in this same process");
   });
 
+  it("blames the other process when an INTERNAL or CLIENT orphan's parent is flagged remote (QA, session 6)", async () => {
+    // The api's PRODUCER span is never ended (never exported); the worker extracts the job's
+    // context into an INTERNAL span, and a gateway extracts a request's context into a CLIENT span:
+    // the SDK marks both parents remote (OTLP flags 0x300).
+    const rec = new TraceRecorder({ seed: 13 });
+    const api = rec.tracer("api");
+    const root = api.startSpan("POST /jobs", { kind: ApiKind.SERVER, startTime: rec.time(0) });
+    const lost = api.startSpan("enqueue", { kind: ApiKind.PRODUCER, startTime: rec.time(1) }, rec.within(root));
+    const job = rec.tracer("worker").startSpan("run job", { kind: ApiKind.INTERNAL, startTime: rec.time(5) }, rec.extract(rec.inject(lost)));
+    job.end(rec.time(9));
+    const forward = rec.tracer("gateway").startSpan("forward", { kind: ApiKind.CLIENT, startTime: rec.time(2) }, rec.extract(rec.inject(lost)));
+    forward.end(rec.time(3));
+    root.end(rec.time(10));
+    const findings = await findingsOf(rec.toOtlpProtobuf(), ["orphan-span"]);
+    expect(findings.map((f) => [f.service, f.category, f.occurrences]).sort()).toEqual([
+      ["gateway", "remote-parent-missing", 1],
+      ["worker", "remote-parent-missing", 1],
+    ]);
+    expect(findings[0]!.message).toContain("flagged that parent as remote");
+  });
+
   it("counts orphans across traces in one finding per service and cause", async () => {
     const a = lostCallerSpan().rec;
     const b = new TraceRecorder({ seed: 99 });

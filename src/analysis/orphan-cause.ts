@@ -9,6 +9,7 @@ export type OrphanCategory =
   | "caller-span-missing"
   | "producer-span-missing"
   | "same-service-span-lost"
+  | "remote-parent-missing"
   | "parent-span-missing"
   | "dropped-by-sampling"
   | (string & {});
@@ -38,6 +39,11 @@ const SAME_SERVICE_SPAN_LOST: OrphanCause = {
   message:
     "its parent, created in this same process, is not in the trace: it was never ended or was dropped before export (exporter queue full, shutdown without flush, collector filter)",
 };
+const REMOTE_PARENT_MISSING: OrphanCause = {
+  category: "remote-parent-missing",
+  message:
+    "its parent is not in the trace, and the SDK flagged that parent as remote: the context came from another process (a caller that propagated trace context, e.g. a gateway, a browser or a job scheduler) whose span never reached the backend",
+};
 const PARENT_SPAN_MISSING: OrphanCause = {
   category: "parent-span-missing",
   message:
@@ -54,7 +60,9 @@ export const classifyByKind: OrphanClassifier = (_trace, span) => {
     case SpanKind.INTERNAL:
     case SpanKind.CLIENT:
     case SpanKind.PRODUCER:
-      return SAME_SERVICE_SPAN_LOST;
+      // Usually a child of a span of the same process, unless the SDK says the parent was remote
+      // (a worker that extracts a job's context into an INTERNAL span, a gateway's CLIENT span).
+      return hasRemoteParent(span) === true ? REMOTE_PARENT_MISSING : SAME_SERVICE_SPAN_LOST;
     default: {
       // Unspecified kind: the SDK's parent-is-remote flag, when present, still tells the two apart.
       const remote = hasRemoteParent(span);
