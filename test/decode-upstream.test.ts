@@ -2,7 +2,10 @@
 // facts asserted here were read from the files independently (see upstream-data/tempo/README.md).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { builtinRules } from "../rules/index";
 import { decodeInput } from "../src/decode/index";
+import { resolveConfig } from "../src/engine/config";
+import { checkInputs } from "../src/pipeline/check";
 import { SpanKind, StatusCode, type Span } from "../src/model/span";
 import { Trace } from "../src/model/trace";
 
@@ -100,6 +103,14 @@ describe("pkg/tempopb hand-written v1 body (hex-looking IDs in a base64 format)"
     expect(decoded.spans[0]!.scope.attributes.get("my.scope.attribute")).toBe("some scope attribute");
     expect(decoded.warnings).toEqual([
       "2 ID(s) are hex in a Tempo-encoded (base64) document; decoded as hex (Tempo itself would read them as base64 of the wrong length)",
+    ]);
+  });
+
+  it("lists that warning with the input problems of a check (QA, session 6: it was dropped)", async () => {
+    const report = await checkInputs([{ name: "handwritten.json", read: async () => read("pkg-tempopb-trace.v1-batches.handwritten.json") }], resolveConfig({}, builtinRules));
+    expect(report.summary.spans).toBe(1);
+    expect(report.summary.inputErrors).toEqual([
+      { file: "handwritten.json", message: "2 ID(s) are hex in a Tempo-encoded (base64) document; decoded as hex (Tempo itself would read them as base64 of the wrong length)" },
     ]);
   });
 });

@@ -64,6 +64,9 @@ export async function checkInputs(
         ...(options.maxSpans !== undefined ? { maxSpans: options.maxSpans - assembler.spanCount } : {}),
       });
       for (const message of decoded.errors) fail(input.name, message);
+      // Read, but not as the producer meant (hex IDs in a base64 document): listed with the input
+      // problems, since a file Tempo would misread is one to fix.
+      for (const message of decoded.warnings) fail(input.name, message);
       if (decoded.spans.length === 0 && decoded.errors.length === 0 && !decoded.notFound) {
         fail(input.name, "no spans in input");
       }
