@@ -272,3 +272,29 @@ describe("a sensitive value that every name shares is never quoted in a template
     expect(fix).toContain('"connect {redacted} try {id}"');
   });
 });
+
+describe("single digits in a name that carries values are values too (QA, session 6)", () => {
+  it.each([
+    ["GET /api/v1/namespaces/team-3/pods/48213", "GET /api/v1/namespaces/team-{id}/pods/{id}"],
+    ["GET /logs/2024/05/17/app-7.log", "GET /logs/{id}/{id}/{id}/app-{id}.log"],
+    ["GET /releases/download/v1.12.0/agent-1.12.0-linux-amd64.tar.gz", "GET /releases/download/v1.{id}.{id}/agent-{id}.{id}.{id}-linux-amd64.tar.gz"],
+    // Constant names keep them: a digit joined to a word names something there.
+    ["GET /charset/utf-8", "GET /charset/utf-8"],
+    ["hash sha-1", "hash sha-1"],
+  ])("%s → %s", (name, template) => {
+    expect(deriveTemplate(name)).toBe(template);
+  });
+
+  it("one template per path shape, not one per digit: 10 teams × 24 pods give one finding of each rule", async () => {
+    const specs = Array.from({ length: 240 }, (_, i) => ({
+      name: `GET /api/v1/namespaces/team-${i % 10}/pods/${10_000 + i * 37}`,
+      kind: ApiKind.SERVER,
+      attributes: { "http.request.method": "GET" },
+    }));
+    const findings = run(await tracesOf("k8s-api", specs), [highCardinalitySpanName, spanNameConvention]);
+    expect(summary(findings).map(([rule, , , subject, occurrences]) => [rule, subject, occurrences]).sort()).toEqual([
+      ["high-cardinality-span-name", "GET /api/v1/namespaces/team-{id}/pods/{id}", 240],
+      ["span-name-convention", "GET /api/v1/namespaces/team-{id}/pods/{id}", 240],
+    ]);
+  });
+});

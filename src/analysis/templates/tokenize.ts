@@ -1,6 +1,6 @@
 // Splits a span name into tokens that join back to the exact name: separators are tokens too, so
 // a template renders with the producer's own punctuation (`GET /users/{id}`, `batch job {id}: done`).
-import { classifyPart, classifyToken, isPlaceholder, maskStructures } from "./classify";
+import { classifyPart, classifyToken, isPlaceholder, maskStructures, Placeholder } from "./classify";
 
 // Outer separators delimit path segments, words and query pairs; placeholders stay atomic.
 const OUTER_RE = /(\{[A-Za-z_*][\w.*-]*\}|[\s/?&,;()[\]<>|"'#!]+)/;
@@ -22,22 +22,42 @@ export function splitTokens(name: string): string[] {
  */
 export function templateTokens(name: string): string[] {
   const out: string[] = [];
+  /** Positions of single digits kept literal as part of a word (`utf-8`, `team-3`). */
+  const singleDigits: number[] = [];
+  let values = 0;
   for (const segment of splitTokens(maskStructures(name))) {
     if (isPlaceholder(segment) || isSeparator(segment)) {
+      if (isPlaceholder(segment)) values++;
       out.push(segment);
       continue;
     }
     const whole = classifyToken(segment);
     if (whole) {
+      values++;
       out.push(whole);
       continue;
     }
     for (const part of segment.split(INNER_RE)) {
       if (part === "") continue;
-      out.push(INNER_RE.test(part) && isSeparator(part) ? part : (classifyPart(part, segment) ?? part));
+      if (INNER_RE.test(part) && isSeparator(part)) {
+        out.push(part);
+        continue;
+      }
+      const placeholder = classifyPart(part, segment);
+      if (placeholder !== undefined) values++;
+      else if (isSingleDigit(part)) singleDigits.push(out.length);
+      out.push(placeholder ?? part);
     }
   }
+  // A single digit joined to a word names something (`sha-1`) in a name that is otherwise
+  // constant; in a name that carries values anyway it is one more (`team-3/pods/{id}`,
+  // `app-7.log` next to `{id}` parts), or every digit would split the template in ten.
+  if (values > 0) for (const i of singleDigits) out[i] = Placeholder.ID;
   return mergeAdjacentSeparators(out);
+}
+
+function isSingleDigit(part: string): boolean {
+  return part.length === 1 && part.charCodeAt(0) >= 48 && part.charCodeAt(0) <= 57;
 }
 
 function mergeAdjacentSeparators(tokens: string[]): string[] {
