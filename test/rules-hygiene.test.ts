@@ -148,6 +148,10 @@ describe("root-span-is-client", () => {
     const server = web.startSpan("GET /", { kind: SpanKind.SERVER, startTime: rec.time(10) });
     web.startSpan("GET", { kind: SpanKind.CLIENT, startTime: rec.time(11) }, rec.within(server)).end(rec.time(12));
     server.end(rec.time(13));
+    // A polling consumer's receive spans (semconv 1.26: CLIENT) start traces by design (QA, session 6).
+    const poller = rec.tracer("poller");
+    poller.startSpan("receive orders", { kind: SpanKind.CLIENT, startTime: rec.time(20), attributes: { "messaging.operation.type": "receive", "messaging.system": "kafka" } }).end(rec.time(21));
+    poller.startSpan("orders receive", { kind: SpanKind.CLIENT, startTime: rec.time(22), attributes: { "messaging.operation": "receive", "messaging.system": "rabbitmq" } }).end(rec.time(23));
     const report = await run(rootSpanIsClient, rec.toOtlpJson());
     expect(rows(report)).toEqual([
       ["root-span-is-client", "cron", null, null, 2, 2, ['root CLIENT span "GET https://crm.example.com/users/j***@e***.com"', 'root CLIENT span "POST"']],
