@@ -176,6 +176,25 @@ describe("outbox and policy across runs", () => {
     expect(r.requests).toHaveLength(2);
   });
 
+  it("a back-dated run (a backfill) does not become the next scheduled run's baseline (QA, session 6)", async () => {
+    const store = new MemoryAlertStateStore();
+    const { r, url } = await receiver([]);
+    const config = slackConfig(url, { minSeverity: "error" });
+    const run = (report: Report, dataUntil: string, now: string) => runAlerts({ config, store, report: { ...report, generatedAt: dataUntil }, delivery: fast, minIntervalMs: 0, now: at(now) });
+    const healthy = await estateReport({ fraudBroken: false, cardinality: false, pii: false, hostile: false });
+    const broken = await estateReport({ fraudBroken: true, cardinality: false, pii: false, hostile: false });
+
+    expect((await run(broken, "2026-03-01T10:00:00Z", "2026-03-01T10:00:00Z")).queued).toHaveLength(1);
+    // A backfill of the 08:00 window, when the estate was still healthy.
+    await run(healthy, "2026-03-01T08:00:00Z", "2026-03-01T10:30:00Z");
+    expect((await store.load()).previousUntil).toBe("2026-03-01T10:00:00Z");
+    // The 11:00 run is as broken as the 10:00 one: nothing new (against the backfill it looked new).
+    const next = await run(broken, "2026-03-01T11:00:00Z", "2026-03-01T11:00:00Z");
+    expect(next.delta!.findings.new).toEqual([]);
+    expect(next.queued).toEqual([]);
+    expect(r.requests).toHaveLength(1);
+  });
+
   it("filters by rule and service", async () => {
     const store = new MemoryAlertStateStore();
     const { url } = await receiver([]);

@@ -48,6 +48,11 @@ export const AlertStateSchema = z
   .object({
     version: z.literal(1),
     previous: SnapshotSchema.optional(),
+    /**
+     * End of the window `previous` audited (ISO): a back-dated run (a backfill of a missed cron)
+     * audits an older window and must not become the baseline of the next scheduled run.
+     */
+    previousUntil: z.string().optional(),
     pending: z.array(PendingSchema),
     /** alert ID → ISO time delivered. */
     delivered: z.record(z.string(), z.string()),

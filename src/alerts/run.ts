@@ -42,6 +42,12 @@ export interface AlertRunResult {
 
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 
+/** Until when a report's data reaches: its source window's end, else when it was made (`check`). */
+function auditedUntil(report: Report): string {
+  const source = report.source as { window?: { end?: string } } | undefined;
+  return source?.window?.end ?? report.generatedAt;
+}
+
 function alertId(destination: string, kind: AlertKind, runAt: string): string {
   return findingFingerprint({ ruleId: `alert:${kind}`, service: destination, subject: runAt, category: null });
 }
@@ -147,7 +153,15 @@ export async function runAlerts(input: AlertRunInput): Promise<AlertRunResult> {
 
   const queued = planAlerts(input, state, delta, clock());
   for (const alert of queued) state.pending.push({ alert, attempts: 0, lastError: null });
-  if (input.report) state.previous = snapshotOf(input.report);
+  if (input.report) {
+    // The baseline only moves forward in audited time: a back-dated run is alerted on, but the next
+    // scheduled run still compares with the newest window audited.
+    const until = auditedUntil(input.report);
+    if (state.previousUntil === undefined || Date.parse(until) >= Date.parse(state.previousUntil)) {
+      state.previous = snapshotOf(input.report);
+      state.previousUntil = until;
+    }
+  }
   state = compactState(state, clock());
   await input.store.save(state); // durable before the first send
 
