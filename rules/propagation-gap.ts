@@ -36,12 +36,19 @@ one unpropagated call; \`traceCount\` is the number of distinct traces holding t
   (\`ledger.finance.svc.cluster.local\` → \`ledger\`; not \`api.stripe.com\` → \`api\`).
 - A CLIENT span handing its call to a CLIENT span of another service (a sidecar proxy) is not a
   call of its own: the proxy's is.
-- A CLIENT call that failed with no answer at all (status ERROR, no response status code, no
-  callee span: connection refused, DNS failure) reached no server and is not counted.
-- **Propagated**: some SERVER/CONSUMER span of B has the call as parent, or (messaging) a CONSUMER
-  span of B links to it. **Edge coverage** = propagated calls / calls. Messages the audited data cannot judge
-(produced after B's last consumption in the data, or sent to a B whose links mostly lead to producer traces
-the audit did not sample) are left out of the calls and counted as the edge's \`undecided\`.
+- A CLIENT call that failed with no answer at all (status ERROR and no callee span, with no
+  response status code — connection refused, DNS failure — or with one its client or sidecar made
+  up: gRPC UNAVAILABLE, DEADLINE_EXCEEDED or CANCELLED, an Envoy response flag saying the upstream
+  was never reached, such as \`UF\` or \`UH\`) reached no server and is not counted.
+- **Propagated**: some SERVER/CONSUMER span of B has the call as parent, or a CONSUMER span of B
+  (messaging) or a SERVER span of B (a public endpoint that starts a new trace and links to its
+  caller, as Go otelhttp's \`WithPublicEndpoint\` does) links to it. A message is a call to every
+  service consuming its destination: one consumer group continuing it as a child says nothing of
+  another that links, lags or ignores the headers. **Edge coverage** = propagated calls / calls.
+  Calls the audited data cannot judge are left out of the calls and counted as the edge's
+  \`undecided\`: messages produced after B's last consumption in the data, or sent to a B whose
+  links mostly lead to producer traces the audit did not sample, and calls past the state's caps to
+  a B that continues context through links.
 
 The message gives the coverage, the number of split traces (see \`split-trace\`) and the most likely
 culprit. With split traces, B started a new trace although A's call reached it: when B continues

@@ -19,8 +19,8 @@ Each example gives both halves: the caller's trace and CLIENT/PRODUCER span, and
 trace and span) the callee's root span.
 
 A **split pair** is an unpropagated call from A to B (see \`propagation-gap\` for calls, target
-resolution and propagation) for which a root SERVER span (HTTP) or root CONSUMER span without links
-(messaging) of B, in another trace, starts inside the call's [start, end] window widened by
+resolution and propagation) for which a root SERVER span (HTTP) or root CONSUMER span (messaging)
+of B without links (a root that links continued the context through the link), in another trace, starts inside the call's [start, end] window widened by
 \`clockSkewToleranceMs\` (default 50 ms), with the same HTTP method and a compatible path when both
 sides carry one: the call's \`url.full\`/\`url.path\` without query equals the callee's \`url.path\`,
 or matches its \`http.route\` template. Calls are paired earliest first, each with the earliest

@@ -1,6 +1,6 @@
 // Reads the few attributes that say where a CLIENT/PRODUCER span went and what an HTTP request was,
 // covering both the current semantic conventions and the older names SDKs still emit.
-import { httpMethodAttribute, intAttribute, stringAttribute, type Span } from "../../model/span";
+import { httpMethodAttribute, intAttribute, StatusCode, stringAttribute, type Span } from "../../model/span";
 
 export interface Address {
   /** Lower-case host name or IP. */
@@ -146,10 +146,53 @@ export function firstLabelMayNameService(host: string): boolean {
   return labels.length === 2 && !PUBLIC_TLDS.has(labels[1]!);
 }
 
-/** Keys under which a client records the answer it got (HTTP status, gRPC status). */
-const RESPONSE_STATUS_KEYS = ["http.response.status_code", "http.status_code", "rpc.grpc.status_code", "rpc.connect_rpc.error_code"];
+/** Keys under which a client records the answer it got (HTTP status, RPC status). */
+const RESPONSE_STATUS_KEYS = ["http.response.status_code", "http.status_code", "rpc.grpc.status_code", "rpc.response.status_code", "rpc.connect_rpc.error_code"];
 
-/** Whether the client got any answer: without one, the call never reached a server. */
+/** Whether the client recorded any answer status (which may still be one it generated itself). */
 export function hasResponseStatus(span: Span): boolean {
   return RESPONSE_STATUS_KEYS.some((key) => span.attributes.has(key));
+}
+
+/**
+ * gRPC status codes a client library reports itself when no server answered: CANCELLED (1, the
+ * caller gave up), DEADLINE_EXCEEDED (4, the deadline passed before any answer) and UNAVAILABLE
+ * (14, no connection: refused, DNS, no ready subchannel). As numbers (`rpc.grpc.status_code`), as
+ * the names newer conventions record (`rpc.response.status_code`) and as Connect's error codes.
+ */
+const GRPC_NO_ANSWER_CODES: ReadonlySet<number> = new Set([1, 4, 14]);
+const RPC_NO_ANSWER_NAMES: ReadonlySet<string> = new Set(["CANCELLED", "DEADLINE_EXCEEDED", "UNAVAILABLE"]);
+const CONNECT_NO_ANSWER_CODES: ReadonlySet<string> = new Set(["canceled", "deadline_exceeded", "unavailable"]);
+
+/**
+ * Envoy response flags (the `response_flags` tag of Envoy/Istio spans, short form, comma separated)
+ * that mean the proxy answered itself and no request reached an upstream host: no healthy upstream
+ * (UH), upstream connection failure (UF), circuit breaker overflow (UO), no route (NR), no cluster
+ * (NC), DNS resolution failure (DF), fault-injected abort (FI), local rate limit (RL), rate-limit
+ * service error (RLSE), external authorization denied (UAEX), invalid Envoy request headers (IH),
+ * overload manager (OM) and drop overload (DO). Not URX (retry limit: the tries may have reached the
+ * upstream; a limit reached on connection failures also carries UF), nor flags of failures after
+ * the request went out (UT, UR, UC, LR, UPE, SI, DT, …).
+ */
+const ENVOY_UPSTREAM_NOT_REACHED: ReadonlySet<string> = new Set(["UH", "UF", "UO", "NR", "NC", "DF", "FI", "RL", "RLSE", "UAEX", "IH", "OM", "DO"]);
+
+/**
+ * Whether a failed CLIENT span (status ERROR) without a callee span shows that its request reached
+ * no server that could have continued the trace: no answer status at all (connection refused, DNS,
+ * a timeout before the response); a gRPC/Connect status the client generates itself when no
+ * server answered; or Envoy response flags saying the proxy never reached an upstream.
+ * Status first: a call that did not fail costs one comparison.
+ */
+export function failedWithoutAnswer(span: Span): boolean {
+  if (span.status.code !== StatusCode.ERROR) return false;
+  if (!hasResponseStatus(span)) return true;
+  const a = span.attributes;
+  const grpc = intAttribute(a, "rpc.grpc.status_code");
+  if (grpc !== undefined && GRPC_NO_ANSWER_CODES.has(grpc)) return true;
+  const rpc = stringAttribute(a, "rpc.response.status_code");
+  if (rpc !== undefined && RPC_NO_ANSWER_NAMES.has(rpc)) return true;
+  const connect = stringAttribute(a, "rpc.connect_rpc.error_code");
+  if (connect !== undefined && CONNECT_NO_ANSWER_CODES.has(connect)) return true;
+  const flags = stringAttribute(a, "response_flags");
+  return flags !== undefined && flags.split(",").some((flag) => ENVOY_UPSTREAM_NOT_REACHED.has(flag.trim()));
 }

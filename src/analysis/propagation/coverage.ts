@@ -1,6 +1,7 @@
 // Turns the merged propagation state into per-edge and per-service coverage and split-trace pairs.
 // Runs once, after every trace and shard.
-import type { PendingCall } from "./facts";
+import { addressKey } from "./attributes";
+import { aggregateKey, type CallAggregate, type PendingCall } from "./facts";
 import { TargetResolver } from "./resolver";
 import { matchSplitTraces, type SplitPair } from "./split-matcher";
 import { bump, type DroppedCounts, type PropagationState } from "./state";
@@ -16,12 +17,18 @@ export interface EdgeCoverage {
   propagated: number;
   total: number;
   splitTraces: number;
+  /**
+   * Of `propagated`, calls the callee continued through a link from a new trace of its own rather
+   * than as a child (batch consumers, public endpoints).
+   */
+  linked: number;
   /** Calls made over messaging (PRODUCER spans) among `total`. */
   messagingCalls: number;
   /**
-   * Messages left out of `total` because the audited data cannot show whether they were consumed
-   * with the context: produced after the consumer's last consumption seen, or sent to a consumer
-   * that continues context through links whose linking traces are mostly absent (a sampled audit).
+   * Calls left out of `total` because the audit cannot judge them. Messages: produced after the
+   * consumer's last consumption seen, or sent to a consumer that continues context through links
+   * whose linking traces are mostly absent (a sampled audit). Any call to a callee that continues
+   * context through links, when the bounded state did not keep the call itself to match its link.
    */
   undecided: number;
   /** Unpropagated calls kept individually (all of them unless the pending cap was hit). */
@@ -72,15 +79,23 @@ const MIN_LINKS_RESOLVED = 0.5;
 
 export function computeCoverage(state: PropagationState, options: CoverageOptions): CoverageResult {
   const pending = state.pending.items();
-  // Consumers that link to a producer span both prove it propagated and teach where its queue leads.
+  // Consumers that link to a producer span both prove it propagated and teach where its queue
+  // leads; so do servers that link to the calling CLIENT span (public endpoints) for its address.
   const linkedBy = new Map<PendingCall, ReadonlySet<string>>();
   // destination → consuming service → links to producer spans that are in the data.
   const resolvedLinks = new Map<string, Map<string, number>>();
   for (const call of pending) {
-    if (call.kind !== "producer") continue;
-    const services = state.consumerLinks.get(`${call.traceId}:${call.spanId}`);
+    const key = `${call.traceId}:${call.spanId}`;
+    const services = call.kind === "producer" ? state.consumerLinks.get(key) : state.serverLinks.get(key);
     if (!services) continue;
     linkedBy.set(call, services);
+    if (call.kind === "client") {
+      if (call.target.host !== null) {
+        const address = addressKey({ host: call.target.host, port: call.target.port });
+        for (const s of services) if (s !== call.from) bump(state.addresses, address, s, 1, Infinity);
+      }
+      continue;
+    }
     if (call.target.destination === null) continue;
     for (const s of services) bump(resolvedLinks, call.target.destination, s, 1, Infinity);
     let learned = state.destinations.get(call.target.destination);
@@ -95,16 +110,20 @@ export function computeCoverage(state: PropagationState, options: CoverageOption
     const key = `${from}\u0000${to}`;
     let edge = edges.get(key);
     if (!edge) {
-      edge = { from, to, propagated: 0, total: 0, splitTraces: 0, messagingCalls: 0, undecided: 0, unpropagated: [], splits: [] };
+      edge = { from, to, propagated: 0, total: 0, splitTraces: 0, linked: 0, messagingCalls: 0, undecided: 0, unpropagated: [], splits: [] };
       edges.set(key, edge);
     }
     return edge;
   };
 
-  for (const call of state.calls.values()) {
+  // Callees of aggregates with calls no child accounts for, for the calls not kept (below).
+  const uncovered = new Map<string, { call: CallAggregate; callees: string[] }>();
+  for (const [key, call] of state.calls) {
     const resolution = resolver.resolve(call);
     if (resolution.kind === "unresolved") external.set(call.from, (external.get(call.from) ?? 0) + call.count);
     if (resolution.kind !== "services") continue;
+    const callees = resolution.services.filter((to) => !call.propagatedTo.includes(to));
+    if (callees.length > 0) uncovered.set(key, { call, callees });
     for (const to of resolution.services) {
       const edge = edgeOf(call.from, to);
       edge.total += call.count;
@@ -126,14 +145,21 @@ export function computeCoverage(state: PropagationState, options: CoverageOption
     return resolved < consumption.linking * MIN_LINKS_RESOLVED;
   };
 
+  // Each kept call is judged again for every callee its children do not account for (counted
+  // under `total` by its aggregate above, and resolved the same way).
   const toMatch: { call: PendingCall; callee: string }[] = [];
+  const kept = new Map<string, number>(); // aggregate key → calls kept individually
   for (const call of pending) {
-    const resolution = resolver.resolve({ ...call, propagatedTo: [] });
+    const key = aggregateKey(call);
+    kept.set(key, (kept.get(key) ?? 0) + 1);
+    const resolution = resolver.resolve(call);
     if (resolution.kind !== "services") continue;
     for (const to of resolution.services) {
+      if (call.propagatedTo.includes(to)) continue;
       const edge = edgeOf(call.from, to);
       if (linkedBy.get(call)?.has(to)) {
         edge.propagated++;
+        edge.linked++;
       } else if (call.kind === "producer" && undecidable(call, to)) {
         // Counted under `total` by its aggregate above: taken out again.
         edge.total--;
@@ -143,6 +169,27 @@ export function computeCoverage(state: PropagationState, options: CoverageOption
         edge.unpropagated.push(call);
         toMatch.push({ call, callee: to });
       }
+    }
+  }
+
+  // Calls the bounded state did not keep individually (past maxPendingCallsPerBucket or
+  // maxPendingCalls) cannot be matched with a link. Where the callee continues context through
+  // links — its CONSUMER spans on the destination link, or it linked kept calls of this edge —
+  // such a call may well have been linked, so it is left undecided rather than counted as a gap.
+  // Elsewhere they stay unpropagated, as their aggregate counted them.
+  for (const [key, { call, callees }] of uncovered) {
+    const notKept = call.count - (kept.get(key) ?? 0);
+    if (notKept <= 0) continue;
+    for (const to of callees) {
+      const edge = edgeOf(call.from, to);
+      const linking =
+        call.kind === "producer"
+          ? call.target.destination !== null && (state.consumed.get(call.target.destination)?.get(to)?.linking ?? 0) > 0
+          : edge.linked > 0;
+      if (!linking) continue;
+      edge.total -= notKept;
+      if (call.kind === "producer") edge.messagingCalls -= notKept;
+      edge.undecided += notKept;
     }
   }
 

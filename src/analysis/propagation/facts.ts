@@ -23,11 +23,18 @@ export interface CallAggregate {
   count: number;
 }
 
-/** One call with no SERVER/CONSUMER child: kept for link matching and split-trace matching. */
+/**
+ * One call kept individually for link, lag and split-trace matching: a call with no SERVER/CONSUMER
+ * child of another service, or a call whose children need not be all its callees (a PRODUCER span
+ * with a destination fans out to every consuming service; a call whose `peer.service` names a
+ * service other than its children's).
+ */
 export interface PendingCall {
   from: string;
   kind: CallKind;
   target: CallTarget;
+  /** Services other than `from` with a SERVER/CONSUMER span whose parent is the call (sorted; usually empty). */
+  propagatedTo: string[];
   traceId: string;
   spanId: string;
   start: bigint;
@@ -80,10 +87,14 @@ function stringAt(strings: readonly string[], id: number): string | null {
 
 /**
  * A pending call as a tuple: [from, kind (0 client, 1 producer), peerService, host, port,
- * destination, traceId, spanId, start ns, end − start ns, method, path]; strings are table indexes.
- * Times travel as decimal strings because nanosecond bigints do not fit a JSON number.
+ * destination, traceId, spanId, start ns, end − start ns, method, path, propagatedTo?]; strings are
+ * table indexes. Times travel as decimal strings because nanosecond bigints do not fit a JSON
+ * number. The last element is written only when the call has callee children (older snapshots,
+ * whose pending calls never had any, lack it).
  */
-export type SerializedPendingCall = [number, 0 | 1, number, number, number | null, number, string, string, string, string, number, number];
+export type SerializedPendingCall =
+  | [number, 0 | 1, number, number, number | null, number, string, string, string, string, number, number]
+  | [number, 0 | 1, number, number, number | null, number, string, string, string, string, number, number, number[]];
 /** A root as a tuple: [service, kind (0 server, 1 consumer), traceId, spanId, start ns, method, path, route, remote flag (0 local, 1 remote, 2 absent)]. */
 export type SerializedRootCandidate = [number, 0 | 1, string, string, string, number, number, number, 0 | 1 | 2];
 
@@ -91,18 +102,20 @@ const REMOTE_FLAGS = ["local", "remote", "absent"] as const;
 
 export function serializePending(call: PendingCall, table: StringTable): SerializedPendingCall {
   const t = call.target;
-  return [
+  const tuple: SerializedPendingCall = [
     table.id(call.from), call.kind === "producer" ? 1 : 0, table.id(t.peerService), table.id(t.host), t.port, table.id(t.destination),
     call.traceId, call.spanId, call.start.toString(), (call.end - call.start).toString(), table.id(call.method), table.id(call.path),
   ];
+  return call.propagatedTo.length === 0 ? tuple : [...tuple, call.propagatedTo.map((s) => table.id(s))];
 }
 export function deserializePending(tuple: SerializedPendingCall, strings: readonly string[]): PendingCall {
-  const [from, kind, peerService, host, port, destination, traceId, spanId, start, duration, method, path] = tuple;
+  const [from, kind, peerService, host, port, destination, traceId, spanId, start, duration, method, path, propagatedTo] = tuple;
   const startNs = BigInt(start);
   return {
     from: stringAt(strings, from) ?? "",
     kind: kind === 1 ? "producer" : "client",
     target: { peerService: stringAt(strings, peerService), host: stringAt(strings, host), port, destination: stringAt(strings, destination) },
+    propagatedTo: (propagatedTo ?? []).map((id) => stringAt(strings, id) ?? ""),
     traceId,
     spanId,
     start: startNs,
@@ -137,6 +150,17 @@ export function compareByStart(a: { start: bigint; traceId: string; spanId: stri
   if (a.start !== b.start) return a.start < b.start ? -1 : 1;
   if (a.traceId !== b.traceId) return a.traceId < b.traceId ? -1 : 1;
   return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
+}
+
+/**
+ * The order pending calls are capped by: calls without a callee child first, then calls with one
+ * (kept only for the fan-out to their other callees), each by (start, trace, span). So the calls
+ * that have no other evidence keep the same places as if the others were not kept at all.
+ */
+export function comparePending(a: PendingCall, b: PendingCall): number {
+  const classA = a.propagatedTo.length === 0 ? 0 : 1;
+  const classB = b.propagatedTo.length === 0 ? 0 : 1;
+  return classA - classB || compareByStart(a, b);
 }
 
 /** Length-prefixed, so distinct fields always give distinct keys (cheaper than JSON.stringify per call). */

@@ -20,7 +20,10 @@ export function coverageMarkdown(coverage: CoverageSection | undefined): string[
     }
     lines.push("");
     if (coverage.edges.some((e) => e.undecided)) {
-      lines.push("Undecided: messages the audited data cannot judge (consumed after the window, or by a consumer whose linked traces were not sampled); not counted.", "");
+      lines.push(
+        "Undecided: calls the audit cannot judge (messages consumed after the window, or by a consumer whose linked traces were not sampled; calls to a callee that links instead of continuing, past the analysis' caps); not counted.",
+        "",
+      );
     }
   }
   if (coverage.services.length > 0) {

@@ -38,7 +38,7 @@ export const CoverageSectionSchema = z
               .positive()
               .optional()
               .describe(
-                "Messages not counted in `total`: the audited data cannot show whether they were consumed with the context (produced after the consumer's last consumption seen, or the consumer continues context through links whose linking traces are mostly absent, as in a sampled audit). Absent when none.",
+                "Calls not counted in `total` because the audit cannot judge them: messages whose consumption the audited data cannot show (produced after the consumer's last consumption seen, or the consumer continues context through links whose linking traces are mostly absent, as in a sampled audit), and calls to a callee that continues context through links that the analysis did not keep individually (past its caps) to match with a link. Absent when none.",
               ),
           })
           .strict(),

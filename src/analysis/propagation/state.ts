@@ -2,14 +2,14 @@
 // queues, every call counted by (caller, target, callee evidence), and the calls and roots that
 // might be the two halves of a split trace. All of it is bounded (see LIMITS) and merges by union
 // and addition, so shards combine into the state one run over all traces would have built.
-import { hasRemoteParent, SpanKind, StatusCode, type Span } from "../../model/span";
+import { hasRemoteParent, SpanKind, type Span } from "../../model/span";
 import { isRootParent, type Trace } from "../../model/trace";
 import {
   addressKey,
   addressOf,
   clientPathOf,
   destinationOf,
-  hasResponseStatus,
+  failedWithoutAnswer,
   upperCaseMethodOf,
   httpRouteOf,
   isDatabaseSpan,
@@ -20,6 +20,7 @@ import { BucketedEarliest } from "./bucketed-earliest";
 import {
   aggregateKey,
   compareByStart,
+  comparePending,
   deserializePending,
   deserializeRoot,
   serializePending,
@@ -53,6 +54,7 @@ export const LIMITS = {
   addressKeys: 50_000,
   destinations: 50_000,
   consumerLinks: 100_000,
+  serverLinks: 100_000,
   callAggregates: 100_000,
 } as const;
 
@@ -65,6 +67,11 @@ export interface PropagationSnapshot {
   destinations: [string, string, number][];
   /** [`traceId:spanId` of a linked span, services of CONSUMER spans linking to it] */
   consumerLinks: [string, string[]][];
+  /**
+   * [`traceId:spanId` of a linked span, services of SERVER spans linking to it] (public endpoints
+   * that start a new trace and link to the caller). Absent in snapshots of older versions.
+   */
+  serverLinks?: [string, string[]][];
   /**
    * [destination, consuming service, latest start (ns, decimal) of its CONSUMER spans naming the
    * destination, how many of them link to a producer]. Absent in snapshots of older versions.
@@ -159,6 +166,8 @@ export class PropagationState {
   readonly addresses = new Map<string, Map<string, number>>();
   readonly destinations = new Map<string, Map<string, number>>();
   readonly consumerLinks = new Map<string, Set<string>>();
+  /** `traceId:spanId` → services whose SERVER spans link to it. */
+  readonly serverLinks = new Map<string, Set<string>>();
   /** destination → consuming service → what its CONSUMER spans naming the destination showed. */
   readonly consumed = new Map<string, Map<string, Consumption>>();
   readonly calls = new Map<string, CallAggregate>();
@@ -172,11 +181,13 @@ export class PropagationState {
     const bucket = (start: bigint) => (start / bucketNs).toString();
     // Pending CLIENT calls are indexed by what names their callee before resolution (the target)
     // and capped per bucket; PRODUCER calls are not, because a consumer's link to any one of them
-    // is what makes it count as propagated (coverage), so each is kept up to the total cap.
+    // is what makes it count as propagated (coverage), so each is kept up to the total cap. Calls
+    // with a callee child come after all calls without one (comparePending), so keeping them for
+    // their other callees never takes a place from a call that has no other evidence.
     this.pending = new BucketedEarliest<PendingCall>({
       perBucket: (call) => (call.kind === "producer" ? Infinity : limits.maxPendingCallsPerBucket),
       total: limits.maxPendingCalls,
-      compare: compareByStart,
+      compare: comparePending,
       slotOf: (c) => `${c.from}\u0000${c.kind}\u0000${c.target.peerService ?? ""}\u0000${c.target.host ?? ""}\u0000${c.target.port ?? ""}\u0000${c.target.destination ?? ""}\u0000${bucket(c.start)}`,
     });
     // Roots per callee service and route (method when there is none): a busy front-door route
@@ -245,6 +256,7 @@ export class PropagationState {
       // A span repeated in the input (same ID, e.g. the trace read from two files) is one call.
       if (repeats && byId.get(span.spanId) !== span) continue;
       if (span.kind === SpanKind.CONSUMER) this.#learnFromConsumer(span);
+      else if (span.kind === SpanKind.SERVER && span.links.length > 0) this.#learnFromServer(span);
       if (span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) continue;
       // A call handed to a proxy is skipped, unless it has a callee of its own: then it is the hop.
       if (forwarded?.has(span.spanId) && !children.has(span.spanId)) continue;
@@ -270,18 +282,27 @@ export class PropagationState {
       if (!bump(this.destinations, destination, span.service, 1, LIMITS.destinations)) this.dropped.learned++;
       if (!noteConsumption(this.consumed, destination, span.service, span.startTimeUnixNano, span.links.length > 0 ? 1 : 0)) this.dropped.learned++;
     }
-    for (const link of span.links) this.#addConsumerLink(`${link.traceId}:${link.spanId}`, span.service);
+    for (const link of span.links) this.#addLink(this.consumerLinks, LIMITS.consumerLinks, `${link.traceId}:${link.spanId}`, span.service);
   }
 
-  #addConsumerLink(key: string, service: string): void {
-    let services = this.consumerLinks.get(key);
+  /**
+   * A SERVER span that links instead of continuing (a public endpoint: Go otelhttp's
+   * WithPublicEndpoint, the HTTP conventions' advice for untrusted callers) received the caller's
+   * context and deliberately started a new trace: its link names the calling span.
+   */
+  #learnFromServer(span: Span): void {
+    for (const link of span.links) this.#addLink(this.serverLinks, LIMITS.serverLinks, `${link.traceId}:${link.spanId}`, span.service);
+  }
+
+  #addLink(links: Map<string, Set<string>>, cap: number, key: string, service: string): void {
+    let services = links.get(key);
     if (!services) {
-      if (this.consumerLinks.size >= LIMITS.consumerLinks) {
+      if (links.size >= cap) {
         this.dropped.learned++;
         return;
       }
       services = new Set();
-      this.consumerLinks.set(key, services);
+      links.set(key, services);
     }
     services.add(service);
   }
@@ -317,17 +338,27 @@ export class PropagationState {
     // A service calling itself (loopback, re-entrant queue) is neither a call nor external.
     if (selfCallee && propagatedTo.length === 0) return;
     // A call that failed without any answer (connection refused, DNS, a timeout before the
-    // response) never reached a server that could have continued the trace: not counted.
-    if (propagatedTo.length === 0 && kind === "client" && span.status.code === StatusCode.ERROR && !hasResponseStatus(span)) return;
+    // response, a gRPC UNAVAILABLE, a sidecar's own 503 UF) never reached a server that could have
+    // continued the trace: not counted.
+    if (propagatedTo.length === 0 && kind === "client" && failedWithoutAnswer(span)) return;
     propagatedTo.sort();
     if (!this.#countRecentCall(span.service, kind, target, propagatedTo)) {
       this.#rememberCall(this.#countCall({ from: span.service, kind, target, propagatedTo }, 1));
     }
-    if (propagatedTo.length === 0) {
+    // Kept individually: a call with no callee child, and a call whose children need not be all
+    // its callees: a message fans out to every service consuming its destination (one consumer
+    // group continuing it says nothing of another that links, lags or ignores the headers), and
+    // `peer.service` may name a service other than the children's (resolution takes it first).
+    if (
+      propagatedTo.length === 0 ||
+      target.destination !== null ||
+      (target.peerService !== null && !propagatedTo.includes(target.peerService))
+    ) {
       this.pending.add({
         from: span.service,
         kind,
         target,
+        propagatedTo,
         traceId: span.traceId,
         spanId: span.spanId,
         start: span.startTimeUnixNano,
@@ -394,8 +425,9 @@ export class PropagationState {
 
   #addRootCandidate(trace: Trace, span: Span): void {
     if (span.kind !== SpanKind.SERVER && span.kind !== SpanKind.CONSUMER) return;
-    // A consumer root that links to its producer continued the context through the link.
-    if (span.kind === SpanKind.CONSUMER && span.links.length > 0) return;
+    // A root that links continued the context through the link: a consumer linking to its
+    // producer, a public endpoint linking to its caller.
+    if (span.links.length > 0) return;
     const kind = span.kind === SpanKind.SERVER ? "server" : "consumer";
     const method = upperCaseMethodOf(span);
     const route = httpRouteOf(span);
@@ -427,6 +459,7 @@ export class PropagationState {
       addresses: flatten(this.addresses),
       destinations: flatten(this.destinations),
       consumerLinks: [...this.consumerLinks].map(([key, services]) => [key, [...services]]),
+      serverLinks: [...this.serverLinks].map(([key, services]) => [key, [...services]]),
       consumed: [...this.consumed].flatMap(([destination, inner]) =>
         [...inner].map(([service, c]): [string, string, string, number] => [destination, service, c.latest.toString(), c.linking]),
       ),
@@ -453,7 +486,8 @@ export class PropagationState {
     for (const [key, service, count] of snapshot.destinations) {
       if (!bump(this.destinations, key, service, count, LIMITS.destinations)) this.dropped.learned++;
     }
-    for (const [key, services] of snapshot.consumerLinks) for (const s of services) this.#addConsumerLink(key, s);
+    for (const [key, services] of snapshot.consumerLinks) for (const s of services) this.#addLink(this.consumerLinks, LIMITS.consumerLinks, key, s);
+    for (const [key, services] of snapshot.serverLinks ?? []) for (const s of services) this.#addLink(this.serverLinks, LIMITS.serverLinks, key, s);
     for (const [destination, service, latest, linking] of snapshot.consumed ?? []) {
       if (!noteConsumption(this.consumed, destination, service, BigInt(latest), linking)) this.dropped.learned++;
     }

@@ -103,7 +103,7 @@ function coverageSection(report: Report): string {
       const d = delta.get(`${e.from}\u0000${e.to}`);
       return [
         `<bdi>${esc(e.from)}</bdi> → <bdi>${esc(e.to)}</bdi>`,
-        `${e.propagated}/${e.total}${e.undecided ? ` <span class="muted" title="messages the audited data cannot judge; not counted">(+${e.undecided} undecided)</span>` : ""}`,
+        `${e.propagated}/${e.total}${e.undecided ? ` <span class="muted" title="calls the audited data cannot judge (messages not yet consumed, calls past the caps); not counted">(+${e.undecided} undecided)</span>` : ""}`,
         esc(formatPct(e.total === 0 ? null : (e.propagated / e.total) * 100)),
         d === undefined || d === null ? '<span class="muted">—</span>' : signed(d, " pts"),
         String(e.splitTraces),
