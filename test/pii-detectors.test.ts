@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUILTIN_DETECTORS } from "../src/pii/detectors";
-import { isSecretKey, looksLikeStateValue } from "../src/pii/keys";
+import { isNonSecretValue, isSecretKey, keyWords, looksLikeStateValue } from "../src/pii/keys";
 import { redactText } from "../src/pii/redact";
 import { findPii } from "../src/pii/scan";
 import { cardBrand, ibanValid, ipv6Valid, jwtValid, luhnValid, ssnValid } from "../src/pii/validators";
@@ -78,6 +78,26 @@ describe("detectors", () => {
     ["UPDATE users SET password = 'hunter2' WHERE id = 1", "secret-param", "password=***"],
     ["client 203.0.113.9", "ip-address", "203.x.x.x"],
     ["2001:db8::8a2e:370:7334", "ip-address", "2001:…(ipv6)"],
+    // Cards in the groupings they are printed in: Amex 4-6-5, Diners 4-6-4, 13-digit Visa 4-4-4-1, 19-digit 4-4-4-4-3.
+    ["amex 3782 822463 10005", "credit-card", "**** **** **** 0005"],
+    ["diners 3056 930902 5904", "credit-card", "**** **** **** 5904"],
+    ["visa 4222 2222 2222 2", "credit-card", "**** **** **** 2222"],
+    ["visa 4111-1111-1111-1111-110", "credit-card", "**** **** **** 1110"],
+    // A spaced IBAN that runs into the next word is cut where a space separates groups.
+    ["BE71 0961 2345 6769 TEST", "iban", "BE**…(iban, 16 chars)"],
+    // Phone numbers in their usual international forms, dots included.
+    ["+1 415 555 2671", "phone", "+1…(phone, 11 digits)"],
+    ["+1-415-555-2671", "phone", "+1…(phone, 11 digits)"],
+    ["+1.415.555.2671", "phone", "+1…(phone, 11 digits)"],
+    ["+33.1.23.45.67.89", "phone", "+3…(phone, 11 digits)"],
+    ["/v1/otp/+4915112345678/send", "phone", "+4…(phone, 13 digits)"],
+    ["call +44 20 7946 0958, then retry", "phone", "+4…(phone, 12 digits)"],
+    // URL-encoded: `%2B` for `+` (and `%20` or `+` for spaces), `%2B` inside an encoded address.
+    ["https://api.example.com/verify?phone=%2B14155552671", "phone", "+1…(phone, 11 digits)"],
+    ["send sms to %2B4915112345678 attempt 7", "phone", "+4…(phone, 13 digits)"],
+    ["to=%2B44+20+7946+0958&lang=en", "phone", "+4…(phone, 12 digits)"],
+    ["call%20%2B1%20(415)%20555-2671", "phone", "+1…(phone, 11 digits)"],
+    ["/subscribe?e=jane%2Bnews%40gmail.com", "email", "j***@g***.com"],
   ])("%s → %s, masked as %s", (text, category, mask) => {
     expect(categories(text)).toEqual([category]);
     expect(masked(text)).toEqual([mask]);
@@ -118,6 +138,23 @@ describe("detectors", () => {
     ["Basic realm", 'WWW-Authenticate: Basic realm="shop"'],
     ["Basic with base64 that is not user:password", "Basic dGhpcyBpcyBqdXN0IHRleHQ="],
     ["signed amount", "amount +125000000"],
+    // A v4 UUID whose first three groups hold only digits: 8-4-4 is no card grouping (1 in 57 000 UUIDs).
+    ["UUID with all-digit leading groups", "49641912-4376-4787-a2e2-1d598c57dc48"],
+    ["card digits grouped as no card is printed", "41111111-1111-1111"],
+    ["card-like groups running on into a hex ID", "4111-1111-1111-1111-a2e2"],
+    // An upper-case hex ID that starts like an IBAN: the head is not cut off at DE's 22 characters.
+    ["upper-case hex ID", "DE732D2E433EC56F24B1C71B106E934D"],
+    ["upper-case hex ID in a header", "x-request-id: DE732D2E433EC56F24B1C71B106E934D"],
+    // Signed decimals: a `.` before a decimal tail, or a number that goes on after `,`, `%` or `/`.
+    ["signed decimal", "ledger.delta +12345.678"],
+    ["signed amount with cents", "+1234567.89 EUR"],
+    ["signed amount with a decimal comma", "+12345678,90 EUR"],
+    ["coordinates", "+40.712776,-74.005974"],
+    ["ISO 6709 location", "+40.6894-074.0447/"],
+    ["epoch seconds with a fraction", "+1714560000.123"],
+    ["signed percentage", "+12.34567890%"],
+    ["signed fraction", "+12345678/9"],
+    ["URL-encoded signed decimal", "?delta=%2B12345.678"],
   ])("no match: %s", (_name, text) => {
     expect(categories(text)).toEqual([]);
   });
@@ -135,6 +172,17 @@ describe("detectors", () => {
     expect(masked("https://shop.example.com/v1/users?email=jane.doe%40gmail.com&page=2")).toEqual(["j***@g***.com"]);
     expect(masked("/v1/users/jane.doe%40gmail.com/orders")).toEqual(["j***@g***.com"]);
     expect(categories("/assets/hero%402x.png")).toEqual([]);
+    // Other escapes in the local part: a plus-addressed mailbox; decoded, a system mailbox is still one.
+    expect(masked("/subscribe?e=jane%2Bnews%40gmail.com&list=weekly")).toEqual(["j***@g***.com"]);
+    expect(categories("reply-to=noreply%2Bbounce%40shop.example.com")).toEqual([]);
+  });
+
+  it("a list of phone numbers is a list; a number that goes on as a number is not a phone", () => {
+    expect(masked("+14155552671,+14155552672")).toEqual(["+1…(phone, 11 digits)", "+1…(phone, 11 digits)"]);
+    expect(masked("phone=%2B14155552671%2C%2B14155552672")).toEqual(["+1…(phone, 11 digits)", "+1…(phone, 11 digits)"]);
+    expect(categories("?lat=%2B40.712776%2C-74.005974")).toEqual([]);
+    // A number never starts without `+` and a country code: national forms are not detected.
+    expect(categories("(415) 555-2671")).toEqual([]);
   });
 
   it("a password with no user name in a URL is url-credentials, masked whole", () => {
@@ -171,6 +219,46 @@ describe("secret key names", () => {
     }
   });
 
+  it("reads a key's last segment as words: camelCase, dashes and underscores name the same secret", () => {
+    expect(keyWords("app.accessToken")).toEqual(["access", "token"]);
+    expect(keyWords("http.request.header.X-API-Key")).toEqual(["x", "api", "key"]);
+    expect(keyWords("APIKey")).toEqual(["api", "key"]);
+    for (const key of ["app.accessToken", "db.userPassword", "oauth.clientSecret", "auth.refreshToken", "app.apiKey", "http.request.header.x-auth-token", "IDToken", "DB_PASSWORD"]) {
+      expect(isSecretKey(key), key).toBe(true);
+    }
+    // Tokens that are not credentials: listing cursors, idempotency keys, fencing tokens, .NET CancellationToken.
+    for (const key of ["aws.s3.list.next_token", "pagination.nextToken", "s3.NextContinuationToken", "payment.idempotency_token", "dotnet.cancellation_token", "lock.fencing_token", "app.cancellationToken", "gen_ai.request.max_tokens", "k8s.secret.name"]) {
+      expect(isSecretKey(key), key).toBe(false);
+    }
+    // Configured names match the same way, with or without a prefix.
+    expect(isSecretKey("http.request.header.x-internal-signature", ["x-internal-signature"])).toBe(true);
+    expect(isSecretKey("app.internalSignature", ["internal_signature"])).toBe(true);
+    expect(isSecretKey("app.signature", ["other.signature"])).toBe(false);
+  });
+
+  it("a token type, a working directory, an OTP release or a provider class under a secret-named key is not a secret", () => {
+    expect(isNonSecretValue("oauth.token", "Bearer")).toBe(true);
+    expect(isNonSecretValue("oauth.accessToken", "DPoP")).toBe(true);
+    expect(isNonSecretValue("sts.token", "urn:ietf:params:oauth:token-type:jwt")).toBe(true);
+    expect(isNonSecretValue("shell.pwd", "/home/app")).toBe(true);
+    expect(isNonSecretValue("process.env.PWD", "C:\\srv\\app")).toBe(true);
+    expect(isNonSecretValue("erlang.otp", "26")).toBe(true);
+    expect(isNonSecretValue("erlang.otp", "OTP-26.2.1")).toBe(true);
+    expect(isNonSecretValue("aws.credentials", "WebIdentityTokenCredentialsProvider")).toBe(true);
+    expect(isNonSecretValue("aws.credentials", "com.amazonaws.auth.DefaultAWSCredentialsProviderChain")).toBe(true);
+    // The same values under other secret keys, and real secrets under these keys, still count.
+    expect(isNonSecretValue("db.password", "/home/app")).toBe(false);
+    expect(isNonSecretValue("mysql_pwd", "/secret")).toBe(false);
+    expect(isNonSecretValue("shell.pwd", "hunter2")).toBe(false);
+    expect(isNonSecretValue("app.otp", "482913")).toBe(false);
+    expect(isNonSecretValue("oauth.token", "tok_8f3a9c2b7e")).toBe(false);
+    expect(isNonSecretValue("aws.credentials", "AKIDEXAMPLE:wJalrXUtnFEMI")).toBe(false);
+    expect(isNonSecretValue("db.password", "CorrectHorseBatteryStaple")).toBe(false);
+    // Masked values and state words, as before.
+    expect(isNonSecretValue("db.password", "[REDACTED]")).toBe(true);
+    expect(isNonSecretValue("app.auth.token", "absent")).toBe(true);
+  });
+
   it("a state word under a secret-named key is not a leak; a one-word value under a password key may be a weak password", () => {
     expect(looksLikeStateValue("app.auth.reset_password", "email_sent")).toBe(true);
     expect(looksLikeStateValue("app.auth.token", "absent")).toBe(true);
@@ -188,5 +276,12 @@ describe("redactText", () => {
     );
     expect(redactText(`login ok for 123-45-6789 with ${JWT}`)).toBe("login ok for ***-**-**** with eyJ…(jwt, 3 parts)");
     expect(redactText("GET /orders/{id}")).toBe("GET /orders/{id}");
+  });
+
+  it("masks URL-encoded phone numbers and addresses, as other rules quote span names through it", () => {
+    expect(redactText("send sms to %2B4915112345678 attempt 7")).toBe("send sms to +4…(phone, 13 digits) attempt 7");
+    expect(redactText("GET /verify?phone=%2B14155552671&e=jane%2Bnews%40gmail.com")).toBe("GET /verify?phone=+1…(phone, 11 digits)&e=j***@g***.com");
+    // And leaves signed decimals and UUIDs alone.
+    expect(redactText("order 49641912-4376-4787-a2e2-1d598c57dc48 delta +12345.678")).toBe("order 49641912-4376-4787-a2e2-1d598c57dc48 delta +12345.678");
   });
 });

@@ -38,6 +38,21 @@ describe("no super-linear scans of hostile values", () => {
     expect(hostile / numbers).toBeLessThan(10);
   });
 
+  it("URL-encoded phone-like digit runs cost about what encoded phone numbers of the same length cost", () => {
+    // The encoded form's groups are atomic too, and its separators (`%20`, `+`) cannot split a run.
+    const scan = (t: string) => findPii(t, BUILTIN_DETECTORS);
+    const hostile = cost(() => scan(repeat(`%2B1${"1".repeat(40)}%20`)(50_000)));
+    const numbers = cost(() => scan(repeat("%2B1%20415%20555%202671 ")(50_000)));
+    expect(hostile / numbers).toBeLessThan(10);
+    expect(growth(repeat("%2B1+1+1+1+1+1+1+1+1+1"), scan, 10_000)).toBeLessThan(24);
+  });
+
+  it("encoded addresses whose local part is all escapes", () => {
+    const scan = (t: string) => findPii(t, BUILTIN_DETECTORS);
+    expect(growth(repeat("a%2Ba%2Ba%2Ba%2B%40 "), scan, 10_000)).toBeLessThan(24);
+    expect(growth(repeat("a%2B"), (t) => scan(`${t}%40x.example.com`), 10_000)).toBeLessThan(24);
+  });
+
   it("thousands of addresses in one value", () => {
     const text = repeat("a@a.aa ")(80_000);
     expect(findPii(text, BUILTIN_DETECTORS)).toHaveLength(Math.ceil(80_000 / 7));

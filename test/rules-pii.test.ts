@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { TraceRecorder } from "../fixtures/lib/recorder";
 import piiRule from "../rules/pii-in-attributes";
 import { resolveConfig } from "../src/engine/config";
+import { BUILTIN_DETECTORS } from "../src/pii/detectors";
+import { findPii } from "../src/pii/scan";
 import { checkInputs } from "../src/pipeline/check";
 import type { Report } from "../src/report/schema";
 
@@ -120,6 +122,61 @@ describe("pii-in-attributes on SDK-generated traces", () => {
     expect(rows(report)).toEqual([["accounts", "db.password", "secret-key", "error", 1, 1, "***(secret, 7 chars)"]]);
   });
 
+  it("reports secrets under camelCase keys, and not cursors, idempotency or fencing tokens, token types, directories, OTP releases or provider classes", async () => {
+    const rec = new TraceRecorder({ seed: 131 });
+    rec.tracer("auth").startSpan("work", {
+      startTime: rec.time(0),
+      attributes: {
+        // Not secrets.
+        "aws.s3.list.next_token": "eyJDb250aW51YXRpb25Ub2tlbiI6bnVsbH0",
+        "pagination.nextToken": "AAMA-EFRSURBSGg0",
+        "payment.idempotency_token": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "dotnet.cancellation_token": "System.Threading.CancellationToken",
+        "lock.fencing_token": "184467",
+        "oauth.token": "Bearer",
+        "shell.pwd": "/home/app",
+        "erlang.otp": "26",
+        "aws.credentials": "WebIdentityTokenCredentialsProvider",
+        // Secrets.
+        "app.accessToken": "a8f5f167f44f4964e6c998dee827110c9b2d",
+        "db.userPassword": "Tr0ub4dor&3",
+        "oauth.clientSecret": "8fj3kd92jfk39dkfj39",
+        "auth.refreshToken": "def50200a1b2c3d4e5f6",
+      },
+    }).end(rec.time(1));
+    const report = await runPii(rec.toOtlpJson());
+    expect(rows(report)).toEqual([
+      ["auth", "app.accessToken", "secret-key", "error", 1, 1, "***(secret, 36 chars)"],
+      ["auth", "auth.refreshToken", "secret-key", "error", 1, 1, "***(secret, 20 chars)"],
+      ["auth", "db.userPassword", "secret-key", "error", 1, 1, "***(secret, 11 chars)"],
+      ["auth", "oauth.clientSecret", "secret-key", "error", 1, 1, "***(secret, 19 chars)"],
+    ]);
+  });
+
+  it("does not read UUIDs, upper-case hex IDs or signed decimals as cards, IBANs or phones, and finds URL-encoded phones and addresses", async () => {
+    const rec = new TraceRecorder({ seed: 141 });
+    rec.tracer("orders").startSpan("send sms to %2B4915112345678 attempt 3", {
+      kind: SpanKind.SERVER,
+      startTime: rec.time(0),
+      attributes: {
+        "url.path": "/orders/49641912-4376-4787-a2e2-1d598c57dc48",
+        "app.request_id": "DE732D2E433EC56F24B1C71B106E934D",
+        "ledger.delta": "+12345.678",
+        "app.geo": "+40.712776,-74.005974",
+        "app.location": "+40.6894-074.0447/",
+        "url.full": "https://api.example.com/verify?phone=%2B14155552671",
+        "http.target": "/subscribe?e=jane%2Bnews%40gmail.com",
+      },
+    }).end(rec.time(1));
+    const report = await runPii(rec.toOtlpJson());
+    expect(rows(report)).toEqual([
+      ["orders", "http.target", "email", "error", 1, 1, "j***@g***.com"],
+      ["orders", "span.name", "phone", "error", 1, 1, "+4…(phone, 13 digits)"],
+      ["orders", "url.full", "phone", "error", 1, 1, "+1…(phone, 11 digits)"],
+    ]);
+    expect(JSON.stringify(report)).not.toMatch(/4915112345678|14155552671|jane/);
+  });
+
   it("finds Basic credentials and presigned-URL signatures in free text, and leaves a URL's IP host (a string or in an array) and a signed amount alone", async () => {
     const rec = new TraceRecorder({ seed: 17 });
     const span = rec.tracer("gateway").startSpan("GET /files/{id}", {
@@ -140,7 +197,7 @@ describe("pii-in-attributes on SDK-generated traces", () => {
     ]);
     const basic = report.findings.find((f) => f.category === "basic-auth")!;
     expect(basic.message).toBe("Span event attribute `exception.message` carries HTTP Basic credentials (base64 of user:password); mask or drop them before export.");
-    expect(basic.fix).toContain(`replace_pattern(attributes["exception.message"], "(?i)basic +[A-Za-z0-9+/=]+", "Basic [redacted]")`);
+    expect(basic.fix).toContain(`replace_pattern(attributes["exception.message"], "(?i)basic[[:space:]]+[A-Za-z0-9+/=]+", "Basic [redacted]")`);
     expect(JSON.stringify(report)).not.toMatch(/YWRtaW46aHVudGVyMg|hunter2|8f3b2e1d0c9a77/);
   });
 
@@ -148,6 +205,87 @@ describe("pii-in-attributes on SDK-generated traces", () => {
     expect(() => resolveConfig({ rules: { "pii-in-attributes": ["error", { detectors: [{ name: "bad", pattern: "(" }] }] } }, [piiRule])).toThrow(
       /rules\.pii-in-attributes\.options\.detectors\.0\.pattern: not a valid regular expression/,
     );
+  });
+});
+
+/** Values each detector reports, in every form it accepts (test values: RFC, IANA and vendor examples). */
+const DETECTED: readonly [category: string, text: string][] = [
+  ["email", "contact jane.doe@example.com"],
+  ["email", "?email=jane.doe%40gmail.com"],
+  ["email", "/subscribe?e=jane%2Bnews%40gmail.com"],
+  ["credit-card", "4242 4242 4242 4242"],
+  ["credit-card", "card=5555-5555-5555-4444"],
+  ["credit-card", "3782 822463 10005"],
+  ["iban", "DE89 3704 0044 0532 0130 00"],
+  ["iban", "GB82WEST12345698765432"],
+  ["us-ssn", "ssn 123-45-6789"],
+  ["phone", "+14155552671"],
+  ["phone", "+1 (415) 555-2671"],
+  ["phone", "+1.415.555.2671"],
+  ["phone", "?phone=%2B14155552671"],
+  ["phone", "to=%2B44+20+7946+0958"],
+  ["phone", "call%20%2B1%20(415)%20555-2671"],
+  ["jwt", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"],
+  ["bearer-token", "Authorization: Bearer 9f8e7d6c5b4a39281706abcdef"],
+  ["bearer-token", "Authorization: Bearer\t9f8e7d6c5b4a39281706abcdef"],
+  ["basic-auth", "Authorization: Basic YWRtaW46aHVudGVyMg=="],
+  ["api-key", "AKIAIOSFODNN7EXAMPLE"],
+  ["api-key", "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t"],
+  ["url-credentials", "postgres://admin:s3cret@db.internal:5432/app"],
+  ["url-credentials", "redis://:Sup3rS3cretPass@redis-master.shop.svc:6379"],
+  ["secret-param", "/login?user=a&password=hunter2"],
+  ["secret-param", "UPDATE users SET password = 'hunter 2' WHERE id = 1"],
+  ["secret-param", 'connect password="hunter 2" now'],
+  ["secret-param", '{"username":"jdoe","password":"hunter2!Secret"}'],
+  ["secret-param", "https://x.example.com/k?api-key=abc123"],
+  ["ip-address", "client 203.0.113.9"],
+  ["ip-address", "2001:db8::8a2e:370:7334"],
+  ["ip-address", "2a02:8070:abcd:1200:1c2b:3d4e:5f60:7a8b"],
+];
+
+/**
+ * The pattern and replacement of a fix's `replace_pattern` statement, read back as the Collector
+ * would: the YAML single-quoted scalar (`''` is `'`), then the OTTL string literals (`\"` is `"`).
+ */
+function collectorPattern(fix: string): { pattern: string; replacement: string } {
+  const line = fix.split("\n").find((l) => l.startsWith("          - '"))!;
+  const statement = line.slice("          - '".length, -1).replace(/''/g, "'");
+  const m = /^replace_pattern\(name, ("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")\)$/.exec(statement);
+  expect(m, statement).not.toBeNull();
+  return { pattern: JSON.parse(m![1]!) as string, replacement: JSON.parse(m![2]!) as string };
+}
+
+describe("pii-in-attributes Collector patterns", () => {
+  it("are RE2 without backslashes, quote correctly, and mask every form their detector reports", async () => {
+    const { piiFix } = await import("../src/remediation/pii");
+    for (const [category, text] of DETECTED) {
+      expect(findPii(text, BUILTIN_DETECTORS).map((m) => m.category), text).toContain(category);
+      // span.name gets replace_pattern for every category (attributes holding a credential get delete_key).
+      const { pattern } = collectorPattern(piiFix("span.name", category));
+      // RE2 has no lookarounds or back-references; no backslashes and no `$` (Collector expansion).
+      expect(pattern, category).not.toMatch(/\\|\$|\(\?<?[=!]/);
+      // The redaction processor alternative carries the same pattern (YAML single-quoted).
+      const blocked = /blocked_values: \['(.*)'\]/.exec(piiFix("app.value", category))?.[1]?.replace(/''/g, "'");
+      if (blocked !== undefined) expect(blocked, category).toBe(pattern);
+      // As a JS regex (`(?i)` is a flag there, `[[:space:]]` is `\s`), it leaves nothing to find.
+      const ignoreCase = pattern.startsWith("(?i)");
+      const js = new RegExp((ignoreCase ? pattern.slice(4) : pattern).replace(/\[\[:space:\]\]/g, "\\s"), ignoreCase ? "gi" : "g");
+      const masked = text.replace(js, "[masked]");
+      expect(findPii(masked, BUILTIN_DETECTORS).filter((m) => m.category === category), `${category}: ${text} → ${masked}`).toEqual([]);
+    }
+  });
+
+  it("cover IPv6 client addresses and %40-encoded addresses under attribute keys", async () => {
+    const { piiFix } = await import("../src/remediation/pii");
+    const ip = piiFix("client.address", "ip-address");
+    const ipPattern = new RegExp(/replace_pattern\(attributes\["client\.address"\], "([^"]*)"/.exec(ip)![1]!, "g");
+    expect("2001:db8::8a2e:370:7334".replace(ipPattern, "[ip]")).toBe("[ip]");
+    expect("[2a02:8070:abcd:1200:1c2b:3d4e:5f60:7a8b]:443".replace(ipPattern, "[ip]")).toBe("[[ip]]:443");
+    expect("203.0.113.9".replace(ipPattern, "[ip]")).toBe("[ip]");
+    const email = piiFix("url.full", "email");
+    const emailPattern = new RegExp(/replace_pattern\(attributes\["url\.full"\], "([^"]*)"/.exec(email)![1]!, "g");
+    expect("https://shop.example.com/account?email=jane.doe%40gmail.com".replace(emailPattern, "[email]")).toBe("https://shop.example.com/account?email=[email]");
+    expect("/subscribe?e=jane%2Bnews%40gmail.com".replace(emailPattern, "[email]")).toBe("/subscribe?e=[email]");
   });
 });
 

@@ -3,7 +3,7 @@
 // keys where an IP address is expected, the allowlist.
 import type { AttributeValue } from "../model/span";
 import { isUrlHost, SECRET_KEY_CATEGORY, type Detector } from "./detectors";
-import { isRedactedPlaceholder, isSecretKey, looksLikeStateValue } from "./keys";
+import { isNonSecretValue, isSecretKey } from "./keys";
 import { maskOpaque } from "./mask";
 import { redactText } from "./redact";
 import { findPii, MIN_SCAN_LENGTH } from "./scan";
@@ -321,7 +321,7 @@ export class PiiScanner {
       if (!found.some((f) => f.category === m.category)) found.push({ category: m.category, evidence: m.masked });
     }
     if (found !== undefined) return found;
-    if (secretKey && this.#config.enabled(SECRET_KEY_CATEGORY) && !this.#allowed(key, subject, SECRET_KEY_CATEGORY) && !isRedactedPlaceholder(text) && !looksLikeStateValue(key, text)) {
+    if (secretKey && this.#config.enabled(SECRET_KEY_CATEGORY) && !this.#allowed(key, subject, SECRET_KEY_CATEGORY) && !isNonSecretValue(key, text)) {
       return [{ category: SECRET_KEY_CATEGORY, evidence: maskOpaque(text) }];
     }
     return NOTHING_FOUND;
@@ -342,7 +342,7 @@ export class PiiScanner {
     // A secret-named key is a finding even when its value is not recognised; a recognised value
     // under it is reported once, with the value's own category.
     if (secretKey && found.size === 0 && this.#config.enabled(SECRET_KEY_CATEGORY) && !this.#allowed(key, subject, SECRET_KEY_CATEGORY)) {
-      const leaked = texts.find((t) => !isRedactedPlaceholder(t) && !looksLikeStateValue(key, t));
+      const leaked = texts.find((t) => !isNonSecretValue(key, t));
       if (leaked !== undefined) found.set(SECRET_KEY_CATEGORY, maskOpaque(leaked));
     }
     if (found.size === 0) return NOTHING_FOUND;

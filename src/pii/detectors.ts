@@ -157,13 +157,17 @@ const NON_MAIL_DOMAIN = /\.(?:localdomain|localhost|local|internal|svc|lan|home\
 const SYSTEM_MAILBOX = /^(?:no-?reply|do-?not-?reply|postmaster|mailer-daemon|root|bounces?)(?:[+.-][\w.-]*)?$/i;
 const PLACEHOLDER_VALUE = /^(?:\?|\$\d+|:\w+|@\w+|%s|%\(\w+\)s|\{[^}]*\}|<[^>]*>|\*+|x+|null|none|undefined|\[?redacted\]?|\[?filtered\]?)$/i;
 
-/** Parameter names whose literal value is a secret (`password=…`, `"password": "…"`). */
-const SECRET_PARAMS = [
+/**
+ * Parameter names whose literal value is a secret (`password=…`, `"password": "…"`); letters, `_`
+ * and `-` only, so they go into a regex as they are (here and in the Collector pattern).
+ */
+export const SECRET_PARAM_NAMES: readonly string[] = [
   "password", "passwd", "pwd", "secret", "client_secret", "token", "access_token", "refresh_token", "id_token",
   "auth_token", "session_token", "api_key", "apikey", "api-key", "sig",
   // The signatures of presigned URLs (S3, GCS): whoever has the URL has the object.
   "x-amz-signature", "x-amz-security-token", "x-goog-signature",
-].join("|");
+];
+const SECRET_PARAMS = SECRET_PARAM_NAMES.join("|");
 
 function same(match: RegExpExecArray): string {
   return match[0];
@@ -249,13 +253,14 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     category: "credit-card",
     hint: /\d[ -]?\d[ -]?\d[ -]?\d/,
     requires: [need({ digits: 13 })],
-    // A full stop ends a sentence ("card 4111….") unless a digit follows (a decimal number).
-    pattern: /(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w]|\.\d)/g,
-    accept: (m) => {
-      const separators = new Set(m[0].replace(/\d/g, ""));
-      if (separators.size > 1) return undefined; // mixed "-" and " " is not how cards are written
-      return cardNumberValid(m[0].replace(/\D/g, "")) ? m[0] : undefined;
-    },
+    // Unbroken, or grouped as cards are printed, with one separator throughout (the back-reference):
+    // groups of four with a shorter last one (4-4-4-4, 4-4-4-1, 4-4-4-4-3) or Amex/Diners 4-6-5/4-6-4.
+    // Any other grouping is an ID: the first three groups of a UUID (8-4-4) are 16 digits too.
+    // Not part of a longer token: no word character, `.`, `+` or `-` before it, no word character or
+    // `-` and a hex digit (the rest of a UUID or hex ID) after it. A full stop ends a sentence
+    // ("card 4111….") unless a digit follows (a decimal number).
+    pattern: /(?<![\w.+-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1(?:\d{4}\1\d{1,3}|\d{1,4})|\d{4}([ -])\d{6}\2\d{4,5})(?![\w]|\.\d|-[0-9A-Fa-f])/g,
+    accept: (m) => (cardNumberValid(m[0].replace(/\D/g, "")) ? m[0] : undefined),
     mask: mask.maskCard,
   },
   {
@@ -284,19 +289,22 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   },
   {
     // The same address URL-encoded (`?email=jane.doe%40gmail.com`, `/users/jane.doe%40gmail.com`):
-    // the `@` is `%40`. Decoded, it must pass the plain detector's checks.
+    // the `@` is `%40`, and the local part may hold other escapes (`jane%2Bnews%40gmail.com`, a
+    // plus-addressed mailbox). Decoded, it must pass the plain detector's checks.
     category: "email",
     hint: "%40",
     requires: [need({ classes: DOT, digits: 2 })],
-    pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._+-]{0,63}%40(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/gi,
+    // An escape in the local part is `%` and two hex digits, never `%40` (which ends it): the two
+    // alternatives start with different characters, so the local part is read one way only.
+    pattern: /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._+-]|%(?!40)[0-9A-F]{2}){0,63}%40(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/gi,
     accept: (m) => {
-      const decoded = m[0].replace("%40", "@");
+      const decoded = percentDecode(m[0]);
       const at = decoded.lastIndexOf("@");
       if (FILE_EXTENSIONS.has(decoded.slice(decoded.lastIndexOf(".") + 1).toLowerCase())) return undefined;
       if (NON_MAIL_DOMAIN.test(decoded.slice(at + 1)) || SYSTEM_MAILBOX.test(decoded.slice(0, at))) return undefined;
       return m[0];
     },
-    mask: (value) => mask.maskEmail(value.replace("%40", "@")),
+    mask: (value) => mask.maskEmail(percentDecode(value)),
   },
   {
     category: "phone",
@@ -308,11 +316,27 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
     // long digit run cannot be split every possible way before the match fails (ReDoS).
     pattern: /(?<![\w+])\+[1-9](?:[ .-]?\(?(?=(\d{1,4}))\1\)?){2,8}(?![\w])/g,
     accept: (m) => {
-      const digits = m[0].replace(/\D/g, "");
-      // Six trailing zeros is a signed amount (`+125000000`), not a subscriber number.
-      return digits.length >= 8 && digits.length <= 15 && !digits.endsWith("000000") ? m[0] : undefined;
+      const end = m.index + m[0].length;
+      return phoneAccepted(m[0], m.input.slice(end, end + 3)) ? m[0] : undefined;
     },
     mask: mask.maskPhone,
+  },
+  {
+    // The same number URL-encoded (`?phone=%2B14155552671`, `send sms to %2B4915112345678`): the
+    // `+` is `%2B`; spaces may be `%20` or `+` (form encoding), parentheses `%28`/`%29`. Decoded,
+    // it must pass the plain detector's checks.
+    category: "phone",
+    hint: /%2b/i,
+    // The decoded number's 8 digits and the `2` of `%2B`.
+    requires: [need({ digits: 9 })],
+    // After a non-word character other than `%` and `+`, or after another escape (`call%20%2B1…`).
+    // Digit groups are atomic, as in the plain pattern.
+    pattern: /(?<=^|[^\w%+]|%[0-9A-Fa-f]{2})%2[Bb][1-9](?:(?:[ .-]|%20|\+)?(?:\(|%28)?(?=(\d{1,4}))\1(?:\)|%29)?){2,8}(?![\w])/g,
+    accept: (m) => {
+      const end = m.index + m[0].length;
+      return phoneAccepted(decodePhone(m[0]), percentDecode(m.input.slice(end, end + 9))) ? m[0] : undefined;
+    },
+    mask: (value) => mask.maskPhone(decodePhone(value)),
   },
   {
     category: "ip-address",
@@ -326,14 +350,54 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
 ];
 
 function acceptIban(m: RegExpExecArray): string | undefined {
-  // The pattern may run into a following word ("… 3000 TEST"); cut at the country's length.
+  // The spaced form may run into a following word ("BE71 0961 2345 6769 TEST"): then cut at the
+  // country's length, but only where a space separates groups. The match itself ends at a token
+  // boundary; cutting anywhere else would read the head of a longer token (a 32-character hex ID
+  // `DE73…`) as an IBAN.
   const text = m[0];
   for (let end = text.length; end >= 15; end--) {
-    if (text[end - 1] === " ") continue;
+    if (end < text.length && text[end] !== " ") continue;
     const candidate = text.slice(0, end);
     if (ibanValid(candidate.replace(/ /g, ""))) return candidate;
   }
   return undefined;
+}
+
+/** `%XX` escapes of ASCII characters decoded (others, and stray `%`, kept as they are). */
+function percentDecode(text: string): string {
+  return text.includes("%") ? text.replace(/%([0-7][0-9A-Fa-f])/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
+}
+
+/** A `%2B…` phone match as the number it encodes: `+`, with `+` (a form-encoded space) read as a space. */
+function decodePhone(raw: string): string {
+  return `+${percentDecode(raw.slice(3).replace(/\+/g, " "))}`;
+}
+
+/**
+ * A phone number written with dots: dots between all its groups (`+1.415.555.2671`,
+ * `+33.1.23.45.67.89`, also after a space: `+44 20.7946.0958`), at least two of them. One dot is
+ * a decimal point.
+ */
+const DOTTED_PHONE = /^\+\d{1,4}[ .]\d{1,8}(?:\.\d{1,8})+$/;
+/**
+ * What after a number shows it goes on as a number, not a phone: a decimal or a list of numbers
+ * (`+40.712776,-74.005974`, `+12345678,90`), a percentage (`+12.5%`, not an escape such as `%20`),
+ * a fraction (`+12345678/9`).
+ */
+const NUMBER_CONTINUES = /^(?:,-?\d|%(?![0-9A-Fa-f]{2})|\/\d|\.\d)/;
+
+/**
+ * Whether a phone-pattern match (`number`, decoded) is a phone number, given the text just after it.
+ * Signed numbers look the same: a single `.` is a decimal point (`+12345.678`, `+1714560000.123`,
+ * `+40.712776`; so the EPP form `+1.4155552671` is not read as a phone), as is a `.` next to other
+ * separators (ISO 6709 `+40.6894-074.0447/`); and six trailing zeros make a signed amount
+ * (`+125000000`), not a subscriber number.
+ */
+function phoneAccepted(number: string, after: string): boolean {
+  const digits = number.replace(/\D/g, "");
+  if (digits.length < 8 || digits.length > 15 || digits.endsWith("000000")) return false;
+  if (number.includes(".") && !DOTTED_PHONE.test(number)) return false;
+  return !NUMBER_CONTINUES.test(after);
 }
 
 /** Text just before a four-part number that makes it a version: `Version=13.0.0.0`, `Chrome/120.0.0.0`, `v1.2.3.4`. */

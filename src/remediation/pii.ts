@@ -2,27 +2,41 @@
 // `transform` (OTTL) snippet — and a `redaction` processor alternative for span attributes — that
 // masks exactly the key and category found, as a stop-gap until the instrumentation is fixed.
 
-/** RE2 patterns (no backslashes, so they survive YAML and OTTL quoting unchanged). */
+import { SECRET_PARAM_NAMES } from "../pii/detectors";
+import { ottlString } from "./span-names";
+
+/**
+ * RE2 patterns (the Collector is Go): no lookarounds or back-references, no backslashes (white space
+ * is `[[:space:]]`) and no `$` (the Collector would expand it), written into OTTL strings with
+ * ottlString (a `"` becomes `\"`) and into YAML single quotes. Each one matches every form its
+ * detector reports, and more (no Luhn or mod-97 in RE2): URL-encoded e-mail addresses (`%40`) and
+ * phone numbers (`%2B`, `%20`), IPv6 as well as IPv4 addresses, quoted and JSON secret parameters.
+ * test/rules-pii.test.ts checks both.
+ */
 const RE2_PATTERNS: Readonly<Record<string, { pattern: string; replacement: string }>> = {
-  email: { pattern: "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}", replacement: "[email]" },
+  email: { pattern: "[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}", replacement: "[email]" },
   "credit-card": { pattern: "[0-9]([ -]?[0-9]){12,18}", replacement: "[card]" },
   iban: { pattern: "[A-Z]{2}[0-9]{2}( ?[A-Z0-9]{4}){2,7}( ?[A-Z0-9]{1,3})?", replacement: "[iban]" },
   "us-ssn": { pattern: "[0-9]{3}-[0-9]{2}-[0-9]{4}", replacement: "[ssn]" },
-  phone: { pattern: "[+][1-9]([ .-]?[(]?[0-9]{1,4}[)]?){2,8}", replacement: "[phone]" },
+  phone: { pattern: "([+]|%2[Bb])[1-9](([ .+-]|%20)?([(]|%28)?[0-9]{1,4}([)]|%29)?){2,8}", replacement: "[phone]" },
   jwt: { pattern: "eyJ[A-Za-z0-9_-]+([.][A-Za-z0-9_-]*){2,4}", replacement: "[jwt]" },
-  "bearer-token": { pattern: "(?i)bearer +[A-Za-z0-9._~+/=-]+", replacement: "Bearer [redacted]" },
-  "basic-auth": { pattern: "(?i)basic +[A-Za-z0-9+/=]+", replacement: "Basic [redacted]" },
+  "bearer-token": { pattern: "(?i)bearer[[:space:]]+[A-Za-z0-9._~+/=-]+", replacement: "Bearer [redacted]" },
+  "basic-auth": { pattern: "(?i)basic[[:space:]]+[A-Za-z0-9+/=]+", replacement: "Basic [redacted]" },
   "api-key": {
     pattern: "(AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]+|xox[a-z]-[A-Za-z0-9-]+|[sr]k_live_[A-Za-z0-9]+|AIza[0-9A-Za-z_-]{35}|sk-[A-Za-z0-9_-]{20,}",
     replacement: "[api-key]",
   },
-  "url-credentials": { pattern: "://[^/@:]+:[^/@]+@", replacement: "://[redacted]@" },
+  // `redis://:password@host` has no user name.
+  "url-credentials": { pattern: "://[^/@:]*:[^/@]+@", replacement: "://[redacted]@" },
   "secret-param": {
-    pattern: "(?i)((password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|id_token|api_key|apikey|sig|x-amz-signature|x-amz-security-token|x-goog-signature) *= *)('[^']*'|[^&;, ']+)",
+    // `name=value`, `name = 'value'`, `name="value"`, and `"name": "value"` in JSON (the `"` before
+    // the name stays, the one after it is in the kept group).
+    pattern: `(?i)((${SECRET_PARAM_NAMES.join("|")})"?[[:space:]]*[=:][[:space:]]*)('[^']*'|"[^"]*"|[^&;, '"]+)`,
     // `$$` is the Collector config's escape for a literal `$` (OTTL then reads `${1}`).
     replacement: "$${1}[redacted]",
   },
-  "ip-address": { pattern: "[0-9]{1,3}([.][0-9]{1,3}){3}", replacement: "[ip]" },
+  // IPv4, or IPv6 (two to seven colons, `::` included, and an IPv4 tail such as `::ffff:203.0.113.7`).
+  "ip-address": { pattern: "[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}([.][0-9]{1,3}){0,3}", replacement: "[ip]" },
 };
 
 /** Categories whose whole value is a credential: drop the attribute rather than patch it. */
@@ -73,7 +87,7 @@ function ottlStatement(target: Target, category: string): string | undefined {
   }
   const re = RE2_PATTERNS[category === "secret-key" ? "bearer-token" : category];
   if (!re) return undefined;
-  return `replace_pattern(${target.path}, "${re.pattern}", "${re.replacement}")`;
+  return `replace_pattern(${target.path}, ${ottlString(re.pattern)}, ${ottlString(re.replacement)})`;
 }
 
 function transformSnippet(target: Target, statement: string): string {
