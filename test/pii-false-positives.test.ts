@@ -58,6 +58,8 @@ const BENIGN: Record<string, string | string[]> = {
   "gen_ai.usage.input_tokens": "1234",
   "auth.scheme": "Bearer authentication",
   "payload.b64": "dGhpcyBpcyBub3QgYSBzZWNyZXQ=",
+  "gcp.service_account": "orders-sa@acme-prod.iam.gserviceaccount.com", // a workload identity
+  "gcp.default_sa": "123456789012-compute@developer.gserviceaccount.com",
 };
 
 function benignTraces(): Uint8Array {

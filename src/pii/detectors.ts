@@ -151,8 +151,12 @@ const FILE_EXTENSIONS = new Set([
   "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "heic", "heif", "bmp", "tif", "tiff", "ico",
   "css", "js", "mjs", "cjs", "ts", "map", "json", "html", "txt",
 ]);
-/** Domains that exist only inside a machine or network: `user@localhost`, `ec2-user@ip-10-0-1-20.…internal`. */
-const NON_MAIL_DOMAIN = /\.(?:localdomain|localhost|local|internal|svc|lan|home\.arpa)$|^localhost$/i;
+/**
+ * Domains that exist only inside a machine or network (`user@localhost`,
+ * `ec2-user@ip-10-0-1-20.…internal`), and machine identities written as addresses: Google Cloud
+ * service accounts (`orders-sa@acme-prod.iam.gserviceaccount.com`) name a workload, not a person.
+ */
+const NON_MAIL_DOMAIN = /\.(?:localdomain|localhost|local|internal|svc|lan|home\.arpa)$|^localhost$|(?:^|\.)gserviceaccount\.com$/i;
 /** Mailboxes of systems, not people (`noreply@shop.example`, `postmaster@…`). */
 const SYSTEM_MAILBOX = /^(?:no-?reply|do-?not-?reply|postmaster|mailer-daemon|root|bounces?)(?:[+.-][\w.-]*)?$/i;
 const PLACEHOLDER_VALUE = /^(?:\?|\$\d+|:\w+|@\w+|%s|%\(\w+\)s|\{[^}]*\}|<[^>]*>|\*+|x+|null|none|undefined|\[?redacted\]?|\[?filtered\]?)$/i;
