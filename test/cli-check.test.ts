@@ -3,7 +3,8 @@
 // Trace data is the SDK-generated fixtures (fixtures/README.md); the only hand-written inputs are
 // the deliberately broken files named `*.handwritten.*` below.
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -172,6 +173,124 @@ describe("tracelint check: inputs", () => {
     const fits = await runCli(["check", HEALTHY, "--max-spans", "460", "--format", "json"]);
     expect(fits.code).toBe(0);
     expect(parseReport(fits.stdout).summary).toMatchObject({ spans: 460, inputErrors: [] });
+  });
+});
+
+/**
+ * A real directory chain whose path grows past PATH_MAX (4096 bytes on Linux): every level is a
+ * real directory (made through a short symbolic link to its parent), so a walk reaches it as a
+ * directory entry and then fails to read it with ENAMETOOLONG, as root too (where chmod 000 does
+ * not stop a read). Returns the top of the chain, a short link to its deepest directory, and a
+ * cleanup that removes it through the short links (a recursive rm of the long path would fail).
+ */
+async function unreadableChain(base: string): Promise<{ top: string; deepest: string; remove: () => Promise<void> }> {
+  const name = "n".repeat(250);
+  const top = join(base, "chain");
+  await mkdir(top, { recursive: true });
+  const links: string[] = [];
+  let parent = top;
+  for (let i = 0; i < 18; i++) {
+    await mkdir(join(parent, name));
+    const link = join(base, `s${i}`);
+    await symlink(join(parent, name), link);
+    links.push(link);
+    parent = link;
+  }
+  return {
+    top,
+    deepest: links.at(-1)!,
+    remove: async () => {
+      for (let i = links.length - 1; i >= 0; i--) await rm(join(links[i]!, name), { recursive: true, force: true });
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `bin/tracelint.js` as an unprivileged user: uid 65534 through setpriv when this runs as root. */
+async function runAsUnprivileged(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string } | undefined> {
+  const root = process.getuid?.() === 0;
+  if (root && !existsSync("/usr/bin/setpriv")) return undefined;
+  const command = root ? "/usr/bin/setpriv" : process.execPath;
+  const argv = [...(root ? ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath] : []), join(repoRoot, "bin/tracelint.js"), ...args];
+  return new Promise((resolve, reject) => {
+    const proc = execFile(command, argv, { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== "number") reject(error);
+      else resolve({ code: proc.exitCode, stdout, stderr });
+    });
+  });
+}
+
+describe("tracelint check: directories that cannot be read, and its own report", () => {
+  it("a subdirectory that cannot be read is an input error and the rest is still checked; nothing readable at all is exit 2", async () => {
+    const base = join(dir, "unreadable");
+    const chain = await unreadableChain(base);
+    try {
+      await copyFile(HEALTHY, join(chain.top, "healthy.otlp.json"));
+      const run = await runCli(["check", chain.top, "--format", "json"]);
+      const report = parseReport(run.stdout);
+      expect(report.summary).toMatchObject({ traces: 60, spans: 460 });
+      expect(report.summary.inputErrors).toHaveLength(1);
+      const [failed] = report.summary.inputErrors;
+      expect(failed!.file.startsWith(join(chain.top, "n".repeat(250)))).toBe(true);
+      expect(failed!.message).toBe("cannot read: ENAMETOOLONG: name too long (a directory: none of its files were checked)");
+      expect(run.stderr).toContain(`: ${failed!.message}`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.code).toBe(0); // the healthy estate has no findings; the unread directory is reported, not a finding
+      // A directory named on the command line that cannot be read, and nothing else: exit 2, as for unreadable files.
+      const nothing = await runCli(["check", chain.deepest, "--format", "json"]);
+      expect(nothing.code).toBe(2);
+      expect(parseReport(nothing.stdout).summary.inputErrors).toEqual([{ file: chain.deepest, message: "cannot read: ENAMETOOLONG: name too long (a directory: none of its files were checked)" }]);
+      expect(nothing.stderr.split("\n").at(-1)).toBe("tracelint: no input could be read");
+      expect(nothing.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await chain.remove();
+    }
+  });
+
+  it("chmod 000 on a subdirectory, as an unprivileged user: an input error (EACCES), not a stack trace", async () => {
+    const base = join(dir, "perm");
+    await mkdir(join(base, "d2", "sub"), { recursive: true });
+    await copyFile(HEALTHY, join(base, "d2", "healthy.otlp.json"));
+    await chmod(dir, 0o755); // mkdtemp's 0700 would keep the unprivileged user out of everything
+    await chmod(join(base, "d2", "sub"), 0o000);
+    try {
+      const run = await runAsUnprivileged(["check", "d2", "--format", "json"], base);
+      if (!run) return; // root without setpriv: the test above covers the same path
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stderr).toContain("tracelint: d2/sub: cannot read: EACCES: permission denied (a directory: none of its files were checked)");
+      expect(run.code).toBe(0);
+      expect(parseReport(run.stdout).summary).toMatchObject({ traces: 60, inputErrors: [{ file: "d2/sub", message: "cannot read: EACCES: permission denied (a directory: none of its files were checked)" }] });
+      await chmod(join(base, "d2"), 0o000);
+      const top = await runAsUnprivileged(["check", "d2", "--format", "json"], base);
+      expect(top!.code).toBe(2);
+      expect(top!.stderr).not.toMatch(/\n\s+at /);
+      expect(top!.stderr.trim().split("\n").at(-1)).toBe("tracelint: no input could be read");
+    } finally {
+      await chmod(join(base, "d2"), 0o755);
+      await chmod(join(base, "d2", "sub"), 0o755);
+      await chmod(dir, 0o700);
+    }
+  }, 60_000);
+
+  it("a directory walk skips the --out report of an earlier run; the report named explicitly is read", async () => {
+    const exp = join(dir, "exp");
+    await mkdir(exp, { recursive: true });
+    await copyFile(HEALTHY, join(exp, "healthy.otlp.json"));
+    const out = join(exp, "report.json");
+    for (let i = 0; i < 2; i++) {
+      const run = await runCli(["check", exp, "--out", out]);
+      expect(run.code).toBe(0);
+      expect(parseReport(await readFile(out, "utf8")).summary).toMatchObject({ files: 1, traces: 60, inputErrors: [] });
+    }
+    // Through another spelling of the same file (a link to the directory): still the --out file.
+    await symlink(exp, join(dir, "exp-link"));
+    const linked = await runCli(["check", join(dir, "exp-link"), "--out", out]);
+    expect(parseReport(await readFile(out, "utf8")).summary).toMatchObject({ files: 1, inputErrors: [] });
+    expect(linked.code).toBe(0);
+    // Named explicitly it is read (and is no trace document); another report file in the directory is read too.
+    const named = await runCli(["check", exp, out, "--format", "json"]);
+    expect(parseReport(named.stdout).summary.files).toBe(2);
+    expect(parseReport(named.stdout).summary.inputErrors.map((e) => e.file)).toEqual([out]);
   });
 });
 

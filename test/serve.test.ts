@@ -21,6 +21,8 @@ const NOW = new Date("2026-03-02T10:00:00Z");
 const V4 = fileURLToPath(new URL("../../shared/upstream-data/tempo/blocks/vParquet4-dev-schema/", import.meta.url));
 const TOKEN = "serve-test-token";
 let tempo: RunningTempoServer;
+/** The same estate behind Tempo's multi-tenancy: only tenant "prod" sees it. */
+let tenantTempo: RunningTempoServer;
 let server: RunningServer;
 let dir: string;
 let receiver: Server;
@@ -31,6 +33,7 @@ beforeAll(async () => {
   const recorded = await loadDemoSpans();
   const spans = shiftSpans(recorded, deltaToEndAt(recorded, BigInt(NOW.getTime() - 10 * 60_000) * 1_000_000n));
   tempo = await startTempoServer({ spans, now: () => NOW.getTime() });
+  tenantTempo = await startTempoServer({ spans, tenant: "prod", now: () => NOW.getTime() });
   dir = await mkdtemp(join(tmpdir(), "tracelint-serve-"));
   receiver = createServer((req, res) => {
     let text = "";
@@ -51,6 +54,8 @@ beforeAll(async () => {
       { name: "estate", source },
       { name: "alerting", source, alerts: { destinations: [{ name: "hook", type: "generic", url: hook }] } },
       { name: "local-blocks", source: { kind: "blocks", bucket: pathToFileURL(V4).href, tenant: "single-tenant" } },
+      // A misspelt tenant: every search answers, with nothing.
+      { name: "wrong-tenant", source: { ...source, url: tenantTempo.url, tenant: "nope" }, alerts: { destinations: [{ name: "hook", type: "generic", url: hook }] } },
     ],
   });
   server = await startServe({ config, store: new FsObjectStore(dir), env: { API_TOKEN: TOKEN }, host: "127.0.0.1", port: 0, scheduler: false, log: () => {} });
@@ -59,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await tempo?.close();
+  await tenantTempo?.close();
   await new Promise((r) => receiver?.close(r));
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -72,6 +78,27 @@ describe("tracelint serve over HTTP", () => {
     expect(denied.status).toBe(401);
     expect(await denied.json()).toEqual({ error: { code: "unauthorized", message: "missing bearer token (Authorization: Bearer <token>)" } });
     expect((await fetch(`${server.url}/api/reports`, { headers: { Authorization: "Bearer wrong" } })).status).toBe(401);
+  });
+
+  it("a known route asked with another method is 405 with Allow and the API's error shape, token or not; unknown routes stay 404", async () => {
+    for (const [method, path, allow, withToken] of [
+      ["GET", "/api/audits", "POST", true],
+      ["GET", "/api/audits", "POST", false],
+      ["POST", "/healthz", "GET, HEAD", false],
+      ["DELETE", "/api/reports/20260302T100000Z-00000000", "GET, HEAD", true],
+      ["PUT", "/api/audits/20260302T100000Z-00000000", "GET, HEAD", true],
+      ["POST", "/", "GET, HEAD", true],
+    ] as const) {
+      const res = await fetch(`${server.url}${path}`, { method, ...(withToken ? { headers: auth } : {}) });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe(allow);
+      const route = path.replace(/\/\d{8}T\d{6}Z-[0-9a-f]{8}$/, "/:id");
+      expect(await res.json()).toEqual({ error: { code: "method_not_allowed", message: `${method} is not allowed on ${route} (allowed: ${allow})` } });
+    }
+    expect((await fetch(`${server.url}/healthz`, { method: "HEAD" })).status).toBe(200);
+    const unknown = await fetch(`${server.url}/api/nope`, { method: "POST", headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { code: "not_found", message: "no such route" } });
   });
 
   it("POST /api/audits runs the audit; the report lands in the directory and is served in every format", async () => {
@@ -166,6 +193,36 @@ describe("tracelint serve over HTTP", () => {
     expect(received[0]!.reportStored).toBe(true);
     const record = (await (await fetch(`${server.url}${status}`, { headers: auth })).json()) as { alerts: unknown };
     expect(record.alerts).toEqual({ queued: 1, delivered: 1, failed: 0, pending: 0 });
+  });
+
+  it("a run that read no trace at all (a misspelt tenant, an empty window) fails with the reason and an audit-failed alert, and never becomes latest", async () => {
+    const post = async (body: unknown) => {
+      const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify(body) });
+      expect(res.status).toBe(202);
+      const { status } = (await res.json()) as { status: string };
+      await server.idle();
+      return (await (await fetch(`${server.url}${status}`, { headers: auth })).json()) as { runId: string; state: string; error: string | null; report: unknown; alerts: unknown };
+    };
+    const wrong = await post({ audit: "wrong-tenant", at: NOW.toISOString() });
+    expect(wrong).toMatchObject({ state: "failed", report: null, alerts: { queued: 1, delivered: 1, failed: 0, pending: 0 } });
+    expect(wrong.error).toBe(
+      'Tempo found no traces in the window 2026-03-02T08:55:00.000Z – 2026-03-02T09:55:00.000Z for tenant "nope": check the audit\'s tenant (another tenant\'s traces are invisible), its window (since, ingestionDelay) and the path prefix of its url',
+    );
+    expect(received.at(-1)!.body.alertKind).toBe("audit-failed");
+    expect(existsSync(join(dir, "reports/wrong-tenant/latest.json"))).toBe(false);
+    const history = JSON.parse(await readFile(join(dir, "reports/wrong-tenant/index.json"), "utf8")) as { runId: string; state: string; error: string }[];
+    expect(history).toEqual([expect.objectContaining({ runId: wrong.runId, state: "failed", error: wrong.error })]);
+    expect(await (await fetch(`${server.url}/`, { headers: auth })).text()).toContain(`last run ${wrong.runId} failed: Tempo found no traces`);
+    // An audit with a good report: a window without traces fails too, and the good report stays the baseline.
+    const latestBefore = await readFile(join(dir, "reports/estate/latest.json"), "utf8");
+    const empty = await post({ audit: "estate", at: "2026-03-01T10:00:00Z" });
+    expect(empty).toMatchObject({ state: "failed", report: null });
+    expect(empty.error).toMatch(/^Tempo found no traces in the window 2026-03-01T08:55:00\.000Z – 2026-03-01T09:55:00\.000Z: check/);
+    expect(await readFile(join(dir, "reports/estate/latest.json"), "utf8")).toBe(latestBefore);
+    // Object storage: no block in the window.
+    const blocks = await post({ audit: "local-blocks", at: "2022-07-01T12:05:00Z" });
+    expect(blocks).toMatchObject({ state: "failed", report: null });
+    expect(blocks.error).toBe(`no Tempo blocks in the window 2022-07-01T11:00:00.000Z – 2022-07-01T12:00:00.000Z at ${pathToFileURL(V4).href} (tenant "single-tenant")`);
   });
 });
 

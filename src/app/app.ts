@@ -10,7 +10,7 @@ import type { IndexEntry } from "../runs/types";
 import { TOOL_VERSION } from "../version";
 import { CONTENT_SECURITY_POLICY } from "../report/html/index";
 import { bearerAuth } from "./auth";
-import { apiError } from "./errors";
+import { apiError, AuditRunningError, StoreUnavailableError } from "./errors";
 import { PAGE_CSP, reportsPage, type AuditRow } from "./pages";
 import type { AppServices } from "./services";
 
@@ -26,6 +26,26 @@ const FORMATS = {
   html: "text/html; charset=utf-8",
 } as const;
 type Format = keyof typeof FORMATS;
+
+/**
+ * Every route and the methods it answers, so that a known path asked with another method is 405
+ * with `Allow` rather than a 404 that reads as "no such route". Hono serves HEAD with the GET
+ * handler (and the middleware sees GET).
+ */
+const ROUTES: readonly { route: string; path: RegExp; methods: readonly ("GET" | "POST")[] }[] = [
+  { route: "/healthz", path: /^\/healthz$/, methods: ["GET"] },
+  { route: "/", path: /^\/$/, methods: ["GET"] },
+  { route: "/api/reports", path: /^\/api\/reports$/, methods: ["GET"] },
+  { route: "/api/reports/:id", path: /^\/api\/reports\/[^/]+$/, methods: ["GET"] },
+  { route: "/api/audits", path: /^\/api\/audits$/, methods: ["POST"] },
+  { route: "/api/audits/:id", path: /^\/api\/audits\/[^/]+$/, methods: ["GET"] },
+];
+
+/** The route a path belongs to and the methods it takes (`Allow`), or undefined for an unknown path. */
+function allowedMethods(path: string): { route: string; allow: string[] } | undefined {
+  const found = ROUTES.find((r) => r.path.test(path));
+  return found && { route: found.route, allow: found.methods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])) };
+}
 
 function formatFromAccept(accept: string | undefined): Format {
   const a = (accept ?? "").toLowerCase();
@@ -62,6 +82,16 @@ async function auditRows(services: AppServices): Promise<AuditRow[]> {
 export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables }> {
   const app = new Hono<{ Variables: Variables }>();
   app.use("*", secureHeaders({ referrerPolicy: "no-referrer" }));
+  // Before auth: which methods a documented route takes is no secret, and `POST /healthz` from a
+  // probe misconfigured should say what is wrong, not 401.
+  app.use("*", async (c, next) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed && !allowed.allow.includes(c.req.method)) {
+      const allow = allowed.allow.join(", ");
+      return apiError(405, "method_not_allowed", `${c.req.method} is not allowed on ${allowed.route} (allowed: ${allow})`, { Allow: allow });
+    }
+    await next();
+  });
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "tracelint", version: TOOL_VERSION }));
 
@@ -143,7 +173,14 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
     }
     const audit = findAudit(config, name);
     if (!audit) return apiError(404, "unknown_audit", `no audit named ${JSON.stringify(name)} (configured: ${config.audits.map((a) => a.name).join(", ")})`);
-    const record = await services.startAudit(audit, atDate);
+    let record;
+    try {
+      record = await services.startAudit(audit, atDate);
+    } catch (error) {
+      if (error instanceof AuditRunningError) return apiError(409, "audit_running", error.message, {}, { runId: error.runId, status: `/api/audits/${error.runId}` });
+      if (error instanceof StoreUnavailableError) return apiError(503, "store_unavailable", error.message);
+      throw error;
+    }
     return c.json({ runId: record.runId, audit: record.audit, state: record.state, status: `/api/audits/${record.runId}` }, 202);
   });
 

@@ -13,7 +13,9 @@ export interface AppServices {
   config(): DeploymentConfig;
   /**
    * Creates the run record and starts the audit in the background; returns the queued record.
-   * `at` is when the audited window ends (before the ingestion delay); default now.
+   * `at` is when the audited window ends (before the ingestion delay); default now. May throw
+   * AuditRunningError (the audit has a run going on: 409) or StoreUnavailableError (the run could
+   * not be recorded: 503), see errors.ts.
    */
   startAudit(audit: AuditConfig, at?: Date): Promise<RunRecord>;
 }

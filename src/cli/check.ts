@@ -72,7 +72,9 @@ function parseMaxSpans(value: string | undefined): number {
 export const CHECK_USAGE = `Usage: tracelint check PATH... [options]
 
 Lints trace files: OTLP/JSON, OTLP protobuf, Tempo API JSON (v1/v2) or protobuf, gzip'd or not.
-PATH may be a file, a directory (read recursively) or - for stdin.
+PATH may be a file, a directory (read recursively) or - for stdin. A directory walk skips the
+--out file (so that a second run does not read the first one's report); a file named explicitly is
+always read. A file or directory that cannot be read is an input error and the rest is checked.
 
 Options:
 ${reportOptionsHelp(21, "no summary, progress or unreadable-input lines on stderr")}
@@ -97,7 +99,8 @@ export async function runCheck(args: CheckArgs, io: CliIO): Promise<number> {
   const baseline = await loadBaseline(args.baseline, args.failOnNew);
   const maxSpans = parseMaxSpans(args.maxSpans);
   const config = await loadConfig(args.config, builtinRules);
-  const inputs = await collectInputs(args.paths);
+  // A second `check DIR --out DIR/report.json` must not read the first one's report as a trace file.
+  const inputs = await collectInputs(args.paths, { skip: args.out !== undefined ? [args.out] : [] });
   if (inputs.length === 0) throw new UsageError(`no trace files found in ${args.paths.join(", ")}`);
   const report = await checkInputs(inputs, config, {
     maxSpans,

@@ -3,15 +3,18 @@
 // in-process scheduler for each audit's cron. Runs are always inline here (one process, no 128 MB
 // limit); the batch ledger is in memory.
 import { serve } from "@hono/node-server";
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createApp } from "../app/app";
+import { AuditRunningError, StoreUnavailableError } from "../app/errors";
 import type { AppServices } from "../app/services";
 import { DeploymentConfigError, parseDeploymentConfig, type AuditConfig, type DeploymentConfig } from "../config/deployment";
 import { nextFireTime, parseCron } from "../runs/cron";
-import { LeasedRunCounter } from "./store-lease";
+import { AuditRunSlots, LeasedRunCounter } from "./store-lease";
+import { newRunId } from "../runs/keys";
 import { RunStore } from "../runs/run-store";
 import { s3TraceStore } from "../runs/object-stores";
 import { createRun, executeRun, type RunDeps } from "../runs/runner";
@@ -39,6 +42,10 @@ Options:
   --host HOST         listen address (default 0.0.0.0)
   --port N            listen port (default $PORT or 8080)
   --no-scheduler      serve the API only (e.g. when a CronJob runs the audits)
+
+One run per audit at a time: a cron fire while it runs is skipped, POST /api/audits answers 409
+with the running run's ID (across replicas sharing the report store too). The report store is
+checked at start-up (exit 2 if it cannot be written).
 
 An object-storage audit's "bucket" may be file:///DIRECTORY (Tempo's local backend, or a bucket
 copied to disk) as well as s3://BUCKET[/PREFIX].
@@ -237,15 +244,41 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     void promise.finally(() => inFlight.delete(promise));
     return promise;
   };
+  // One run per audit at a time, on this replica and across replicas sharing the store (store-lease.ts).
+  const slots = new AuditRunSlots(options.store, log, {
+    isFinished: async (runId) => {
+      const state = (await deps.store.getRun(runId))?.state;
+      return state === "done" || state === "failed";
+    },
+  });
+  /** Starts a run of the audit; throws AuditRunningError while it has one going on, StoreUnavailableError when the store refuses the run record. */
   const runAudit = async (audit: AuditConfig, scheduledTime: Date, trigger: "cron" | "api"): Promise<RunRecord> => {
-    const record = await createRun(deps, audit, trigger, scheduledTime, trigger === "cron" ? (audit.cron ?? null) : null);
+    const runId = newRunId(scheduledTime);
+    const slot = await slots.acquire(audit.name, runId);
+    if (!slot.acquired) throw new AuditRunningError(audit.name, slot.runId);
+    let record: RunRecord;
+    try {
+      record = await createRun(deps, audit, trigger, scheduledTime, trigger === "cron" ? (audit.cron ?? null) : null, runId);
+    } catch (error) {
+      await slot.release();
+      log("error", `audit ${audit.name}: cannot record a new run in the report store ${options.store.description}: ${errorLine(error)}`);
+      throw new StoreUnavailableError(`cannot record the run in the report store: ${errorLine(error)}`);
+    }
     log("info", `run ${record.runId}: audit ${audit.name} started (${trigger})`);
-    track(executeRun(deps, audit, record.runId));
+    track(executeRun(deps, audit, record.runId).finally(() => slot.release()));
     return record;
   };
   // Several replicas may share the report store: each cron fire runs where it is claimed (cron-claims.ts).
-  const runScheduled = async (audit: AuditConfig, scheduledTime: Date): Promise<RunRecord | undefined> =>
-    (await claimCronFire(options.store, audit.name, scheduledTime, timers.now(), log)) ? runAudit(audit, scheduledTime, "cron") : undefined;
+  const runScheduled = async (audit: AuditConfig, scheduledTime: Date): Promise<RunRecord | undefined> => {
+    if (!(await claimCronFire(options.store, audit.name, scheduledTime, timers.now(), log))) return undefined;
+    try {
+      return await runAudit(audit, scheduledTime, "cron");
+    } catch (error) {
+      if (!(error instanceof AuditRunningError)) throw error;
+      log("warn", `audit ${audit.name}: skipped the ${scheduledTime.toISOString()} run, run ${error.runId} is still running`);
+      return undefined;
+    }
+  };
   const services: AppServices = {
     store: deps.store,
     counter: deps.counter,
@@ -315,15 +348,22 @@ export async function serveCommand(argv: string[], io: CliIO, signal?: AbortSign
   if (!io.env.API_TOKEN) io.stderr("tracelint: API_TOKEN is not set: every route except /healthz answers 503");
   const location = reportsLocation(values.reports ?? "./tracelint-data");
   const log: Log = (level, message) => io.stderr(`tracelint: ${level === "info" ? "" : `${level}: `}${message}`);
-  const server = await startServe({
-    config,
-    store: reportStore(location, io.env, values["s3-path-style"] ?? false),
-    env: io.env,
-    host: values.host ?? "0.0.0.0",
-    port: Number(portText),
-    scheduler: !(values["no-scheduler"] ?? false),
-    log,
-  });
+  const store = reportStore(location, io.env, values["s3-path-style"] ?? false);
+  // A store that cannot be written would fail every run while /healthz says ok: stop here instead.
+  try {
+    await probeReportStore(store);
+  } catch (error) {
+    throw new UsageError(`--reports ${location}: ${(error as Error).message}`);
+  }
+  const host = values.host ?? "0.0.0.0";
+  let server: RunningServer;
+  try {
+    server = await startServe({ config, store, env: io.env, host, port: Number(portText), scheduler: !(values["no-scheduler"] ?? false), log });
+  } catch (error) {
+    const reason = listenProblem(error);
+    if (reason === undefined) throw error;
+    throw new UsageError(`cannot listen on ${host.includes(":") ? `[${host}]` : host}:${portText}: ${reason}`);
+  }
   io.stderr(`tracelint: serving on ${server.url}, reports in ${location}`);
   for (const [audit, at] of Object.entries(server.scheduler?.next() ?? {})) io.stderr(`tracelint: audit ${audit} next runs at ${at ?? "never"}`);
   await new Promise<void>((resolve) => {
@@ -334,6 +374,50 @@ export async function serveCommand(argv: string[], io: CliIO, signal?: AbortSign
   io.stderr("tracelint: shutting down (waiting for running audits)");
   await server.close();
   return 0;
+}
+
+/** The first line of an error's message (S3 and file system errors alike), without a stack. */
+function errorLine(error: unknown): string {
+  const text = error instanceof Error ? error.message || error.name : String(error);
+  return text.split("\n")[0]!;
+}
+
+/**
+ * Writes, reads back and deletes a small object under `state/`: what every run does to the store
+ * (run records, reports; leases and cron claims are removed again). Throws with the step that failed.
+ */
+export async function probeReportStore(store: ObjectStore): Promise<void> {
+  const key = `state/write-probe-${randomUUID()}.json`;
+  const body = new TextEncoder().encode(JSON.stringify({ probe: "tracelint serve start-up", at: new Date().toISOString() }));
+  let step = "write";
+  try {
+    await store.put(key, body, { contentType: "application/json" });
+    step = "read back";
+    const back = await store.get(key);
+    if (new TextDecoder().decode(back.body) !== new TextDecoder().decode(body)) throw new Error("it came back different");
+    step = "delete";
+    await store.delete?.(key);
+  } catch (error) {
+    throw new Error(`the report store cannot ${step} a test object (${key}): ${errorLine(error)}`);
+  }
+}
+
+/** One line for a listen failure (the port in use, a privileged port, an address not on this host), else undefined. */
+function listenProblem(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "EADDRINUSE":
+      return "the port is already in use (another process listens on it; choose one with --port or $PORT)";
+    case "EACCES":
+      return "permission denied (ports below 1024 need privileges; use a higher --port)";
+    case "EADDRNOTAVAIL":
+      return "this host has no such address (--host)";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "unknown host name (--host)";
+    default:
+      return typeof code === "string" && /^E[A-Z]+$/.test(code) ? `${code}: ${errorLine(error)}` : undefined;
+  }
 }
 
 async function readConfigFile(path: string): Promise<string> {

@@ -42,6 +42,14 @@ export function lockKey(name: string): string {
   return `state/locks/${name.replace(/[^A-Za-z0-9._-]/g, "_")}.json`;
 }
 
+/**
+ * The lease of the run of an audit going on now (`tracelint serve`): one run per audit at a time,
+ * across replicas, whether started by a cron fire or by `POST /api/audits`.
+ */
+export function runningKey(audit: string): string {
+  return `state/${audit}/running.json`;
+}
+
 export function cronClaimsPrefix(audit: string): string {
   return `state/${audit}/cron-claims/`;
 }

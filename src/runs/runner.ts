@@ -22,13 +22,14 @@ import { AuthConfigError } from "../sources/tempo/auth";
 import { newRunId } from "./keys";
 import type { RunCounter } from "./ledger";
 import { attachDelta, recordFinished, sendAlerts, storeReport, type RunLog } from "./publish";
+import { nothingRead } from "./nothing-read";
 import { RunStore } from "./run-store";
 import { analysePartition, objectSection, objectWindow, planArchive, planBlocks } from "./objects";
 import { releaseStore, s3TraceStore, TraceStoreConfigError, type TraceStoreFor } from "./object-stores";
 import { WHOLE_ID_SPACE } from "./partition";
 import { analyseShuffled, planShuffle, removeShuffleFiles, shuffleCounterId, shuffleObjects, shuffleReads } from "./shuffle";
 import { addCounts, analyseCandidates, auditWindow, discoverTempo, emptyCounts, splitBatches, recordSearchFailures, tempoAuth, tempoClient, tempoSection } from "./tempo";
-import type { FetchCounts, ObjectPartResult, ObjectPlan, QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
+import type { ObjectPartResult, ObjectPlan, QueueMessage, RunPlan, RunRecord, RunTrigger } from "./types";
 
 /** Batches per run at most (the batch size grows beyond this; ~200 000 traces at the default size). */
 export const MAX_BATCHES = 4_000;
@@ -60,11 +61,19 @@ export function runDeps(objects: ObjectStore, rest: Omit<RunDeps, "store">): Run
   return { store: new RunStore(objects), ...rest };
 }
 
-export async function createRun(deps: RunDeps, audit: Pick<AuditConfig, "name">, trigger: RunTrigger, scheduledTime: Date, cron: string | null = null): Promise<RunRecord> {
+/** `runId` may be chosen beforehand (`tracelint serve` leases the audit under it first). */
+export async function createRun(
+  deps: RunDeps,
+  audit: Pick<AuditConfig, "name">,
+  trigger: RunTrigger,
+  scheduledTime: Date,
+  cron: string | null = null,
+  runId: string = newRunId(scheduledTime),
+): Promise<RunRecord> {
   const now = deps.now().toISOString();
   const record: RunRecord = {
     version: 1,
-    runId: newRunId(scheduledTime),
+    runId,
     audit: audit.name,
     trigger,
     cron,
@@ -244,28 +253,9 @@ async function startFanOut(deps: RunDeps, plan: RunPlan, requested: number, mess
   await deps.enqueue!(messages);
 }
 
-/**
- * Why a run that read nothing at all fails instead of publishing an empty report (which would
- * become the next run's baseline, every finding "resolved" and then "new" again), or undefined.
- * The CLI exits 2 in the same cases.
- */
-function nothingRead(report: Report): string | undefined {
-  const source = report.source as
-    | { kind?: string; traces?: FetchCounts; failures?: { reason: string }[]; objectsRead?: number; objectsFailed?: number }
-    | undefined;
-  if (source?.kind === "tempo" && source.traces && source.traces.requested > 0 && source.traces.fetched === 0) {
-    const first = source.failures?.[0]?.reason;
-    return `none of the ${source.traces.requested} sampled traces could be fetched${first ? ` (${first})` : ""}`;
-  }
-  if (source && source.kind !== "tempo" && (source.objectsRead ?? 0) === 0 && (source.objectsFailed ?? 0) > 0) {
-    const first = report.summary.inputErrors[0];
-    return `none of the ${source.objectsFailed} object(s) could be read${first ? ` (${first.file}: ${first.message})` : ""}`;
-  }
-  return undefined;
-}
-
 async function publishRun(deps: RunDeps, plan: RunPlan, report: Report, extra: (r: RunRecord) => void = () => {}): Promise<RunRecord> {
   const runId = plan.runId;
+  // A report without a single trace would become the baseline (nothing-read.ts): the run fails.
   const nothing = nothingRead(report);
   if (nothing !== undefined) {
     await deps.store.updateRun(runId, extra, deps.now());

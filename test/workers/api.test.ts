@@ -64,6 +64,22 @@ describe("API auth", () => {
   });
 });
 
+describe("wrong methods", () => {
+  it("a known route asked with another method is 405 with Allow (the app serve shares), before auth", async () => {
+    const e = testEnv([tempoAudit("api-methods")]);
+    for (const [method, path, allow, init] of [
+      ["GET", "/api/audits", "POST", auth()],
+      ["POST", "/healthz", "GET, HEAD", {}],
+      ["DELETE", "/api/reports/20260302T100000Z-00000000.json", "GET, HEAD", {}],
+    ] as const) {
+      const res = await call(e, path, { method, ...init });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe(allow);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
+    }
+  });
+});
+
 describe("API reports and audits", () => {
   it("lists reports and serves each format by extension and by Accept", async () => {
     const e = testEnv([tempoAudit("api-reports")], { AUDIT_QUEUE: undefined });

@@ -1,9 +1,9 @@
 // The Worker's scheduled audits inside workerd, against the Tempo-compatible server on 127.0.0.1
 // serving the demo estate (real SDK traces): inline runs, fan-out over the queue with the
 // RunCoordinator Durable Object, re-delivered batches, reports and pointers in R2.
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { analysisOf, bucket, deliver, latestRun, r2Json, r2Text, recordingQueue, reportOf, runScheduled, tempoAudit, testEnv } from "./support";
-import type { IndexEntry, QueueMessage, RunPlan } from "../../src/runs/types";
+import type { IndexEntry, QueueMessage, RunPlan, RunRecord } from "../../src/runs/types";
 
 type BatchMessage = Extract<QueueMessage, { kind: "batch" }>;
 
@@ -56,6 +56,26 @@ describe("scheduled audit, inline", () => {
     const record = await latestRun("unreachable");
     expect(record.state).toBe("failed");
     expect(record.error).toMatch(/^Tempo: /);
+  });
+
+  it("a run that read no trace (nothing in its window, e.g. a misspelt tenant) fails instead of becoming latest, the next run's baseline", async () => {
+    const e = testEnv([tempoAudit("empty-window")], { AUDIT_QUEUE: undefined });
+    await runScheduled(e, "*/30 * * * *");
+    const good = await latestRun("empty-window");
+    expect(good.state).toBe("done");
+    // A day earlier: Tempo's searches answer, with nothing.
+    await runScheduled(e, "*/30 * * * *", inject("nowMs") - 86_400_000);
+    const history = (await r2Json<IndexEntry[]>("reports/empty-window/index.json"))!;
+    expect(history.map((h) => h.state)).toEqual(["done", "failed"]); // newest first: the empty run is older
+    const failed = history[1]!;
+    expect(failed.report).toBeNull();
+    expect(failed.error).toMatch(/^Tempo found no traces in the window 2026-03-01T08:55:00\.000Z – 2026-03-01T09:55:00\.000Z: check the audit's tenant/);
+    // The next run (a minute later, so it sorts after the good one): compared with the good report, not with an empty one.
+    await runScheduled(e, "*/30 * * * *", inject("nowMs") + 60_000);
+    const latest = (await r2Json<IndexEntry>("reports/empty-window/latest.json"))!;
+    expect(latest.runId).not.toBe(good.runId);
+    const report = await reportOf((await r2Json<RunRecord>(`runs/${latest.runId}/run.json`))!);
+    expect(report.delta).toMatchObject({ findings: { new: [], resolved: [] } });
   });
 });
 
