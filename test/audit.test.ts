@@ -1,4 +1,5 @@
 // `tracelint audit` end to end: the CLI against the Tempo-compatible server on 127.0.0.1.
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -236,18 +237,25 @@ describe("tracelint audit", () => {
     expect(result.stderr.split("\n").at(-1)).toMatch(/^tracelint: Tempo rejected the search \(HTTP 400: invalid TraceQL query: parse error at line 1, col \d+: .+\)$/);
   });
 
-  it("samples the user's TraceQL too, and reports an empty window without failing", async () => {
+  it("samples the user's TraceQL too; an empty window exits 2 with one line and writes no report (it would become the baseline)", async () => {
     const { server } = await serve();
     const q = await audit(server.url, ["--per-service", "0", "--traces", "2", "--query", '{ name = "POST /orders" }']);
     const source = q.report!.source as TempoQuerySource;
     expect(source.sampling).toMatchObject({ perService: 0, windowSample: 2, query: '{ name = "POST /orders" }', servicesDiscovered: 0 });
     expect(source.traces.requested).toBeGreaterThanOrEqual(2);
     expect(server.requests.some((r) => r.query.q === '{ name = "POST /orders" }')).toBe(true);
-    const empty = await runCli(["audit", "--tempo", server.url, "--start", "2025-01-01T00:00:00Z", "--end", "2025-01-01T01:00:00Z", "--format", "json"]);
-    expect(empty.code).toBe(0);
-    expect(empty.stderr.split("\n").at(-1)).toBe(
-      "tracelint: Tempo found no services or traces in this window; check --tenant (another tenant's traces are invisible), the window (--since or --start/--end) and the --tempo URL's path prefix",
-    );
+    const dir = await tmp();
+    const out = join(dir, "empty.json");
+    for (const quiet of [[], ["-q"]]) {
+      const empty = await runCli(["audit", "--tempo", server.url, "--start", "2025-01-01T00:00:00Z", "--end", "2025-01-01T01:00:00Z", "--format", "json", "--out", out, ...quiet]);
+      expect(empty.code).toBe(2);
+      expect(empty.stdout).toBe("");
+      expect(empty.stderr.split("\n").at(-1)).toBe(
+        "tracelint: Tempo found no traces in the window 2025-01-01T00:00:00.000Z – 2025-01-01T01:00:00.000Z: check --tenant (another tenant's traces are invisible), the window (--since or --start/--end) and the --tempo URL's path prefix; no report written",
+      );
+      if (quiet.length > 0) expect(empty.stderr.split("\n")).toHaveLength(1);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it("refuses bad arguments with one line and exit 2", async () => {

@@ -1,6 +1,7 @@
 // `tracelint alert` end to end: a config with a signed generic webhook (URL and secret from the
 // environment), a real receiver on 127.0.0.1, and the state file carrying the outbox between runs.
 import { createHmac } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,6 +100,60 @@ describe("tracelint alert", () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/^tracelint: alert state .*state\.json is not JSON; repair or move the file/);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it("a state that cannot be saved does not cost the audit-failed alert: it is sent, then one line and exit 2", async () => {
+    // The state's directory cannot be created (a file is in the way), as a root-owned volume
+    // refuses the pod's user (EACCES): the save fails, not the delivery.
+    await writeFile(join(dir, "blocked"), "a file, not a directory\n");
+    const state = join(dir, "blocked", "alert-state.json");
+    const run = await runCli(["alert", "--failed", "tracelint audit exited 2", "--config", join(dir, "tracelint.config.json"), "--state", state, "--attempts", "1"], env);
+    expect(run.code).toBe(2);
+    const kinds = receiver.requests.map((r) => (r.json as { alertKind: string }).alertKind);
+    expect(kinds).toEqual(["audit-failed"]);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stderr.split("\n").at(-1)).toBe(
+      `tracelint: cannot save the alert state ${state} (a path component is not a directory, ENOTDIR): the alerts were still sent (1 delivered, 0 not delivered), but this run is not recorded, so the next run may send them again and undelivered ones are not kept for it; make the state's directory writable for this user (Kubernetes: the pod's securityContext.fsGroup)`,
+    );
+    // The same for a report's alerts.
+    const report = await runCli(args(join(dir, "report.json")).map((a) => (a === join(dir, "state.json") ? state : a)), env);
+    expect(report.code).toBe(2);
+    expect(receiver.requests).toHaveLength(2);
+    expect(report.stderr.split("\n").at(-1)).toMatch(/^tracelint: cannot save the alert state .*ENOTDIR\): the alerts were still sent \(1 delivered, 0 not delivered\)/);
+  });
+
+  it.runIf(process.platform === "linux" && existsSync("/sys/kernel"))(
+    "EACCES on the state's temporary file (sysfs refuses new files, even to root, like a root-owned volume to UID 1000): sent, one line, exit 2",
+    async () => {
+      const state = "/sys/kernel/tracelint-alert-state.json";
+      const run = await runCli(["alert", "--failed", "tracelint audit exited 2", "--config", join(dir, "tracelint.config.json"), "--state", state, "--attempts", "1"], env);
+      expect(run.code).toBe(2);
+      expect(receiver.requests).toHaveLength(1);
+      expect(run.stderr.split("\n").at(-1)).toMatch(/^tracelint: cannot save the alert state \/sys\/kernel\/tracelint-alert-state\.json \(permission denied, EACCES\): the alerts were still sent \(1 delivered, 0 not delivered\)/);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
+
+  it("--failed with a broken state file still sends the audit-failed alert and leaves the file as it is", async () => {
+    await writeFile(join(dir, "state.json"), "garbage\n");
+    const run = await runCli(args("--failed", "tracelint audit exited 2"), env);
+    expect(run.code).toBe(2);
+    expect(receiver.requests.map((r) => (r.json as { alertKind: string }).alertKind)).toEqual(["audit-failed"]);
+    expect(run.stderr.split("\n").at(-1)).toMatch(
+      /^tracelint: alert state .*state\.json is not JSON; the audit-failed alert was still sent without it \(1 delivered, 0 not delivered; not deduplicated against earlier runs, and undelivered alerts are not kept\) and the file was left as it is: repair or move it$/,
+    );
+    expect(await readFile(join(dir, "state.json"), "utf8")).toBe("garbage\n");
+  });
+
+  it("a report's alerts with an unreadable state: one line, exit 2, nothing sent (every finding would look new)", async () => {
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(dir, "state.json"));
+    const run = await runCli(args(join(dir, "report.json")), env);
+    expect(run).toMatchObject({ code: 2 });
+    expect(run.stderr).toBe(
+      `tracelint: cannot read the alert state ${join(dir, "state.json")} (it is a directory, EISDIR); nothing sent: without it every finding would be sent as new. Make it readable, or move it`,
+    );
     expect(receiver.requests).toHaveLength(0);
   });
 

@@ -106,16 +106,17 @@ describe("audit --tempo", () => {
     return tempo;
   }
 
-  it("a wrong --tenant finds nothing: says so and names the tenant, the window and the path prefix", async () => {
+  it("a wrong --tenant finds nothing: exit 2 and one line naming the tenant, the window and the path prefix, even with -q; no report", async () => {
     const server = await serve({ tenant: "acme" });
     const right = await runCli(["audit", "--tempo", server.url, "--tenant", "acme", ...WINDOW, "--format", "json"]);
     expect(report(right.stdout).summary).toMatchObject({ traces: 2, spans: 6 });
-    const wrong = await runCli(["audit", "--tempo", server.url, "--tenant", "acme-prod", ...WINDOW, "--format", "json"]);
-    expect(wrong.code).toBe(0);
-    expect(report(wrong.stdout).summary).toMatchObject({ traces: 0, spans: 0 });
-    expect(wrong.stderr.split("\n").at(-1)).toBe(
-      "tracelint: Tempo found no services or traces in this window; check --tenant (another tenant's traces are invisible), the window (--since or --start/--end) and the --tempo URL's path prefix",
-    );
+    const wrong = await runCli(["audit", "--tempo", server.url, "--tenant", "acme-prod", ...WINDOW, "--format", "json", "-q"]);
+    expect(wrong).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        'tracelint: Tempo found no traces in the window 2026-01-01T12:00:00.000Z – 2026-01-01T12:55:00.000Z for tenant "acme-prod": check --tenant (another tenant\'s traces are invisible), the window (--since or --start/--end) and the --tempo URL\'s path prefix; no report written',
+    });
   });
 
   it("a base URL without Tempo's path prefix (404 on the service list) hints at the prefix", async () => {
@@ -256,7 +257,7 @@ describe("Ctrl-C while a progress line is shown", () => {
   });
 
   it.runIf(process.platform === "linux" && existsSync("/usr/bin/script"))(
-    "audit on a terminal (a pty via script(1)): ^C clears the progress line and the exit status stays 130",
+    "audit on a terminal (a pty via script(1)): ^C clears the progress line, says it was interrupted, and the exit status stays 130",
     async () => {
       // A "Tempo" that accepts connections and never answers: the audit sits in its first request.
       const silent = createServer(() => {});
@@ -278,8 +279,10 @@ describe("Ctrl-C while a progress line is shown", () => {
           }
         });
         const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+        // The line is cleared, then the interruption is one line (nothing was fetched: no report).
         const afterBar = out.slice(out.lastIndexOf("discovering services…") + "discovering services…".length);
-        expect({ code, afterBar, cleared: /^(\^C)?\r\x1b\[K$/.test(afterBar) }).toEqual({ code: 130, afterBar, cleared: true });
+        const cleared = /^(\^C)?(\r\x1b\[K)+tracelint: interrupted \(SIGINT\) before any trace was fetched: no report written\r?\n$/.test(afterBar);
+        expect({ code, afterBar, cleared }).toEqual({ code: 130, afterBar, cleared: true });
       } finally {
         silent.close();
       }

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { AlertsConfigSchema, runAlerts, type AlertsConfig } from "../alerts/index";
 import { AlertStateError } from "../alerts/outbox";
 import { builtinRules } from "../../rules/index";
-import { FileAlertStateStore } from "./alert-state-file";
+import { BestEffortAlertStateStore, describeFsError, FileAlertStateStore } from "./alert-state-file";
 import { DEFAULT_CONFIG_FILE, loadConfig, sectionProblem } from "./config-file";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
@@ -31,7 +31,9 @@ Options:
 
 Webhook URLs and signing secrets come from the environment variables named in the config
 (urlEnv, secretEnv). Exit codes: 0 nothing left to deliver, 1 some alerts are still pending
-(kept for the next run), 2 usage or configuration error.`;
+(kept for the next run), 2 usage or configuration error, or the state file could not be saved
+(the alerts are still sent, but the run is not recorded: the next one may send them again) or,
+with --failed, not read (the audit-failed alert is still sent; the file is left as it is).`;
 
 export const DEFAULT_ALERT_STATE = ".tracelint/alert-state.json";
 
@@ -83,9 +85,12 @@ export async function alertCommand(argv: string[], io: CliIO): Promise<number> {
   const config = await loadConfig(configFile, builtinRules);
   const alerts = alertsConfigOf(config.raw as Record<string, unknown>, configFile);
   const report = positionals[0] !== undefined ? await readReportFile(positionals[0]) : undefined;
+  const statePath = values.state ?? DEFAULT_ALERT_STATE;
+  // An "audit failed" alert is sent even when the state cannot be read: it must not be lost.
+  const store = new BestEffortAlertStateStore(new FileAlertStateStore(statePath), values.failed !== undefined);
   const result = await runAlerts({
     config: alerts,
-    store: new FileAlertStateStore(values.state ?? DEFAULT_ALERT_STATE),
+    store,
     ...(report ? { report } : {}),
     ...(values.failed !== undefined ? { failure: values.failed } : {}),
     ...(reportUrl ? { reportUrl } : {}),
@@ -95,8 +100,25 @@ export async function alertCommand(argv: string[], io: CliIO): Promise<number> {
   }).catch((error: unknown) => {
     // A broken state file is a configuration problem (exit 2), not a delivery to retry (exit 1).
     if (error instanceof AlertStateError) throw new UsageError(`${error.message}; repair or move the file (it holds the alerts still to deliver)`);
+    // Unreadable (permissions, a directory): nothing sent, since every finding would look new.
+    if ((error as NodeJS.ErrnoException)?.code !== undefined) {
+      throw new UsageError(`cannot read the alert state ${statePath} (${describeFsError(error)}); nothing sent: without it every finding would be sent as new. Make it readable, or move it`);
+    }
     throw error;
   });
+  const counts = `${result.delivered.length} delivered, ${result.pending} not delivered`;
+  if (store.loadProblem !== undefined) {
+    io.stderr(
+      `tracelint: ${store.loadProblem}; the audit-failed alert was still sent without it (${counts}; not deduplicated against earlier runs, and undelivered alerts are not kept) and the file was left as it is: repair or move it`,
+    );
+    return 2;
+  }
+  if (store.saveProblem !== undefined) {
+    io.stderr(
+      `tracelint: cannot save the alert state ${statePath} (${store.saveProblem}): the alerts were still sent (${counts}), but this run is not recorded, so the next run may send them again and undelivered ones are not kept for it; make the state's directory writable for this user (Kubernetes: the pod's securityContext.fsGroup)`,
+    );
+    return 2;
+  }
   io.stderr(
     `tracelint: ${result.queued.length} alert(s) queued this run, ${result.delivered.length} delivered, ${result.pending} pending for the next run`,
   );

@@ -4,11 +4,12 @@ import { builtinRules } from "../../rules/index";
 import { auditSource } from "../pipeline/audit";
 import type { Report, TempoQuerySource } from "../report/schema";
 import { AuthConfigError, authFromEnv, AUTH_ENV_VARS, validateTenant } from "../sources/tempo/auth";
+import { emptyTempoAudit } from "../sources/tempo/empty";
 import { TempoError } from "../sources/tempo/errors";
 import { parseBaseUrl } from "../sources/tempo/http";
 import { DEFAULT_SAMPLING } from "../sources/tempo/plan";
-import { DEFAULT_CONCURRENCY, DEFAULT_INGESTION_DELAY_MS, TempoSource } from "../sources/tempo/source";
-import { formatDuration, parseDuration, parseInstant, resolveWindow, TimeArgumentError } from "../sources/tempo/time";
+import { DEFAULT_CONCURRENCY, DEFAULT_INGESTION_DELAY_MS, INTERRUPTED_INPUT, TempoSource } from "../sources/tempo/source";
+import { clampToIngestionDelay, formatDuration, parseDuration, parseInstant, resolveWindow, TimeArgumentError, type TimeWindow } from "../sources/tempo/time";
 import { loadConfig } from "./config-file";
 import { UsageError } from "./inputs";
 import type { CliIO } from "./io";
@@ -27,9 +28,12 @@ Options:
                         http://localhost:3200 or https://tempo-prod-01-eu-west-0.grafana.net/tempo
   --tenant T            X-Scope-OrgID for multi-tenant Tempo (default: $TEMPO_TENANT)
   --since DURATION      window length, ending now minus --ingestion-delay (default: 1h)
-  --start ISO --end ISO explicit window instead of --since (e.g. 2026-01-01T10:00:00Z)
+  --start ISO --end ISO explicit window instead of --since (e.g. 2026-01-01T10:00:00Z); an --end
+                        later than now minus --ingestion-delay is moved back to it (stderr says so)
   --ingestion-delay D   skip the newest D so sampled traces are complete (default: 5m)
   --per-service N       traces sampled per service (default: ${DEFAULT_SAMPLING.perService}; 0 = no per-service sampling)
+  --max-services N      services that get a per-service sample: the first N by name (default: ${DEFAULT_SAMPLING.maxServices});
+                        the others appear only in the window-wide sample (stderr says how many)
   --traces N            window-wide sample size, also used for --query (default: ${DEFAULT_SAMPLING.windowSample})
   --query TRACEQL       also sample traces matching this TraceQL, e.g. '{ status = error }'
   --slices N            time slices each sample is spread over (default: ${DEFAULT_SAMPLING.slices})
@@ -45,7 +49,11 @@ Credentials are read from the environment only, never from arguments:
                                   (e.g. Cloudflare Access: "CF-Access-Client-Id: …; CF-Access-Client-Secret: …")
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or new ones at --fail-on-new), 2 usage error, Tempo unreachable, credentials
-refused, query rejected, or no sampled trace could be fetched.`;
+refused, query rejected, or no trace read (Tempo found none in the window, or none of the sampled traces could be
+fetched: no report is written, since an empty one would pass as clean and, as a baseline, make every finding new
+again), 130 (SIGINT, Ctrl-C) or 143 (SIGTERM) interrupted: no new request starts, the traces fetched so far are
+reported with the input error "${INTERRUPTED_INPUT}" (a partial report: never use it as a baseline; nothing
+is written when no trace was fetched yet), and a second signal exits at once.`;
 
 export interface AuditArgs extends ReportArgs {
   tempo?: string;
@@ -55,6 +63,7 @@ export interface AuditArgs extends ReportArgs {
   end?: string;
   ingestionDelay?: string;
   perService?: string;
+  maxServices?: string;
   traces?: string;
   query?: string;
   slices?: string;
@@ -63,6 +72,63 @@ export interface AuditArgs extends ReportArgs {
   /** Trace-by-ID in JSON instead of protobuf (tests, proxies that mangle binary bodies). */
   jsonOnly?: boolean;
   now?: Date;
+  /** Where SIGINT/SIGTERM come from (default: the process; tests pass a stand-in). */
+  signals?: SignalTarget;
+}
+
+/** The signals that stop an audit early, and the exit code of an audit they stopped (128 + number). */
+export type StopSignal = "SIGINT" | "SIGTERM";
+export const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** What watching for SIGINT/SIGTERM needs from `process`. */
+export interface SignalTarget {
+  on(event: StopSignal, listener: () => void): unknown;
+  off(event: StopSignal, listener: () => void): unknown;
+  listenerCount(event: StopSignal): number;
+  exit(code: number): void;
+}
+
+/**
+ * Calls `stop` on the first SIGINT or SIGTERM; a second one exits at once with 130/143. Returns
+ * the function that stops watching.
+ *
+ * On a terminal, io.ts's Ctrl-C handler (armed while a progress line is shown) runs for the same
+ * SIGINT: it clears the line and raises SIGINT once more, meant for Node's default handling. That
+ * echo is not a second Ctrl-C: when that handler was there (one SIGINT listener more than ours
+ * alone), the next SIGINT is swallowed, even after this watch ends.
+ */
+export function watchStopSignals(target: SignalTarget, io: CliIO, stop: (signal: StopSignal) => void): () => void {
+  let first: StopSignal | undefined;
+  let echoes = 0;
+  const ownCount = new Map<StopSignal, number>();
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const listener = () => {
+      if (signal === "SIGINT" && echoes > 0) {
+        echoes--;
+        return;
+      }
+      if (first !== undefined) {
+        io.stderr(`tracelint: ${signal} again: exiting at once, without a report`);
+        target.exit(SIGNAL_EXIT_CODES[signal]);
+        return;
+      }
+      first = signal;
+      if (signal === "SIGINT" && target.listenerCount("SIGINT") > (ownCount.get("SIGINT") ?? 1)) echoes = 1;
+      stop(signal);
+    };
+    target.on(signal, listener);
+    ownCount.set(signal, target.listenerCount(signal));
+    return [signal, listener] as const;
+  });
+  return () => {
+    for (const [signal, listener] of listeners) target.off(signal, listener);
+    if (echoes > 0) {
+      const swallow = () => {
+        target.off("SIGINT", swallow);
+      };
+      target.on("SIGINT", swallow);
+    }
+  };
 }
 
 function count(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -104,10 +170,6 @@ function instant(name: "start" | "end", value: string | undefined): { start?: Da
   }
 }
 
-/** The usual cause of an empty answer: another tenant, a quiet window or a URL without its path prefix. */
-export const EMPTY_WINDOW_HINT =
-  "Tempo found no services or traces in this window; check --tenant (another tenant's traces are invisible), the window (--since or --start/--end) and the --tempo URL's path prefix";
-
 /** Where a 404 from the first request most likely comes from: the base URL lacks Tempo's path prefix. */
 const PATH_PREFIX_HINT = "is the path prefix part of --tempo? (e.g. Grafana Cloud's Tempo is under /tempo: https://tempo-….grafana.net/tempo)";
 
@@ -133,7 +195,31 @@ export function describeTempoError(error: TempoError, url: string): string {
 
 function sourceLine(s: TempoQuerySource): string {
   const t = s.traces;
-  return `tracelint: sampled ${t.requested} traces from ${s.sampling.servicesDiscovered} services in ${s.window.start} – ${s.window.end}: ${t.fetched} fetched, ${t.partial} partial, ${t.notFound} not found, ${t.failed} failed`;
+  const discovered = s.sampling.servicesDiscovered;
+  const sampled = s.sampling.servicesSampled.length;
+  const services = sampled < discovered ? `${discovered} services (${sampled} of them sampled per service)` : `${discovered} services`;
+  return `tracelint: sampled ${t.requested} traces from ${services} in ${s.window.start} – ${s.window.end}: ${t.fetched} fetched, ${t.partial} partial, ${t.notFound} not found, ${t.failed} failed`;
+}
+
+/** The window from `--since` or `--start`/`--end`; an explicit `--end` is kept clear of the ingestion delay. */
+function auditWindow(args: AuditArgs, now: Date, ingestionDelayMs: number): { window: TimeWindow; clamped: boolean } {
+  // Worded as in audit-storage.ts; checked first, or `--since 1h --start X` reads "give both --start and --end".
+  if (args.since !== undefined && (args.start !== undefined || args.end !== undefined)) {
+    throw new UsageError("give either --since or --start/--end, not both");
+  }
+  try {
+    const window = resolveWindow({
+      now,
+      ingestionDelayMs,
+      ...(args.since !== undefined ? { sinceMs: duration("since", args.since, 0) } : {}),
+      ...instant("start", args.start),
+      ...instant("end", args.end),
+    });
+    return args.end !== undefined ? clampToIngestionDelay(window, now, ingestionDelayMs) : { window, clamped: false };
+  } catch (error) {
+    if (error instanceof TimeArgumentError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
@@ -159,24 +245,16 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   }
   const ingestionDelayMs = duration("ingestion-delay", args.ingestionDelay, DEFAULT_INGESTION_DELAY_MS);
   const timeoutMs = timeout(args.timeout);
-  // Worded as in audit-storage.ts; checked first, or `--since 1h --start X` reads "give both --start and --end".
-  if (args.since !== undefined && (args.start !== undefined || args.end !== undefined)) {
-    throw new UsageError("give either --since or --start/--end, not both");
-  }
-  let window;
-  try {
-    window = resolveWindow({
-      now: args.now ?? new Date(),
-      ingestionDelayMs,
-      ...(args.since !== undefined ? { sinceMs: duration("since", args.since, 0) } : {}),
-      ...instant("start", args.start),
-      ...instant("end", args.end),
-    });
-  } catch (error) {
-    if (error instanceof TimeArgumentError) throw new UsageError(error.message);
-    throw error;
-  }
+  const now = args.now ?? new Date();
+  const { window, clamped } = auditWindow(args, now, ingestionDelayMs);
   const concurrency = count("concurrency", args.concurrency, DEFAULT_CONCURRENCY, 1, 64);
+  const perService = count("per-service", args.perService, DEFAULT_SAMPLING.perService, 0, 10_000);
+  const windowSample = count("traces", args.traces, DEFAULT_SAMPLING.windowSample, 0, 100_000);
+  const maxServices = count("max-services", args.maxServices, DEFAULT_SAMPLING.maxServices, 1, 10_000);
+  const slices = count("slices", args.slices, DEFAULT_SAMPLING.slices, 1, 1_000);
+  if (perService === 0 && windowSample === 0) {
+    throw new UsageError("--per-service 0 and --traces 0 sample nothing (--query is sampled --traces deep too); give at least one a size");
+  }
   const config = await loadConfig(args.config, builtinRules);
   const progress = auditProgress(io, args.quiet ?? false);
   const source = new TempoSource({
@@ -190,11 +268,11 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
     },
     sampling: {
       window,
-      perService: count("per-service", args.perService, DEFAULT_SAMPLING.perService, 0, 10_000),
-      windowSample: count("traces", args.traces, DEFAULT_SAMPLING.windowSample, 0, 100_000),
+      perService,
+      windowSample,
       ...(args.query !== undefined ? { query: args.query } : {}),
-      slices: count("slices", args.slices, DEFAULT_SAMPLING.slices, 1, 1_000),
-      maxServices: DEFAULT_SAMPLING.maxServices,
+      slices,
+      maxServices,
       concurrency,
     },
     ingestionDelayMs,
@@ -204,39 +282,67 @@ export async function runAudit(args: AuditArgs, io: CliIO): Promise<number> {
   if (!args.quiet) {
     const span = args.since !== undefined || args.start === undefined ? `last ${formatDuration(window.end.getTime() - window.start.getTime())}` : "window";
     io.stderr(`tracelint: auditing ${displayUrl} (${span}, ${window.start.toISOString()} – ${window.end.toISOString()})`);
+    if (clamped) {
+      io.stderr(
+        `tracelint: --end ${args.end} is later than now minus the ingestion delay (${formatDuration(ingestionDelayMs)}): the window ends at ${window.end.toISOString()} instead, so that sampled traces are complete (--ingestion-delay 0 keeps --end)`,
+      );
+    }
   }
-  let report: Report;
+  // From here on, Ctrl-C or SIGTERM (a CronJob's deadline) stops the audit but keeps what was fetched.
+  const unwatch = watchStopSignals(args.signals ?? process, io, (signal) => source.stop(signal));
   try {
-    report = await auditSource(source, config, { onProgress: progress.onProgress, ...(args.now ? { now: args.now } : {}) });
-  } catch (error) {
+    let report: Report;
+    try {
+      report = await auditSource(source, config, { onProgress: progress.onProgress, ...(args.now ? { now: args.now } : {}) });
+    } catch (error) {
+      progress.finish();
+      if (error instanceof TempoError) {
+        io.stderr(`tracelint: ${source.client.http.redact(describeTempoError(error, displayUrl))}`);
+        return 2;
+      }
+      throw error;
+    }
     progress.finish();
-    if (error instanceof TempoError) {
-      io.stderr(`tracelint: ${source.client.http.redact(describeTempoError(error, displayUrl))}`);
+    const section = source.section();
+    const t = section.traces;
+    const interrupted = source.interrupted as StopSignal | undefined;
+    if (interrupted !== undefined && t.fetched === 0) {
+      io.stderr(`tracelint: interrupted (${interrupted}) before any trace was fetched: no report written`);
+      return SIGNAL_EXIT_CODES[interrupted];
+    }
+    // Nothing read: no report, which would pass as a clean run and, as the next baseline, make every finding new.
+    const empty = interrupted === undefined ? emptyTempoAudit(report) : undefined;
+    if (empty !== undefined) {
+      io.stderr(`tracelint: ${empty}; no report written`);
       return 2;
     }
-    throw error;
-  }
-  progress.finish();
-  await writeReport(withDelta(report, baseline), format, args.out, io);
-  const section = source.section();
-  if (!args.quiet) {
-    io.stderr(sourceLine(section));
-    const searches = section.searches;
-    if (searches.failed > 0) {
-      io.stderr(`tracelint: ${searches.failed} of ${searches.run + searches.failed} searches failed: the sample lacks the traces they would have found`);
-      for (const e of report.summary.inputErrors.filter((e) => e.file.startsWith("search ")).slice(0, 5)) io.stderr(`tracelint: ${e.file}: ${e.message}`);
+    await writeReport(withDelta(report, baseline), format, args.out, io);
+    if (!args.quiet) {
+      io.stderr(sourceLine(section));
+      const { servicesDiscovered, servicesSampled } = section.sampling;
+      if (servicesSampled.length < servicesDiscovered) {
+        io.stderr(
+          `tracelint: ${servicesDiscovered - servicesSampled.length} of ${servicesDiscovered} services got no per-service sample (--max-services ${maxServices} takes the first by name): they appear only in the window-wide sample`,
+        );
+      }
+      const searches = section.searches;
+      if (searches.failed > 0) {
+        io.stderr(`tracelint: ${searches.failed} of ${searches.run + searches.failed} searches failed: the sample lacks the traces they would have found`);
+        for (const e of report.summary.inputErrors.filter((e) => e.file.startsWith("search ")).slice(0, 5)) io.stderr(`tracelint: ${e.file}: ${e.message}`);
+      }
+      for (const f of section.failures.slice(0, 5)) io.stderr(`tracelint: trace ${f.traceId}: ${f.reason}`);
+      io.stderr(summaryLine(report));
     }
-    for (const f of section.failures.slice(0, 5)) io.stderr(`tracelint: trace ${f.traceId}: ${f.reason}`);
-    io.stderr(summaryLine(report));
+    if (interrupted !== undefined) {
+      io.stderr(
+        `tracelint: interrupted (${interrupted}): ${t.fetched} of ${t.requested} sampled traces fetched and audited; the report${args.out ? ` (${args.out})` : ""} is partial, marked "${INTERRUPTED_INPUT}" in its input errors: do not use it as a baseline`,
+      );
+      return SIGNAL_EXIT_CODES[interrupted];
+    }
+    return applyBaseline(report, baseline, exitCodeFor(report, failOn), io, args.quiet ?? false);
+  } finally {
+    unwatch();
   }
-  const t = section.traces;
-  if (t.requested === 0) {
-    if (!args.quiet) io.stderr(`tracelint: ${EMPTY_WINDOW_HINT}`);
-  } else if (t.fetched === 0) {
-    io.stderr("tracelint: none of the sampled traces could be fetched");
-    return 2;
-  }
-  return applyBaseline(report, baseline, exitCodeFor(report, failOn), io, args.quiet ?? false);
 }
 
 /** Parses `tracelint audit` arguments and runs it (registered in main.ts). */
@@ -252,6 +358,7 @@ export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
       end: { type: "string" },
       "ingestion-delay": { type: "string" },
       "per-service": { type: "string" },
+      "max-services": { type: "string" },
       traces: { type: "string" },
       query: { type: "string" },
       slices: { type: "string" },
@@ -277,6 +384,7 @@ export async function auditCommand(argv: string[], io: CliIO): Promise<number> {
     ["end", pick("end")],
     ["ingestionDelay", pick("ingestion-delay")],
     ["perService", pick("per-service")],
+    ["maxServices", pick("max-services")],
     ["traces", pick("traces")],
     ["query", pick("query")],
     ["slices", pick("slices")],

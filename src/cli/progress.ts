@@ -6,6 +6,8 @@ import type { CliIO } from "./io";
 const BAR_WIDTH = 24;
 /** Retry notices printed in plain mode before they are only counted. */
 const MAX_RETRY_LINES = 5;
+/** Plain mode: a search-progress line at most this often, and only at a new 10 % step. */
+export const SEARCH_LINE_INTERVAL_MS = 10_000;
 
 export function progressBar(done: number, total: number, width = BAR_WIDTH): string {
   const ratio = total > 0 ? Math.min(1, done / total) : 0;
@@ -36,23 +38,42 @@ export interface AuditProgress {
   finish(): void;
 }
 
-export function auditProgress(io: CliIO, quiet: boolean): AuditProgress {
+export function auditProgress(io: CliIO, quiet: boolean, now: () => number = Date.now): AuditProgress {
   if (quiet) return { onProgress: () => {}, onRetry: () => {}, finish: () => {} };
   if (io.stderrIsTTY) {
     return {
-      onProgress: (p) => io.progress(describeProgress(p)),
+      // No "fetching 0/0" bar when nothing was sampled: the audit's closing line says why.
+      onProgress: (p) => {
+        if (p.total === 0 && (p.phase === "fetch" || p.phase === "done")) return;
+        io.progress(describeProgress(p));
+      },
       onRetry: () => {},
       finish: () => io.progress(""),
     };
   }
-  // Plain lines: one per phase start, then at 25, 50 and 75 % of the fetch, then the end. Nothing
-  // about fetching when nothing was sampled: the audit's own closing lines say so.
+  // Plain lines: one per phase start; during the searches (minutes on a large estate) a line at
+  // each new 10 % step but at most every 10 s, so a CronJob log shows the audit is moving without
+  // a line per search; then at 25, 50 and 75 % of the fetch, then the end. Nothing about fetching
+  // when nothing was sampled: the audit's own closing lines say so.
   let lastPhase = "";
   let lastQuarter = 0;
+  let lastSearchTenth = 0;
+  let lastSearchLineAt = 0;
   let retries = 0;
   return {
     onProgress: (p) => {
-      if (p.phase === "search" && lastPhase !== "search") io.stderr(`tracelint: running ${p.total} searches`);
+      if (p.phase === "search") {
+        if (lastPhase !== "search") {
+          io.stderr(`tracelint: running ${p.total} searches`);
+          lastSearchLineAt = now();
+        }
+        const tenth = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 10;
+        if (tenth > lastSearchTenth && p.done < p.total && now() - lastSearchLineAt >= SEARCH_LINE_INTERVAL_MS) {
+          lastSearchTenth = tenth;
+          lastSearchLineAt = now();
+          io.stderr(`tracelint: ${describeProgress(p)}`);
+        }
+      }
       if (p.phase === "fetch" && p.total > 0) {
         if (lastPhase !== "fetch") io.stderr(`tracelint: fetching ${p.total} sampled traces`);
         const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;

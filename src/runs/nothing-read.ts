@@ -3,15 +3,14 @@
 // so the run fails instead, with the reason this returns. One rule for the Worker and
 // `tracelint serve` (runner.ts) and, by the same test on the report, for the CLI's `audit`.
 import type { Report } from "../report/schema";
+import { CONFIG_WORDING, emptyTempoAudit } from "../sources/tempo/empty";
 
 interface SourceShape {
   kind?: string;
   location?: string;
   tenant?: string | null;
   window?: { start?: string; end?: string };
-  traces?: { requested: number; fetched: number; notFound?: number; failed?: number };
-  searches?: { run: number; failed: number };
-  failures?: { reason?: string; key?: string; message?: string }[];
+  traces?: { fetched: number };
   objectsRead?: number;
   objectsFailed?: number;
 }
@@ -30,20 +29,8 @@ export function nothingRead(report: Report): string | undefined {
   const first = report.summary.inputErrors[0];
   const firstError = first ? ` (${first.file}: ${first.message})` : "";
   if (source.kind === "tempo" && source.traces) {
-    const t = source.traces;
-    if (t.requested === 0) {
-      const searches = source.searches;
-      if (searches && searches.failed > 0) {
-        return `Tempo's searches found no traces${windowText(source)}: ${searches.failed} of ${searches.run + searches.failed} searches failed${firstError}`;
-      }
-      const tenant = source.tenant ? ` for tenant ${JSON.stringify(source.tenant)}` : "";
-      return `Tempo found no traces${windowText(source)}${tenant}: check the audit's tenant (another tenant's traces are invisible), its window (since, ingestionDelay) and the path prefix of its url`;
-    }
-    if (t.fetched === 0) {
-      const reason = source.failures?.[0]?.reason;
-      return `none of the ${t.requested} sampled traces could be fetched${reason ? ` (${reason})` : t.notFound ? ` (${t.notFound} not found)` : ""}`;
-    }
-    return `none of the ${t.fetched} fetched traces held a span${firstError}`;
+    // The CLI's `audit` applies the same test, worded with its flags.
+    return emptyTempoAudit(report, CONFIG_WORDING) ?? `none of the ${source.traces.fetched} fetched traces held a span${firstError}`;
   }
   if (source.kind === "tempo-blocks" || source.kind === "otlp-archive") {
     const read = source.objectsRead ?? 0;

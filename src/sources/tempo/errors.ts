@@ -32,6 +32,18 @@ export class TempoError extends Error {
   }
 }
 
+/**
+ * The audit was told to stop (Ctrl-C, SIGTERM): requests in flight are aborted and none is
+ * retried. Not a TempoError: it says nothing about Tempo, and callers that stop on Tempo's
+ * problems must not report it as one.
+ */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+  constructor(message = "interrupted") {
+    super(message);
+  }
+}
+
 /** The first line of a plain-text error body, bounded, for messages. */
 export function bodySnippet(body: string, max = 300): string {
   const firstLine = body.replace(/\r/g, "").split("\n").find((l) => l.trim() !== "") ?? "";

@@ -10,9 +10,12 @@ import type { Candidate } from "./plan";
 export type FetchOutcome =
   | { kind: "found"; candidate: Candidate; traces: Trace[]; partialReason: string | undefined; bytes: number; decodeErrors: string[] }
   | { kind: "not-found"; candidate: Candidate }
-  | { kind: "failed"; candidate: Candidate; reason: string };
+  | { kind: "failed"; candidate: Candidate; reason: string }
+  /** Not fetched because the audit was interrupted (only with a `signal`). */
+  | { kind: "interrupted"; candidate: Candidate; reason: string };
 
-async function fetchOne(client: TempoClient, candidate: Candidate): Promise<FetchOutcome> {
+async function fetchOne(client: TempoClient, candidate: Candidate, signal: AbortSignal | undefined): Promise<FetchOutcome> {
+  if (signal?.aborted) return { kind: "interrupted", candidate, reason: "interrupted" };
   try {
     const result = await client.traceById(candidate.traceId, candidate.hint);
     if (result.outcome === "not-found") return { kind: "not-found", candidate };
@@ -22,25 +25,30 @@ async function fetchOne(client: TempoClient, candidate: Candidate): Promise<Fetc
     assembler.add(result.spans, result.partialReason);
     return { kind: "found", candidate, traces: [...assembler.drain()], partialReason: result.partialReason, bytes: result.bytes, decodeErrors: result.errors };
   } catch (error) {
+    if (signal?.aborted) return { kind: "interrupted", candidate, reason: "interrupted" };
     return { kind: "failed", candidate, reason: client.http.redact((error as Error).message ?? String(error)) };
   }
 }
 
-export async function* fetchTraces(client: TempoClient, candidates: Iterable<Candidate>, concurrency: number): AsyncGenerator<FetchOutcome> {
+/**
+ * With a `signal` (the client's own, for an interruptible audit): once it is aborted no fetch
+ * starts, those in flight end as `interrupted`, and the traces already fetched are still yielded.
+ */
+export async function* fetchTraces(client: TempoClient, candidates: Iterable<Candidate>, concurrency: number, signal?: AbortSignal): AsyncGenerator<FetchOutcome> {
   const limit = pLimit(Math.max(1, concurrency));
   const windowSize = Math.max(1, concurrency) * 2;
   const queue: Promise<FetchOutcome>[] = [];
   const iterator = candidates[Symbol.iterator]();
   let exhausted = false;
   const refill = () => {
-    while (!exhausted && queue.length < windowSize) {
+    while (!exhausted && !signal?.aborted && queue.length < windowSize) {
       const next = iterator.next();
       if (next.done) {
         exhausted = true;
         break;
       }
       const candidate = next.value;
-      queue.push(limit(() => fetchOne(client, candidate)));
+      queue.push(limit(() => fetchOne(client, candidate, signal)));
     }
   };
   refill();

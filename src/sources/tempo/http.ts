@@ -1,7 +1,7 @@
 // One GET against Tempo with a per-attempt timeout and retries (429/5xx/network errors, with
 // backoff and Retry-After). Runtime-neutral: only fetch, AbortSignal and web streams.
 import { authHeaders, redact, secretsOf, type TempoAuth } from "./auth";
-import { bodySnippet, describeNetworkError, TempoError } from "./errors";
+import { bodySnippet, describeNetworkError, InterruptedError, TempoError } from "./errors";
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from "./retry";
 import { concatChunks } from "../../util/bytes";
 
@@ -21,6 +21,11 @@ export interface TempoHttpOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told about each retry (for progress and logs); the message carries no credentials. */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * Stops the requests (the audit was interrupted): the one in flight is aborted, none is
+   * started or retried, and `get` throws InterruptedError.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RetryEvent {
@@ -104,6 +109,7 @@ export class TempoHttp {
   readonly #random: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(options: TempoHttpOptions) {
     this.baseUrl = parseBaseUrl(options.baseUrl);
@@ -115,8 +121,9 @@ export class TempoHttp {
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#random = options.random ?? Math.random;
-    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.#sleep = options.sleep ?? ((ms) => sleep(ms, options.signal));
     this.#onRetry = options.onRetry;
+    this.#signal = options.signal;
   }
 
   /** The base URL as safe to print (no query, no credentials). */
@@ -147,10 +154,14 @@ export class TempoHttp {
     const url = this.urlFor(path, query);
     const headers = { ...this.#headers, Accept: accept };
     let lastFailure: TempoError | undefined;
+    const stopped = this.#signal;
     for (let attempt = 0; attempt < this.#policy.maxAttempts; attempt++) {
+      if (stopped?.aborted) throw new InterruptedError();
       let retryAfterMs: number | undefined;
       try {
-        const response = await this.#fetch(url, { method: "GET", headers, signal: AbortSignal.timeout(this.#timeoutMs), redirect: "follow" });
+        const timeout = AbortSignal.timeout(this.#timeoutMs);
+        const signal = stopped ? AbortSignal.any([timeout, stopped]) : timeout;
+        const response = await this.#fetch(url, { method: "GET", headers, signal, redirect: "follow" });
         if (isRetryableStatus(response.status)) {
           retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
           const text = await response.text().catch(() => "");
@@ -161,6 +172,8 @@ export class TempoHttp {
           return { status: response.status, headers: response.headers, body, attempts: attempt + 1 };
         }
       } catch (error) {
+        // Aborted because the audit stops, not because Tempo failed: no retry, no Tempo error.
+        if (stopped?.aborted) throw new InterruptedError();
         if (error instanceof BodyTooLarge) {
           throw new TempoError("malformed", `response larger than ${this.#maxBody} bytes`, { attempts: attempt + 1 });
         }
@@ -180,8 +193,14 @@ export class TempoHttp {
         });
       }
       this.#onRetry?.({ path, attempt: attempt + 1, delayMs: delay, reason: lastFailure.message });
-      await this.#sleep(delay);
+      try {
+        await this.#sleep(delay);
+      } catch (error) {
+        if (stopped?.aborted) throw new InterruptedError();
+        throw error;
+      }
     }
+    if (stopped?.aborted) throw new InterruptedError();
     const failure = lastFailure!;
     throw new TempoError(failure.kind, `${failure.message}, after ${failure.attempts} attempt(s)`, {
       ...(failure.status !== undefined ? { status: failure.status } : {}),

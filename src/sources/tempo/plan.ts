@@ -19,13 +19,21 @@ export interface SamplingOptions {
   query?: string;
   /** Time slices each stratum is spread over (default 4). */
   slices: number;
-  /** Services sampled at most (the rest are still covered by the window-wide sample). */
+  /**
+   * Services that get their own per-service sample, at most: the first ones in name order. The
+   * others appear only through the window-wide sample (`servicesSampled` lists who got one).
+   */
   maxServices: number;
   /** Concurrent searches. */
   concurrency: number;
+  /** Stops the plan (the audit was interrupted): no further search starts; what was found is kept. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_SAMPLING = { perService: 10, windowSample: 20, slices: 4, maxServices: 200 } as const;
+
+/** Tempo's tag-values answer is asked for this many service names at least. */
+const SERVICE_LIST_LIMIT = 1000;
 
 /** A group of searches whose hits are pooled and sampled together. */
 export interface Stratum {
@@ -133,7 +141,8 @@ export async function discoverTraces(
   onSearch?: (done: number, total: number) => void,
 ): Promise<DiscoveryResult> {
   const windowSeconds = { start: toUnixSeconds(options.window.start), end: Math.max(Math.ceil(options.window.end.getTime() / 1000), toUnixSeconds(options.window.start) + 1) };
-  const services = options.perService > 0 ? await client.serviceNames(windowSeconds) : [];
+  // One name more than the cap (at least Tempo's usual 1000), so that a cut is seen as one.
+  const services = options.perService > 0 ? await client.serviceNames(windowSeconds, Math.max(SERVICE_LIST_LIMIT, options.maxServices + 1)) : [];
   const strata = buildStrata(services, options);
   const limit = pLimit(Math.max(1, options.concurrency));
   const stats: SearchStats = { run: 0, failed: 0, incomplete: 0, errors: [] };
@@ -145,13 +154,15 @@ export async function discoverTraces(
       Promise.all(
         stratum.slices.map((slice) =>
           limit(async (): Promise<SearchHit[]> => {
-            if (fatal) return [];
+            if (fatal || options.signal?.aborted) return [];
             try {
               const result = await client.search({ q: stratum.q, start: slice.start, end: slice.end, limit: stratum.target, spss: 1 });
               stats.run++;
               if (!result.complete) stats.incomplete++;
               return result.hits;
             } catch (error) {
+              // Aborted by the interruption: not a failed search.
+              if (options.signal?.aborted) return [];
               if (isFatal(error)) {
                 fatal ??= error;
                 return [];

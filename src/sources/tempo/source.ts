@@ -5,6 +5,7 @@ import type { TempoQuerySource } from "../../report/schema";
 import type { SourceItem, SourceProgress, TraceSource } from "../../pipeline/audit";
 import type { TempoAuth } from "./auth";
 import { TempoClient, type TempoClientOptions } from "./client";
+import { InterruptedError } from "./errors";
 import { fetchTraces } from "./fetch-traces";
 import { discoverTraces, type DiscoveryResult, type SamplingOptions } from "./plan";
 
@@ -20,6 +21,9 @@ export interface TempoSourceOptions {
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_INGESTION_DELAY_MS = 5 * 60_000;
 const MAX_LISTED_FAILURES = 100;
+
+/** The input error an interrupted audit's report carries (`summary.inputErrors[].file`). */
+export const INTERRUPTED_INPUT = "audit interrupted";
 
 function authKinds(auth: TempoAuth | undefined): string[] {
   const kinds: string[] = [];
@@ -38,11 +42,35 @@ export class TempoSource implements TraceSource {
   #failures: { traceId: string; reason: string }[] = [];
   #startedAt = 0;
   #finishedAt = 0;
+  /** Aborted by `stop()`: no request starts after it, those in flight are cut short. */
+  readonly #stop = new AbortController();
+  #stopReason: string | undefined;
+  /** Every sampled trace has been dealt with: stopping now cuts nothing short. */
+  #complete = false;
 
   constructor(options: TempoSourceOptions) {
     this.#options = options;
-    this.client = new TempoClient(options.client);
+    this.client = new TempoClient({ ...options.client, signal: this.#stop.signal });
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Stops the audit early (Ctrl-C, SIGTERM): no search or fetch starts any more, requests in flight
+   * are aborted, and `items` ends after yielding the traces already fetched, then an input error
+   * named INTERRUPTED_INPUT that says how much of the sample was not fetched. Returns false when
+   * it comes too late to cut anything short (every sampled trace is in); `interrupted` says in the
+   * end whether something was.
+   */
+  stop(reason: string): boolean {
+    if (this.#complete || this.#stopReason !== undefined) return this.#stopReason !== undefined;
+    this.#stopReason = reason;
+    this.#stop.abort(new InterruptedError(reason));
+    return true;
+  }
+
+  /** Why the audit was stopped early (the reason given to `stop`), or undefined when nothing was cut short. */
+  get interrupted(): string | undefined {
+    return this.#stopReason;
   }
 
   async *items(onProgress?: (progress: SourceProgress) => void): AsyncGenerator<SourceItem> {
@@ -51,14 +79,25 @@ export class TempoSource implements TraceSource {
     const report = (phase: SourceProgress["phase"], done: number, total: number) =>
       onProgress?.({ phase, done, total, failed: c.failed, partial: c.partial, notFound: c.notFound });
     report("discover", 0, 0);
-    this.#discovery = await discoverTraces(this.client, this.#options.sampling, (done, total) => report("search", done, total));
+    const signal = this.#stop.signal;
+    try {
+      this.#discovery = await discoverTraces(this.client, { ...this.#options.sampling, signal }, (done, total) => report("search", done, total));
+    } catch (error) {
+      // Stopped while listing the services: nothing was found, nothing is fetched.
+      if (!(error instanceof InterruptedError && signal.aborted)) throw error;
+      this.#discovery = { candidates: [], servicesDiscovered: 0, servicesSampled: [], searches: { run: 0, failed: 0, incomplete: 0, errors: [] } };
+    }
+    const searchesCut = signal.aborted;
     // A failed search loses part of the sample (a service's traces, say): named like a failed trace.
     for (const failure of this.#discovery.searches.errors) yield { kind: "failure", name: `search ${failure.search}`, reason: failure.reason };
     const candidates = this.#discovery.candidates;
     c.requested = candidates.length;
-    report("fetch", 0, c.requested);
+    if (!signal.aborted) report("fetch", 0, c.requested);
     let done = 0;
-    for await (const outcome of fetchTraces(this.client, candidates, this.#options.concurrency)) {
+    // Stopped during the searches: no fetch starts (fetchTraces checks the signal).
+    for await (const outcome of fetchTraces(this.client, candidates, this.#options.concurrency, signal)) {
+      // Cut short by stop(): neither fetched nor failed, only "not fetched" in the closing note.
+      if (outcome.kind === "interrupted") continue;
       done++;
       const traceId = outcome.candidate.traceId;
       if (outcome.kind === "found") {
@@ -78,7 +117,17 @@ export class TempoSource implements TraceSource {
         yield { kind: "failure", name: `trace ${traceId}`, reason: outcome.reason };
       }
     }
+    this.#complete = true;
     this.#finishedAt = this.#now();
+    // Stopped once every sampled trace was in: nothing is missing, the report is whole.
+    if (this.#stopReason !== undefined && !searchesCut && done === c.requested) this.#stopReason = undefined;
+    if (this.#stopReason !== undefined) {
+      const reason =
+        done === 0
+          ? `${this.#stopReason}: stopped before any sampled trace was fetched`
+          : `${this.#stopReason}: stopped after ${done} of ${c.requested} sampled traces (${c.fetched} fetched); the other ${c.requested - done} were not fetched, so findings in them are missing`;
+      yield { kind: "failure", name: INTERRUPTED_INPUT, reason };
+    }
     report("done", done, c.requested);
   }
 

@@ -91,6 +91,23 @@ export function resolveWindow(options: WindowOptions): TimeWindow {
   return { start: new Date(end.getTime() - since), end };
 }
 
+/**
+ * An explicit window whose end is later than `now − ingestionDelay` (in the future, or within the
+ * delay) ends there instead: traces younger than the delay may still be arriving, and a sample of
+ * half-ingested traces reports lost spans that are not lost. Returns the window unchanged when its
+ * end is early enough; throws TimeArgumentError when nothing of it is left.
+ */
+export function clampToIngestionDelay(window: TimeWindow, now: Date, ingestionDelayMs: number): { window: TimeWindow; clamped: boolean } {
+  const latest = now.getTime() - ingestionDelayMs;
+  if (window.end.getTime() <= latest) return { window, clamped: false };
+  if (window.start.getTime() >= latest) {
+    throw new TimeArgumentError(
+      `the window starts at ${window.start.toISOString()}, less than the ingestion delay (${formatDuration(ingestionDelayMs)}) before now: traces that recent may still be arriving; give an earlier --start (or --ingestion-delay 0)`,
+    );
+  }
+  return { window: { start: window.start, end: new Date(latest) }, clamped: true };
+}
+
 function checkLength(ms: number): void {
   if (ms > MAX_SEARCH_WINDOW_MS) {
     throw new TimeArgumentError(`the window is ${formatDuration(ms)}, longer than Tempo's default search limit of 168h`);
