@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoSpans } from "../scripts/demo";
 import { FsObjectStore } from "../src/cli/fs-object-store";
-import { startServe, type RunningServer, type Timers } from "../src/cli/serve";
+import { startServe, type RunningServer } from "../src/cli/serve";
+import { fakeTimers } from "./support/fake-timers";
 import { AuditRunSlots } from "../src/cli/store-lease";
 import { startTempoServer, type RunningTempoServer } from "../src/cli/tempo-server";
 import { parseDeploymentConfig, type DeploymentConfig } from "../src/config/deployment";
@@ -52,34 +53,6 @@ function slowSearches(ms: number): void {
 async function post(server: RunningServer, audit: string): Promise<{ status: number; body: Record<string, unknown> & { error?: Record<string, string> } }> {
   const res = await fetch(`${server.url}/api/audits`, { method: "POST", headers: auth, body: JSON.stringify({ audit, at: NOW.toISOString() }) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-/** A clock that only moves when told (for the scheduler); timers fire in time order. */
-function fakeTimers(start: Date): Timers & { advance(ms: number): Promise<void> } {
-  let now = start.getTime();
-  let timers: { at: number; fn: () => void; id: number }[] = [];
-  let nextId = 0;
-  return {
-    now: () => new Date(now),
-    setTimer: (fn, ms) => {
-      timers.push({ at: now + ms, fn, id: nextId++ });
-      return nextId - 1;
-    },
-    clearTimer: (id) => void (timers = timers.filter((t) => t.id !== id)),
-    advance: async (ms) => {
-      const end = now + ms;
-      for (;;) {
-        timers.sort((a, b) => a.at - b.at);
-        const due = timers[0];
-        if (!due || due.at > end) break;
-        timers.shift();
-        now = due.at;
-        due.fn();
-        await new Promise((r) => setImmediate(r));
-      }
-      now = end;
-    },
-  };
 }
 
 describe("one run per audit at a time", () => {

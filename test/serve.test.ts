@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoSpans } from "../scripts/demo";
-import { CronScheduler, startServe, type RunningServer, type Timers } from "../src/cli/serve";
+import { CronScheduler, startServe, type RunningServer } from "../src/cli/serve";
+import { fakeTimers } from "./support/fake-timers";
 import { FsObjectStore } from "../src/cli/fs-object-store";
 import { startTempoServer, type RunningTempoServer } from "../src/cli/tempo-server";
 import { parseDeploymentConfig, type AuditConfig } from "../src/config/deployment";
@@ -225,37 +226,6 @@ describe("tracelint serve over HTTP", () => {
     expect(blocks.error).toBe(`no Tempo blocks in the window 2022-07-01T11:00:00.000Z – 2022-07-01T12:00:00.000Z at ${pathToFileURL(V4).href} (tenant "single-tenant")`);
   });
 });
-
-/** A clock that only moves when told, with timers fired in time order. */
-function fakeTimers(start: Date): Timers & { advance(ms: number): Promise<void> } {
-  let now = start.getTime();
-  let timers: { at: number; fn: () => void; id: number }[] = [];
-  let nextId = 0;
-  return {
-    now: () => new Date(now),
-    setTimer: (fn, ms) => {
-      const id = nextId++;
-      timers.push({ at: now + ms, fn, id });
-      return id;
-    },
-    clearTimer: (id) => {
-      timers = timers.filter((t) => t.id !== id);
-    },
-    advance: async (ms) => {
-      const end = now + ms;
-      for (;;) {
-        timers.sort((a, b) => a.at - b.at);
-        const due = timers[0];
-        if (!due || due.at > end) break;
-        timers.shift();
-        now = due.at;
-        due.fn();
-        await new Promise((r) => setImmediate(r));
-      }
-      now = end;
-    },
-  };
-}
 
 describe("in-process cron scheduler", () => {
   const audit = (name: string, cron: string) => ({ name, cron }) as AuditConfig;

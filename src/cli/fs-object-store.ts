@@ -6,6 +6,7 @@ import { open, readdir, readFile, realpath, rename, rm, stat, writeFile } from "
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { ObjectNotFoundError, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from "../storage/object-store";
 import { ensureDirectory } from "./io";
+import { readDirOnce } from "./read-dir-once";
 
 export class FsObjectStore implements ObjectStore {
   readonly description: string;
@@ -29,15 +30,12 @@ export class FsObjectStore implements ObjectStore {
   async *#walk(dir: string, seen: Set<string> = new Set()): AsyncGenerator<string> {
     let entries;
     try {
-      const real = await realpath(dir);
-      if (seen.has(real)) return;
-      seen.add(real);
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = await readDirOnce(dir, seen);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       throw error;
     }
-    for (const entry of entries) {
+    for (const entry of entries ?? []) {
       if (entry.name.startsWith(".tmp-")) continue;
       const path = join(dir, entry.name);
       const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false)));

@@ -2,6 +2,7 @@
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { NamedInput } from "../pipeline/check";
+import { readDirOnce } from "./read-dir-once";
 
 /** File endings picked up when walking a directory (named files are always read). */
 const TRACE_FILE = /\.(json|jsonl|ndjson|pb|binpb|protobuf|proto\.bin|otlp)(\.gz)?$|\.gz$/i;
@@ -43,10 +44,8 @@ function directoryError(error: unknown): Error {
 async function walk(dir: string, out: Walked[], walked = new Set<string>()): Promise<void> {
   let entries;
   try {
-    const real = await realpath(dir);
-    if (walked.has(real)) return;
-    walked.add(real);
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await readDirOnce(dir, walked);
+    if (entries === undefined) return;
   } catch (error) {
     out.push({ path: dir, error: directoryError(error) });
     return;
