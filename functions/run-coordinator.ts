@@ -1,8 +1,25 @@
 // Durable Object holding one run's batch ledger. A Durable Object processes one event at a time
 // and its storage calls keep other events out until they finish, so each get → change → put below
 // is atomic: two consumers finishing at once cannot both be "last", and a re-delivered batch is
-// counted once. Addressed by `idFromName(runId)`.
-import { acquireLock, completeBatch, isCompleted, newLedger, type CompleteResult, type LedgerState, type LockState, type RunCounter } from "../src/runs/ledger";
+// counted once. Addressed by `idFromName(runId)`; `lock:<name>` objects hold a named lock, and
+// `audit:<name>` objects the audit's running run (one run per audit at a time).
+import {
+  acquireLock,
+  claimSlot,
+  completeBatch,
+  isCompleted,
+  ledgerLastActivity,
+  ledgerProgress,
+  mayStartLedger,
+  newLedger,
+  pendingBatches,
+  type AuditSlotState,
+  type CompleteResult,
+  type LedgerProgress,
+  type LedgerState,
+  type LockState,
+  type RunCounter,
+} from "../src/runs/ledger";
 import type { DurableObjectNamespaceLike, DurableObjectStateLike } from "./platform";
 
 type Command =
@@ -11,11 +28,16 @@ type Command =
   | { op: "complete"; batchId: string }
   | { op: "finalized" }
   | { op: "progress" }
+  | { op: "pending" }
+  | { op: "last-activity" }
   | { op: "lock"; token: string }
-  | { op: "unlock"; token: string };
+  | { op: "unlock"; token: string }
+  | { op: "slot-claim"; runId: string; replace?: string }
+  | { op: "slot-release"; runId: string };
 
 const KEY = "ledger";
 const LOCK_KEY = "lock";
+const SLOT_KEY = "slot";
 /** How long withLock waits for a lock before doing its work anyway (a stuck lock must not stop runs). */
 const LOCK_WAIT_MS = 20_000;
 
@@ -32,7 +54,7 @@ export class RunCoordinator {
     const ledger = await storage.get<LedgerState>(KEY);
     switch (command.op) {
       case "start":
-        if (!ledger) await storage.put(KEY, newLedger(command.batchIds));
+        if (mayStartLedger(ledger)) await storage.put(KEY, newLedger(command.batchIds, Date.now()));
         return Response.json({ ok: true });
       case "is-completed":
         return Response.json({ completed: ledger ? isCompleted(ledger, command.batchId) : false });
@@ -46,7 +68,22 @@ export class RunCoordinator {
         if (ledger) await storage.put(KEY, { ...ledger, finalized: true, claim: null });
         return Response.json({ ok: true });
       case "progress":
-        return Response.json(ledger ? { total: ledger.batchIds.length, done: ledger.completed.length } : null);
+        return Response.json(ledger ? ledgerProgress(ledger) : null);
+      case "pending":
+        return Response.json(ledger ? pendingBatches(ledger) : null);
+      case "last-activity":
+        return Response.json({ lastMs: ledger ? (ledgerLastActivity(ledger) ?? null) : null });
+      case "slot-claim": {
+        const current = await storage.get<AuditSlotState>(SLOT_KEY);
+        const next = claimSlot(current, command.runId, command.replace, Date.now());
+        if (next && next !== current) await storage.put(SLOT_KEY, next);
+        return Response.json(next ? { granted: true } : { granted: false, holder: current!.runId });
+      }
+      case "slot-release": {
+        const current = await storage.get<AuditSlotState>(SLOT_KEY);
+        if (current?.runId === command.runId) await storage.delete(SLOT_KEY);
+        return Response.json({ ok: true });
+      }
       case "lock": {
         const next = acquireLock(await storage.get<LockState>(LOCK_KEY), command.token, Date.now());
         if (next) await storage.put(LOCK_KEY, next);
@@ -84,8 +121,20 @@ export class DurableObjectRunCounter implements RunCounter {
   async finalized(runId: string): Promise<void> {
     await this.#call(runId, { op: "finalized" });
   }
-  async progress(runId: string): Promise<{ total: number; done: number } | undefined> {
-    return (await this.#call<{ total: number; done: number } | null>(runId, { op: "progress" })) ?? undefined;
+  async progress(runId: string): Promise<LedgerProgress | undefined> {
+    return (await this.#call<LedgerProgress | null>(runId, { op: "progress" })) ?? undefined;
+  }
+  async pending(runId: string): Promise<{ pending: string[]; finalized: boolean } | undefined> {
+    return (await this.#call<{ pending: string[]; finalized: boolean } | null>(runId, { op: "pending" })) ?? undefined;
+  }
+  async lastActivity(runId: string): Promise<number | undefined> {
+    return (await this.#call<{ lastMs: number | null }>(runId, { op: "last-activity" })).lastMs ?? undefined;
+  }
+  claimAuditSlot(audit: string, runId: string, replace?: string): Promise<{ granted: true } | { granted: false; holder: string }> {
+    return this.#call(`audit:${audit}`, { op: "slot-claim", runId, ...(replace !== undefined ? { replace } : {}) });
+  }
+  async releaseAuditSlot(audit: string, runId: string): Promise<void> {
+    await this.#call(`audit:${audit}`, { op: "slot-release", runId });
   }
 
   /** A lock in the Durable Object named `lock:<name>`: polled until granted (or LOCK_WAIT_MS), released after. */

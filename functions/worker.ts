@@ -2,11 +2,25 @@
 // object-storage audits), Queues and the Durable Object to the runtime-neutral core. `fetch` is the Hono API, `scheduled` starts the audits whose cron fired,
 // `queue` runs planned audits and batches (and turns dead-lettered batches into failed runs).
 import { createApp } from "../src/app/app";
+import { AuditRunningError, QueueUnavailableError } from "../src/app/errors";
 import type { AppServices } from "../src/app/services";
 import { auditsForCron, findAudit, parseDeploymentConfig, type DeploymentConfig } from "../src/config/deployment";
-import { createRun, executeRun, failRun, processBatch, processShuffle, startShouldRun, type RunDeps } from "../src/runs/runner";
+import { newRunId } from "../src/runs/keys";
+import {
+  acquireAuditSlot,
+  completePublished,
+  createRun,
+  executeRun,
+  failRun,
+  processBatch,
+  processShuffle,
+  resumeFanOut,
+  startShouldResume,
+  startShouldRun,
+  type RunDeps,
+} from "../src/runs/runner";
 import { RunStore } from "../src/runs/run-store";
-import type { QueueMessage } from "../src/runs/types";
+import type { QueueMessage, RunRecord } from "../src/runs/types";
 import { R2BindingObjectStore, type R2BucketLike } from "../src/storage/r2-binding";
 import { rejectDirectory, s3TraceStore, TraceStoreConfigError, type TraceStoreFor } from "../src/runs/object-stores";
 import type { Env, ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } from "./platform";
@@ -55,7 +69,8 @@ function enqueueVia(env: Env): RunDeps["enqueue"] {
 function traceStoreVia(env: Env): TraceStoreFor {
   return (source) => {
     rejectDirectory(source);
-    if (source.binding === undefined) return s3TraceStore(source, secretsOf(env));
+    // The Worker has no default credential chain: missing secrets are named at once.
+    if (source.binding === undefined) return s3TraceStore(source, secretsOf(env), { requireCredentials: true });
     const bucket = env[source.binding] as R2BucketLike | undefined;
     if (!bucket || typeof (bucket as { get?: unknown }).get !== "function") {
       throw new TraceStoreConfigError(`the audit reads R2 binding ${source.binding}, but the Worker has no such bucket binding (add [[r2_buckets]] binding = "${source.binding}" to wrangler.toml)`);
@@ -106,11 +121,27 @@ const app = createApp((c) => {
     config: () => loadConfig(env),
     startAudit: async (audit, at) => {
       const deps = depsFor(env, loadConfig(env));
-      const record = await createRun(deps, audit, "api", at ?? new Date());
+      const scheduledTime = at ?? new Date();
+      const runId = newRunId(scheduledTime);
+      // One run per audit at a time, as in `tracelint serve` (409 audit_running).
+      const slot = await acquireAuditSlot(deps, audit.name, runId);
+      if (!slot.acquired) throw new AuditRunningError(audit.name, slot.runId);
+      const record = await createRun(deps, audit, "api", scheduledTime, null, runId);
       // Planning can outlast an HTTP request (waitUntil ends 30 s after the response): hand it to
       // the queue, which gives a consumer 15 minutes. Without a queue, run it after the response.
-      if (env.AUDIT_QUEUE) await env.AUDIT_QUEUE.send({ v: 1, kind: "start", runId: record.runId } satisfies QueueMessage, { contentType: "json" });
-      else ctx.waitUntil(executeRun(deps, audit, record.runId));
+      if (!env.AUDIT_QUEUE) {
+        ctx.waitUntil(executeRun(deps, audit, record.runId));
+        return record;
+      }
+      try {
+        await env.AUDIT_QUEUE.send({ v: 1, kind: "start", runId: record.runId } satisfies QueueMessage, { contentType: "json" });
+      } catch (error) {
+        // Nothing will ever start this run: it is recorded as failed (history, GET /) rather than
+        // left `queued`, and the caller is told to try again (503). No alert: the caller knows.
+        const reason = `the audit queue refused the start message (${(error as Error).message}); the run was not started`;
+        await failRun(deps, record.runId, undefined, reason);
+        throw new QueueUnavailableError(`${reason} and is recorded as failed (run ${record.runId}); try again`);
+      }
       return record;
     },
   };
@@ -133,10 +164,23 @@ async function scheduled(controller: ScheduledControllerLike, env: Env, _ctx: Ex
   const deps = depsFor(env, config);
   // One audit after another: they share this invocation's memory, CPU and subrequest budget.
   for (const audit of audits) {
-    const record = await createRun(deps, audit, "cron", new Date(controller.scheduledTime), controller.cron);
+    const scheduledTime = new Date(controller.scheduledTime);
+    const runId = newRunId(scheduledTime);
+    // One run per audit at a time: a fire while the audit's last run is still going on is skipped
+    // (a run that was abandoned does not count: stale.ts; this run then marks it failed).
+    const slot = await acquireAuditSlot(deps, audit.name, runId);
+    if (!slot.acquired) {
+      log("warn", `audit ${audit.name}: skipped the ${scheduledTime.toISOString()} run, run ${slot.runId} is still running`);
+      continue;
+    }
+    const record = await createRun(deps, audit, "cron", scheduledTime, controller.cron, runId);
     log("info", `run ${record.runId}: audit ${audit.name} started by cron ${controller.cron}`);
     await executeRun(deps, audit, record.runId);
   }
+}
+
+function findAuditOf(config: DeploymentConfig, record: RunRecord | undefined) {
+  return record ? findAudit(config, record.audit) : undefined;
 }
 
 function isQueueMessage(body: unknown): body is QueueMessage {
@@ -161,16 +205,30 @@ async function handleMessage(body: QueueMessage, env: Env, deadLettered: boolean
   }
   const deps = depsFor(env, config);
   if (deadLettered) {
+    // The audit's settings: pinned in the plan, or — a start that died before planning wrote one —
+    // from the config, by the audit the run record names (so that the audit-failed alert is sent).
     const plan = await deps.store.getPlan(body.runId);
+    const audit = plan?.audit ?? findAuditOf(config, await deps.store.getRun(body.runId));
     const what = body.kind === "start" ? "planning" : `batch ${body.batchId}`;
-    await failRun(deps, body.runId, plan?.audit, `${what} failed after every retry (dead-lettered)`);
+    await failRun(deps, body.runId, audit, `${what} failed after every retry (dead-lettered)`);
     return;
   }
   if (body.kind === "start") {
     const record = await deps.store.getRun(body.runId);
-    if (!record || !startShouldRun(record)) return; // re-delivered start: the run is under way or over
-    if (record.state !== "queued") log("warn", `run ${body.runId}: start re-delivered while ${record.state}${record.mode ? ` (${record.mode})` : ""}: the consumer running it ended early; running it again`);
+    if (!record) return;
     const audit = findAudit(config, record.audit);
+    if (startShouldResume(record)) {
+      // Its planner died while sending the batches: what is not counted yet is sent again.
+      await resumeFanOut(deps, body.runId);
+      return;
+    }
+    if (record.state === "done") {
+      // Over, but the consumer died before acknowledging: finish what it may not have (idempotent).
+      if (audit) await completePublished(deps, audit, record);
+      return;
+    }
+    if (!startShouldRun(record)) return; // re-delivered start: the run is under way in its batches, or failed
+    if (record.state !== "queued") log("warn", `run ${body.runId}: start re-delivered while ${record.state}${record.mode ? ` (${record.mode})` : ""}: the consumer running it ended early; running it again`);
     if (!audit) {
       await failRun(deps, body.runId, undefined, `audit ${record.audit} is no longer configured`);
       return;

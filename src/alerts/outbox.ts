@@ -1,4 +1,5 @@
-// Alert state that survives between runs: the outbox of alerts not yet delivered, the IDs already
+// Alert state that survives between runs: the outbox of alerts not yet delivered (each possibly
+// claimed by the run sending it now), the IDs already
 // delivered (so a retried run never sends one twice), when each finding was last sent per
 // destination (quiet period), and the previous run's snapshot (new/worsened detection). Stored as
 // one JSON document: a file on Node (src/cli/alert-state-file.ts), an object in R2/S3 in the Worker.
@@ -40,7 +41,17 @@ export const AlertSchema = z
   .strict();
 
 const PendingSchema = z
-  .object({ alert: AlertSchema, attempts: z.number().int().nonnegative(), lastError: z.string().nullable() })
+  .object({
+    alert: AlertSchema,
+    attempts: z.number().int().nonnegative(),
+    lastError: z.string().nullable(),
+    /**
+     * Claimed by a run that is sending it now (its token) until `until` (ISO): other runs leave it —
+     * and the later alerts of its destination, to keep their order — to that run. A claim whose run
+     * died expires, and the alert is sent by a later run.
+     */
+    inflight: z.object({ token: z.string(), until: z.string() }).strict().optional(),
+  })
   .strict();
 export type PendingAlert = z.infer<typeof PendingSchema>;
 

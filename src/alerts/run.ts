@@ -1,13 +1,17 @@
 // One alerting pass after a run: decide what each destination should hear about, queue it in the
 // outbox (persisted before anything is sent), then deliver everything pending — this run's alerts
 // and those earlier runs could not deliver — oldest first, saving after each delivery so that no
-// alert is lost and none is sent twice.
+// alert is lost and none is sent twice. Each alert is claimed in the state (`inflight`, with a
+// lease) before it is sent, and with a `lock` every change to the state is a load → change → save
+// under it: two runs of one audit alerting at once (a cron run and an API run) then never send the
+// same alert twice, and neither loses what the other queued. Deliveries (up to minutes with retries
+// and Retry-After) are never made under the lock: locks are short leases (runs/ledger.ts).
 import { diffSnapshots, findingFingerprint, snapshotOf, type DeltaSection } from "../report/diff";
 import type { Report } from "../report/schema";
 import type { AlertsConfig, DestinationConfig } from "./config";
-import { deliver, type DeliveryOptions } from "./deliver";
+import { deliver, DELIVERY_DEFAULTS, type DeliveryOptions, type DeliveryResult } from "./deliver";
 import { DestinationConfigError, prepareRequest } from "./destinations/index";
-import { compactState, type AlertState, type AlertStateStore } from "./outbox";
+import { compactState, type AlertState, type AlertStateStore, type PendingAlert } from "./outbox";
 import { degradation, selectItems } from "./policy";
 import { safeLine } from "./text";
 import type { Alert, AlertItem, AlertKind } from "./types";
@@ -29,6 +33,14 @@ export interface AlertRunInput {
   /** Pause between two messages to the same destination (chat webhooks allow about 1 per second). */
   minIntervalMs?: number;
   log?: AlertLog;
+  /**
+   * Serialises changes to the alert state with other runs of the same audit: each is a load →
+   * change → save inside `lock` (held for that only, never across a delivery). Without it the state
+   * is loaded once and this run is taken to be the only one changing it (`tracelint alert`).
+   */
+  lock?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** How long a claimed alert is reserved for this run's attempt (default: longer than `deliver` can take). */
+  claimLeaseMs?: number;
 }
 
 export interface AlertRunResult {
@@ -142,53 +154,114 @@ function isHttpUrl(url: string): boolean {
   }
 }
 
+/** Longer than one `deliver` call can take: every attempt timing out or waiting the longest Retry-After. */
+export function claimLeaseMs(delivery: DeliveryOptions = {}): number {
+  const attempts = delivery.maxAttempts ?? DELIVERY_DEFAULTS.maxAttempts;
+  const timeout = delivery.timeoutMs ?? DELIVERY_DEFAULTS.timeoutMs;
+  const wait = Math.max(delivery.maxRetryAfterMs ?? DELIVERY_DEFAULTS.maxRetryAfterMs, delivery.maxDelayMs ?? DELIVERY_DEFAULTS.maxDelayMs);
+  return attempts * (timeout + wait) + 60_000;
+}
+
+function newToken(): string {
+  return [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export async function runAlerts(input: AlertRunInput): Promise<AlertRunResult> {
   const clock = input.now ?? (() => new Date());
   const log: AlertLog = input.log ?? (() => {});
   const env = input.env ?? {};
   const minInterval = input.minIntervalMs ?? 1_000;
   const sleep = input.delivery?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let state = await input.store.load();
-  const delta = input.report && state.previous ? diffSnapshots(state.previous, snapshotOf(input.report)) : undefined;
+  const leaseMs = input.claimLeaseMs ?? claimLeaseMs(input.delivery);
+  const token = newToken();
+  const lock = input.lock;
+  /** The state as this run last saw it (without a lock: the one copy, loaded once). */
+  let state: AlertState | undefined;
+  /** Changes the state and saves it (when changed): under the lock, on a fresh copy. */
+  const transact = async <T>(change: (s: AlertState) => { value: T; changed: boolean }): Promise<T> => {
+    const work = async () => {
+      const current = lock !== undefined || state === undefined ? await input.store.load() : state;
+      const { value, changed } = change(current);
+      if (changed) await input.store.save(current);
+      state = current;
+      return value;
+    };
+    return lock ? lock(work) : work();
+  };
 
-  const queued = planAlerts(input, state, delta, clock());
-  for (const alert of queued) state.pending.push({ alert, attempts: 0, lastError: null });
-  if (input.report) {
-    // The baseline only moves forward in audited time: a back-dated run is alerted on, but the next
-    // scheduled run still compares with the newest window audited.
-    const until = auditedUntil(input.report);
-    if (state.previousUntil === undefined || Date.parse(until) >= Date.parse(state.previousUntil)) {
-      state.previous = snapshotOf(input.report);
-      state.previousUntil = until;
+  const { queued, delta } = await transact((s) => {
+    const delta = input.report && s.previous ? diffSnapshots(s.previous, snapshotOf(input.report)) : undefined;
+    const queued = planAlerts(input, s, delta, clock());
+    for (const alert of queued) s.pending.push({ alert, attempts: 0, lastError: null });
+    if (input.report) {
+      // The baseline only moves forward in audited time: a back-dated run is alerted on, but the next
+      // scheduled run still compares with the newest window audited.
+      const until = auditedUntil(input.report);
+      if (s.previousUntil === undefined || Date.parse(until) >= Date.parse(s.previousUntil)) {
+        s.previous = snapshotOf(input.report);
+        s.previousUntil = until;
+      }
     }
-  }
-  state = compactState(state, clock());
-  await input.store.save(state); // durable before the first send
+    Object.assign(s, compactState(s, clock()));
+    return { value: { queued, delta }, changed: true }; // durable before the first send
+  });
 
   const delivered: string[] = [];
   const failed: AlertRunResult["failed"] = [];
+  /** Destinations this run sends nothing more to: unusable, failed, or being sent to by another run. */
   const blocked = new Set<string>();
+  /** Alerts this run has had its attempt at (never claimed twice by one run). */
+  const handled = new Set<string>();
   const lastSendAt = new Map<string, number>();
-  for (const pending of [...state.pending]) {
-    const name = pending.alert.destination;
-    if (blocked.has(name)) continue;
+  const targets = new Map<string, { destination: DestinationConfig; url: string } | undefined>();
+  /** The destination and its URL when alerts can be sent to it; logs once why not. */
+  const target = (name: string, alertId: string) => {
+    if (targets.has(name)) return targets.get(name);
+    let found: { destination: DestinationConfig; url: string } | undefined;
     const destination = input.config.destinations.find((d) => d.name === name);
-    if (!destination) {
-      log("warn", `alerts: destination ${name} is no longer configured; alert ${pending.alert.id} kept in the outbox`);
-      blocked.add(name);
-      continue;
-    }
-    const url = resolveUrl(destination, env);
-    if (!url) {
-      log("error", `alerts: ${name}: ${destination.urlEnv} is not set; alerts kept in the outbox`);
-      blocked.add(name);
-      continue;
-    }
-    if (!isHttpUrl(url)) {
-      log("error", `alerts: ${name}: ${destination.urlEnv ?? "url"} is not an http(s) URL; alerts kept in the outbox`);
-      blocked.add(name);
-      continue;
-    }
+    const url = destination && resolveUrl(destination, env);
+    if (!destination) log("warn", `alerts: destination ${name} is no longer configured; alert ${alertId} kept in the outbox`);
+    else if (!url) log("error", `alerts: ${name}: ${destination.urlEnv} is not set; alerts kept in the outbox`);
+    else if (!isHttpUrl(url)) log("error", `alerts: ${name}: ${destination.urlEnv ?? "url"} is not an http(s) URL; alerts kept in the outbox`);
+    else found = { destination, url };
+    targets.set(name, found);
+    return found;
+  };
+
+  /** What to record once an attempt is over (applied on the state then current). */
+  let settle: ((s: AlertState) => void) | undefined;
+  for (;;) {
+    const next = await transact((s) => {
+      const changed = settle !== undefined;
+      settle?.(s);
+      settle = undefined;
+      const nowMs = clock().getTime();
+      for (const pending of s.pending) {
+        const name = pending.alert.destination;
+        if (blocked.has(name) || handled.has(pending.alert.id)) continue;
+        const claim = pending.inflight;
+        if (claim && claim.token !== token && Date.parse(claim.until) > nowMs) {
+          // Another run is sending it: the destination's later alerts wait for it (their order),
+          // and that run sends them once it is done.
+          log("info", `alerts: ${name}: alert ${pending.alert.id} is being sent by another run; this run leaves ${name}'s alerts to it`);
+          blocked.add(name);
+          continue;
+        }
+        const to = target(name, pending.alert.id);
+        if (!to) {
+          blocked.add(name);
+          continue;
+        }
+        pending.inflight = { token, until: new Date(nowMs + leaseMs).toISOString() };
+        return { value: { pending: structuredClone(pending) as PendingAlert, ...to }, changed: true };
+      }
+      return { value: undefined, changed };
+    });
+    if (!next) break;
+    const { pending, destination, url } = next;
+    const name = destination.name;
+    const id = pending.alert.id;
+    handled.add(id);
     let request;
     try {
       request = prepareRequest(pending.alert, destination, url, env);
@@ -197,36 +270,54 @@ export async function runAlerts(input: AlertRunInput): Promise<AlertRunResult> {
       const message = error instanceof DestinationConfigError ? error.message : `${name}: could not prepare the request (${safeLine((error as Error).message.split(url).join("<webhook URL>"), 200)})`;
       log("error", `alerts: ${message}; alerts kept in the outbox`);
       blocked.add(name);
+      settle = (s) => release(s, id);
       continue;
     }
     const since = lastSendAt.get(name);
     if (since !== undefined && minInterval > 0) await sleep(Math.max(0, minInterval - (Date.now() - since)));
     const result = await deliver(request, input.delivery);
     lastSendAt.set(name, Date.now());
-    const index = state.pending.findIndex((p) => p.alert.id === pending.alert.id);
     if (result.outcome === "delivered") {
-      state.pending.splice(index, 1);
-      state.delivered[pending.alert.id] = clock().toISOString();
-      delivered.push(pending.alert.id);
+      delivered.push(id);
       const items = pending.alert.items.length;
       const shown = request.itemsShown !== undefined && request.itemsShown < items ? `${request.itemsShown} of ${items} item(s) shown` : `${items} item(s)`;
-      log("info", `alerts: ${name}: delivered ${pending.alert.kind} alert ${pending.alert.id} (${shown}, ${result.attempts} attempt(s))`);
-    } else if (result.outcome === "rejected") {
-      state.pending.splice(index, 1);
-      state.dropped.push({ alert: pending.alert, reason: result.error, at: clock().toISOString() });
-      failed.push({ id: pending.alert.id, destination: name, error: result.error });
-      log("error", `alerts: ${name} refused alert ${pending.alert.id}: ${result.error}; moved to the dropped list in the alert state`);
+      log("info", `alerts: ${name}: delivered ${pending.alert.kind} alert ${id} (${shown}, ${result.attempts} attempt(s))`);
     } else {
-      state.pending[index] = { ...pending, attempts: pending.attempts + result.attempts, lastError: result.error };
-      failed.push({ id: pending.alert.id, destination: name, error: result.error });
-      blocked.add(name); // keep this destination's order: later alerts wait for this one
-      if (result.outcome === "gone") {
-        log("error", `alerts: ${name}: webhook unusable (${result.error}); stopped sending to it. Fix its URL; ${state.pending.filter((p) => p.alert.destination === name).length} alert(s) stay in the outbox until then`);
-      } else {
-        log("warn", `alerts: ${name}: delivery failed after ${result.attempts} attempt(s): ${result.error}; alert ${pending.alert.id} kept for the next run`);
-      }
+      failed.push({ id, destination: name, error: result.error });
+      if (result.outcome === "rejected") log("error", `alerts: ${name} refused alert ${id}: ${result.error}; moved to the dropped list in the alert state`);
+      else blocked.add(name); // keep this destination's order: later alerts wait for this one
     }
-    await input.store.save(state);
+    settle = (s) => {
+      settleAttempt(s, pending, result, clock());
+      if (result.outcome === "gone") {
+        log("error", `alerts: ${name}: webhook unusable (${result.error}); stopped sending to it. Fix its URL; ${s.pending.filter((p) => p.alert.destination === name).length} alert(s) stay in the outbox until then`);
+      } else if (result.outcome === "failed") {
+        log("warn", `alerts: ${name}: delivery failed after ${result.attempts} attempt(s): ${result.error}; alert ${id} kept for the next run`);
+      }
+    };
   }
-  return { queued, delivered, failed, pending: state.pending.length, delta };
+  return { queued, delivered, failed, pending: state!.pending.length, delta };
+}
+
+/** Gives up this run's claim of an alert it did not send. */
+function release(state: AlertState, id: string): void {
+  const entry = state.pending.find((p) => p.alert.id === id);
+  if (entry) delete entry.inflight;
+}
+
+/** Records an attempt's outcome on the current state (which other runs may have changed meanwhile). */
+function settleAttempt(state: AlertState, pending: PendingAlert, result: DeliveryResult, now: Date): void {
+  const index = state.pending.findIndex((p) => p.alert.id === pending.alert.id);
+  const entry = index >= 0 ? state.pending[index]! : undefined;
+  if (entry) delete entry.inflight;
+  if (result.outcome === "delivered") {
+    if (entry) state.pending.splice(index, 1);
+    state.delivered[pending.alert.id] = now.toISOString();
+  } else if (result.outcome === "rejected") {
+    if (entry) state.pending.splice(index, 1);
+    state.dropped.push({ alert: pending.alert, reason: result.error, at: now.toISOString() });
+  } else if (entry) {
+    entry.attempts += result.attempts;
+    entry.lastError = result.error;
+  }
 }

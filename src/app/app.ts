@@ -10,7 +10,7 @@ import type { IndexEntry } from "../runs/types";
 import { TOOL_VERSION } from "../version";
 import { CONTENT_SECURITY_POLICY } from "../report/html/index";
 import { bearerAuth } from "./auth";
-import { apiError, AuditRunningError, StoreUnavailableError } from "./errors";
+import { apiError, AuditRunningError, QueueUnavailableError, StoreUnavailableError } from "./errors";
 import { PAGE_CSP, reportsPage, type AuditRow } from "./pages";
 import type { AppServices } from "./services";
 
@@ -45,6 +45,26 @@ const ROUTES: readonly { route: string; path: RegExp; methods: readonly ("GET" |
 function allowedMethods(path: string): { route: string; allow: string[] } | undefined {
   const found = ROUTES.find((r) => r.path.test(path));
   return found && { route: found.route, allow: found.methods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])) };
+}
+
+const ISO_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,9})?)?(Z|[+-](\d\d):(\d\d))$/i;
+
+/**
+ * An ISO-8601 time with its zone (`Z` or `±hh:mm`), or undefined. Strict: every field must be in
+ * range for its calendar date (JavaScript's Date turns 2026-02-30 into March 2nd; this refuses it).
+ */
+export function parseIsoTime(text: string): Date | undefined {
+  const m = ISO_TIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  // Round trip: the day must exist in that month (no 02-30, no 04-31, 02-29 only in leap years).
+  const calendar = new Date(0);
+  calendar.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
+  if (m[7]!.toUpperCase() !== "Z" && (Number(m[8]) > 23 || Number(m[9]) > 59)) return undefined;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function formatFromAccept(accept: string | undefined): Format {
@@ -159,8 +179,8 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
     // `at`: audit the window that ended then (re-run a missed cron, look at an incident).
     let atDate: Date | undefined;
     if (at !== undefined) {
-      atDate = typeof at === "string" && /^\d{4}-\d\d-\d\dT/.test(at) ? new Date(at) : new Date(Number.NaN);
-      if (Number.isNaN(atDate.getTime())) return apiError(400, "bad_request", '"at" must be an ISO-8601 time like 2026-01-01T10:00:00Z');
+      atDate = typeof at === "string" ? parseIsoTime(at) : undefined;
+      if (atDate === undefined) return apiError(400, "bad_request", '"at" must be an ISO-8601 time like 2026-01-01T10:00:00Z (a real date and time, with Z or an offset)');
       if (atDate.getTime() > Date.now() + 60_000) return apiError(400, "bad_request", '"at" is in the future');
       // Tempo takes Unix seconds: a window before 1970 would be refused by Tempo after planning began.
       if (atDate.getTime() < Date.UTC(2000, 0, 1)) return apiError(400, "bad_request", '"at" must be after 2000-01-01');
@@ -179,6 +199,7 @@ export function createApp(servicesFor: ServicesFor): Hono<{ Variables: Variables
     } catch (error) {
       if (error instanceof AuditRunningError) return apiError(409, "audit_running", error.message, {}, { runId: error.runId, status: `/api/audits/${error.runId}` });
       if (error instanceof StoreUnavailableError) return apiError(503, "store_unavailable", error.message);
+      if (error instanceof QueueUnavailableError) return apiError(503, "queue_unavailable", error.message);
       throw error;
     }
     return c.json({ runId: record.runId, audit: record.audit, state: record.state, status: `/api/audits/${record.runId}` }, 202);

@@ -13,6 +13,7 @@ export type ApiErrorCode =
   | "method_not_allowed"
   | "audit_running"
   | "store_unavailable"
+  | "queue_unavailable"
   | "internal";
 
 export interface ApiErrorBody {
@@ -46,4 +47,12 @@ export class AuditRunningError extends Error {
  */
 export class StoreUnavailableError extends Error {
   override name = "StoreUnavailableError";
+}
+
+/**
+ * Thrown by the Worker's `startAudit` when its queue refuses the start message: nothing would ever
+ * run the audit, so the run is recorded as failed and the caller gets 503 `queue_unavailable`.
+ */
+export class QueueUnavailableError extends Error {
+  override name = "QueueUnavailableError";
 }

@@ -13,6 +13,14 @@ export function runPartKey(runId: string, batchId: string): string {
   return `runs/${runId}/parts/${batchId}.json`;
 }
 
+/**
+ * The messages a fanned-out run's planner enqueues (and the ledger that counts them), stored before
+ * they are sent: a planner that dies while sending is resumed from it by its re-delivered start.
+ */
+export function runFanOutKey(runId: string): string {
+  return `runs/${runId}/fan-out.json`;
+}
+
 /** Spans a shuffle batch wrote for one partition batch (OTLP protobuf); `chunk` is `<shuffle batch>-<n>`. */
 export function shuffleSpansKey(runId: string, partitionBatchId: string, chunk: string): string {
   return `${shuffleSpansPrefix(runId, partitionBatchId)}${chunk}.pb`;
@@ -48,6 +56,18 @@ export function lockKey(name: string): string {
  */
 export function runningKey(audit: string): string {
   return `state/${audit}/running.json`;
+}
+
+/**
+ * A marker per run of an audit that has not finished yet, removed when it finishes: the next run of
+ * the audit lists these (one small listing) to find runs whose invocation died (see stale.ts).
+ */
+export function activeRunKey(audit: string, runId: string): string {
+  return `${activeRunsPrefix(audit)}${runId}.json`;
+}
+
+export function activeRunsPrefix(audit: string): string {
+  return `state/${audit}/active/`;
 }
 
 export function cronClaimsPrefix(audit: string): string {

@@ -10,7 +10,7 @@ import { renderHtml } from "../report/html/index";
 import { renderJson } from "../report/json";
 import { renderMarkdown } from "../report/markdown";
 import type { Report } from "../report/schema";
-import { alertStateKey, latestKey, reportBase } from "./keys";
+import { activeRunKey, alertStateKey, latestKey, reportBase } from "./keys";
 import type { RunCounter } from "./ledger";
 import type { RunStore } from "./run-store";
 import type { IndexEntry, ReportRef, RunRecord } from "./types";
@@ -19,12 +19,17 @@ export type RunLog = (level: "info" | "warn" | "error", message: string) => void
 
 /**
  * The report of the previous done run of this audit: the one `latest` points at, when it is older
- * than this run (a slow run finishing after a newer one is not compared with its successor).
+ * than this run (a slow run finishing after a newer one is not compared with its successor). When
+ * `latest` is this run already (its report is being published again), the newest older done run
+ * of the history: the baseline the first publication had, so a retry gives the same report.
  * Missing or unreadable: no baseline, never a failed run.
  */
 export async function previousReport(store: RunStore, record: RunRecord, log?: RunLog): Promise<Report | undefined> {
   try {
-    const latest = await store.latest(record.audit);
+    let latest = await store.latest(record.audit);
+    if (latest?.runId === record.runId) {
+      latest = (await store.history(record.audit)).find((e) => e.state === "done" && e.report !== null && e.runId < record.runId);
+    }
     if (!latest?.report || latest.runId >= record.runId) return undefined;
     const previous = await store.getJson<Report>(`${latest.report.base}.json`);
     if (!previous) log?.("warn", `audit ${record.audit}: previous report ${latest.report.base}.json is missing; no run-over-run delta`);
@@ -68,7 +73,9 @@ export function indexEntry(record: RunRecord): IndexEntry {
  * Records a finished (done or failed) run in its audit's history index and, when done, moves
  * `latest`. Both are read → change → write of one object, so runs finishing at once take `lock`
  * (the run ledger's) around it: without, one run's write overwrote another's and runs went missing
- * from the index.
+ * from the index. Idempotent (the run's entry is replaced, `latest` never moves backwards). Then
+ * the run's marker of an unfinished run goes (best effort: a marker left over is removed by the
+ * next run of the audit).
  */
 export async function recordFinished(store: RunStore, record: RunRecord, historyLimit: number, lock?: RunCounter["withLock"]): Promise<void> {
   const update = async () => {
@@ -81,6 +88,7 @@ export async function recordFinished(store: RunStore, record: RunRecord, history
     }
   };
   await (lock ? lock(`history:${record.audit}`, update) : update());
+  await store.objects.delete?.(activeRunKey(record.audit, record.runId))?.catch(() => {});
 }
 
 export interface AlertOutcome {
@@ -91,7 +99,12 @@ export interface AlertOutcome {
   error?: string;
 }
 
-/** Alerts for a stored report or a failed run; never throws (alerting must not fail the run). */
+/**
+ * Alerts for a stored report or a failed run; never throws (alerting must not fail the run). With
+ * `lock` (the run ledger's), the audit's alert state is only changed under the lock
+ * `alerts:<audit>`, and each alert is claimed before it is sent: two runs of one audit alerting at
+ * once neither lose each other's changes nor send the same alert twice (alerts/run.ts).
+ */
 export async function sendAlerts(
   store: RunStore,
   audit: AuditConfig,
@@ -99,6 +112,7 @@ export async function sendAlerts(
   secrets: Record<string, string | undefined>,
   log: RunLog,
   now: () => Date,
+  lock?: RunCounter["withLock"],
 ): Promise<AlertOutcome | null> {
   if (!audit.alerts || audit.alerts.destinations.length === 0) return null;
   try {
@@ -109,6 +123,7 @@ export async function sendAlerts(
       env: secrets,
       now,
       log: (level, message) => log(level, `audit ${audit.name}: ${message}`),
+      ...(lock ? { lock: <T>(work: () => Promise<T>) => lock(`alerts:${audit.name}`, work) } : {}),
     });
     return { queued: result.queued.length, delivered: result.delivered.length, failed: result.failed.length, pending: result.pending };
   } catch (error) {

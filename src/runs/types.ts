@@ -30,6 +30,11 @@ export interface RunRecord {
   scheduledTime: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * When the current attempt began planning (a re-delivered start message begins a new one). An
+   * inline run not finished long after this was abandoned: its invocation is gone (stale.ts).
+   */
+  startedAt?: string;
   /** Batches planned and completed (fan-out), or 1/1 inline. */
   batches: { total: number; done: number } | null;
   /** Trace IDs the sampling plan selected. */
@@ -150,6 +155,13 @@ export type QueueMessage =
   | { v: 1; kind: "partition"; runId: string; batchId: string }
   /** Read this batch's range of archive objects and write each partition's spans to the shuffle files. */
   | { v: 1; kind: "shuffle"; runId: string; batchId: string };
+
+/** `runs/<runId>/fan-out.json`: what the planner enqueues, so that a re-delivered start can resume. */
+export interface FanOutMessages {
+  /** The RunCounter ID whose ledger counts these messages' batches (the run, or its shuffle). */
+  counter: string;
+  messages: QueueMessage[];
+}
 
 export interface IndexEntry {
   runId: string;

@@ -165,4 +165,21 @@ describe("API reports and audits", () => {
     expect(ancient.status).toBe(400);
     expect(await ancient.json()).toEqual({ error: { code: "bad_request", message: '"at" must be after 2000-01-01' } });
   });
+
+  it('POST /api/audits refuses an "at" that is no real time (JavaScript would roll 02-30 over to March) with 400', async () => {
+    const queue = recordingQueue();
+    const e = testEnv([tempoAudit("api-dates")], { AUDIT_QUEUE: queue as never });
+    const post = (at: string) => call(e, "/api/audits", { method: "POST", headers: auth().headers, body: JSON.stringify({ audit: "api-dates", at }) });
+    const message = '"at" must be an ISO-8601 time like 2026-01-01T10:00:00Z (a real date and time, with Z or an offset)';
+    for (const at of ["2026-02-30T10:00:00Z", "2025-02-29T10:00:00Z", "2026-04-31T10:00:00Z", "2026-13-01T10:00:00Z", "2026-03-01T24:00:00Z", "2026-03-01T10:60:00Z", "2026-03-01T10:00:61Z", "2026-03-01T10:00:00+24:00", "2026-03-01T10:00:00", "2026-03-01", "yesterday"]) {
+      const res = await post(at);
+      expect([at, res.status]).toEqual([at, 400]);
+      expect(await res.json()).toEqual({ error: { code: "bad_request", message } });
+    }
+    expect(queue.sent).toEqual([]);
+    // Real times, with Z, fractions or an offset, are accepted (2024 is a leap year).
+    const leap = await post("2024-02-29T10:00:00.5+01:00");
+    expect(leap.status).toBe(202);
+    expect(await (await call(e, ((await leap.json()) as { status: string }).status, auth())).json()).toMatchObject({ scheduledTime: "2024-02-29T09:00:00.500Z" });
+  });
 });

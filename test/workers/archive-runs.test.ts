@@ -85,4 +85,30 @@ describe("scheduled audit of an OTLP archive through the TRACES binding", () => 
     expect(await listKeys(`runs/${runId}/shuffle/`)).toEqual([]);
     expect(await listKeys(`runs/${runId}/shuffle-parts/`)).toEqual([]);
   });
+
+  it("a failed fanned-out run leaves no shuffle files (raw spans, PII unmasked); batches still queued change nothing", async () => {
+    const keys = await seedArchive();
+    const queue = recordingQueue();
+    const e = testEnv([archiveAudit("archive-failed", { fanOut: { inlineMaxTraces: 0, batchSize: Math.ceil(keys.length / 3) } })], { AUDIT_QUEUE: queue as never });
+    await runScheduled(e, "*/30 * * * *");
+    for (const m of queue.sent.splice(0)) await deliver(e, [m]);
+    const partitions = queue.sent.splice(0) as Extract<QueueMessage, { kind: "partition" }>[];
+    const runId = partitions[0]!.runId;
+    await deliver(e, [partitions[0]!]);
+    // The raw spans are there while the run goes on (the test estate records e-mails and card numbers).
+    let raw = 0;
+    for (const key of await listKeys(`runs/${runId}/shuffle/`)) {
+      const text = new TextDecoder("latin1").decode(await (await bucket().get(key))!.arrayBuffer());
+      if (/4111111111111111|@example\.(com|org|net)/.test(text)) raw++;
+    }
+    expect(raw).toBeGreaterThan(0);
+    await deliver(e, [partitions[1]!], "tracelint-audits-dlq"); // b00002 failed every retry
+    expect(await r2Json(`runs/${runId}/run.json`)).toMatchObject({ state: "failed", error: "batch b00002 failed after every retry (dead-lettered)" });
+    expect(await listKeys(`runs/${runId}/shuffle/`)).toEqual([]);
+    expect(await listKeys(`runs/${runId}/shuffle-parts/`)).toEqual([]);
+    // The last partition, still in the queue, is skipped: the failed run is not merged and published.
+    expect((await deliver(e, [partitions[2]!])).explicitAcks).toHaveLength(1);
+    expect(await r2Json(`runs/${runId}/run.json`)).toMatchObject({ state: "failed", report: null });
+    expect(await r2Json("reports/archive-failed/latest.json")).toBeUndefined();
+  });
 });

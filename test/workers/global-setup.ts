@@ -27,7 +27,7 @@ declare module "vitest" {
     archiveObjects: Record<string, string>;
     /** `tracelint check` of those objects in Node: `rule service subject category occurrences traces` per finding. */
     archiveFindings: string[];
-    /** A webhook receiver on 127.0.0.1: POST /ok answers 200, /moved a 302; GET /received lists what arrived. */
+    /** A webhook receiver on 127.0.0.1: POST /ok answers 200, /moved a 302, /slow/… 200 after 1.5 s; GET /received lists what arrived. */
     webhookUrl: string;
   }
 }
@@ -108,6 +108,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       if (req.method === "GET" && req.url === "/received") return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(received));
       received.push({ path: req.url ?? "", body });
       if (req.url === "/moved") return void res.writeHead(302, { Location: "/ok" }).end();
+      if (req.url?.startsWith("/slow/")) return void setTimeout(() => res.writeHead(200).end("ok"), 1500);
       res.writeHead(200).end("ok");
     });
   });
