@@ -19,6 +19,8 @@ import { startTempoServer, type RunningTempoServer } from "../src/cli/tempo-serv
 import { decodeInput } from "../src/decode/index";
 import { ReportSchema, type Report, type TempoQuerySource } from "../src/report/schema";
 import type { TempoServerOptions } from "../src/tempo-server/index";
+import { parseDeploymentConfig, type TempoSourceConfig } from "../src/config/deployment";
+import { discoverTempo, tempoClient } from "../src/runs/tempo";
 import { runCli } from "./support/cli";
 
 let tempo: RunningTempoServer | undefined;
@@ -160,6 +162,16 @@ describe("--max-services", () => {
     const all = await runCli(["audit", "--tempo", server.url, "--since", "1h", "--fail-on", "never", "--out", join(dir, "all.json")]);
     expect(all.stderr).not.toContain("per-service sample");
     expect(all.stderr).toMatch(/from 3 services in /);
+  });
+
+  it("is maxServices in a deployment's Tempo source, for scheduled runs (Worker, serve)", async () => {
+    const { spans } = await estate(6, 3);
+    const server = await serve(spans);
+    const config = parseDeploymentConfig({ audits: [{ name: "a", source: { kind: "tempo", url: server.url, since: "1h", maxServices: 2, traces: 1 } }] });
+    const source = config.audits[0]!.source as TempoSourceConfig;
+    const found = await discoverTempo(tempoClient(source, {}), source, { start: new Date(Date.now() - 3600_000), end: new Date() });
+    expect(found.discovery).toMatchObject({ servicesDiscovered: 3, servicesSampled: ["svc-0", "svc-1"] });
+    expect(parseDeploymentConfig({ audits: [{ name: "a", source: { kind: "tempo", url: server.url } }] }).audits[0]!.source).toMatchObject({ maxServices: 200 });
   });
 
   it("is refused outside 1 to 10000", async () => {

@@ -8,6 +8,7 @@ import { builtinRules } from "../../rules/index";
 import { AlertsConfigSchema, unknownPolicyRule } from "../alerts/config";
 import { ConfigError, resolveConfig, type ResolvedConfig } from "../engine/config";
 import { CronError, parseCron } from "../runs/cron";
+import { DEFAULT_SAMPLING } from "../sources/tempo/plan";
 import { parseDuration } from "../sources/tempo/time";
 import { partitionFormatProblem } from "../sources/otlp-archive/partitions";
 
@@ -45,6 +46,9 @@ export const TempoSourceConfigSchema = z
     since: durationString.default("1h").describe("Window length, ending at the scheduled time minus ingestionDelay."),
     ingestionDelay: durationString.default("5m"),
     perService: z.number().int().min(0).max(10_000).default(10),
+    maxServices: z
+      .number().int().min(1).max(10_000).default(DEFAULT_SAMPLING.maxServices)
+      .describe("Services that get a per-service sample: the first N by name; the rest appear only in the window-wide sample (the report says how many)."),
     traces: z.number().int().min(0).max(100_000).default(20).describe("Window-wide sample (and the sample of `query`)."),
     query: z.string().optional().describe("Extra TraceQL to sample, e.g. { status = error }."),
     slices: z.number().int().min(1).max(1_000).default(4),

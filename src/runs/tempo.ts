@@ -55,7 +55,7 @@ export async function discoverTempo(client: TempoClient, source: TempoSourceConf
     windowSample: source.traces,
     ...(source.query !== undefined ? { query: source.query } : {}),
     slices: source.slices,
-    maxServices: 200,
+    maxServices: source.maxServices,
     concurrency: source.concurrency,
   });
   return {
