@@ -55,8 +55,12 @@ export function withDelta(report: Report, baseline: Baseline | undefined): Repor
   return report;
 }
 
-/** Bytes of heap a held span is budgeted (decoded spans take ~0.6–1 KiB; the rest is headroom). */
-const BYTES_PER_HELD_SPAN = 1024;
+/**
+ * Bytes of heap a held span is budgeted, on half the heap: spans with a dozen or more attributes
+ * take 2–3 KiB once decoded (1 KiB let a 1 GB heap run out of memory below the limit), the rest of
+ * the heap is for decoding, the rules and headroom.
+ */
+export const BYTES_PER_HELD_SPAN = 2048;
 
 /** Half of Node's heap limit, at one budget per span. */
 export function defaultMaxSpans(): number {
@@ -78,7 +82,7 @@ always read. A file or directory that cannot be read is an input error and the r
 
 Options:
 ${reportOptionsHelp(21, "no summary, progress or unreadable-input lines on stderr")}
-  --max-spans N         hold at most N spans (default: half of Node's heap at 1 KiB a span,
+  --max-spans N         hold at most N spans (default: half of Node's heap at 2 KiB a span,
                         ${defaultMaxSpans().toLocaleString("en-US")} here). Every span is kept until all inputs are read (a trace
                         may span files); inputs past the limit, or that would go past it, are not
                         analysed, each is reported as an input error, and what was read is analysed. More heap for more spans:

@@ -63,16 +63,19 @@ export function withoutExactCopies(trace: Trace): Trace {
   if (trace.spanById.size === trace.spans.length) return trace;
   const kept: Span[] = [];
   const copies: Span[] = [];
-  const keptById = new Map<string, Span[]>();
+  // Candidates are kept spans equal in ID, parent, kind and times: comparing each span with every
+  // kept span of its ID was quadratic when a broken SDK gives thousands of spans one ID.
+  const keptByShape = new Map<string, Span[]>();
   for (const span of trace.spans) {
-    const same = keptById.get(span.spanId);
+    const shape = `${span.spanId}\u0000${span.parentSpanId}\u0000${span.kind}\u0000${span.startTimeUnixNano}\u0000${span.endTimeUnixNano}`;
+    const same = keptByShape.get(shape);
     if (same?.some((other) => isExactCopy(other, span))) {
       copies.push(span);
       continue;
     }
     kept.push(span);
     if (same) same.push(span);
-    else keptById.set(span.spanId, [span]);
+    else keptByShape.set(shape, [span]);
   }
   if (copies.length === 0) return trace;
   return new Trace(trace.traceId, kept, {

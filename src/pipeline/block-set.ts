@@ -15,6 +15,7 @@ import type { SampleSpec } from "../sources/blocks/sample";
 import { overlapsWindow, type TimeWindow } from "../sources/tempo/time";
 import type { MeteredObjectStore } from "../storage/metered";
 import { describeStoreError } from "../storage/object-store";
+import { yieldToEventLoop } from "../util/yield";
 
 export interface BlockToRead {
   block: DiscoveredBlock;
@@ -38,6 +39,8 @@ export interface BlockSetOptions {
 }
 
 const PROGRESS_EVERY = 1_000;
+/** Traces analysed between two turns of the event loop. */
+const YIELD_EVERY = 200;
 
 const message = describeStoreError;
 
@@ -96,6 +99,8 @@ export async function analyseBlockSet(
   options.onProgress?.({ done: 0, total: expected, failed: part.failures.length });
   for await (const trace of merged) {
     if (++seen % PROGRESS_EVERY === 0) options.onProgress?.({ done: Math.min(seen, expected), total: Math.max(expected, seen), failed: part.failures.length });
+    // Traces of one decoded row group arrive as microtasks only: let a server answer in between.
+    if (seen % YIELD_EVERY === 0) await yieldToEventLoop();
     if (!inPartition(trace.traceId, partition)) continue;
     part.duplicateSpans += trace.duplicates;
     if (!overlapsWindow(trace.spans, options.window)) {

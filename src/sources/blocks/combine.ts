@@ -70,7 +70,8 @@ export async function* mergeBlocks(streams: readonly BlockStream[], callbacks: M
       let exhausted = false;
       // A stream may hold the same trace in consecutive rows (not expected, but cheap to absorb).
       while (h.current.traceId === min) {
-        parts.push(...h.current.spans);
+        // One at a time: spreading a 150 000-span trace into push() overflows the call stack.
+        for (const span of h.current.spans) parts.push(span);
         if (!blocks.includes(h.stream.name)) blocks.push(h.stream.name);
         const next = await advance(h.stream, callbacks);
         if (!next) {
