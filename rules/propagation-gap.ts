@@ -49,6 +49,13 @@ one unpropagated call; \`traceCount\` is the number of distinct traces holding t
   \`undecided\`: messages produced after B's last consumption in the data, or sent to a B whose
   links mostly lead to producer traces the audit did not sample, and calls past the state's caps to
   a B that continues context through links.
+- **Bounds.** The analysis keeps at most 100 000 call aggregates, and of them at most 50 000 for
+  calls known only by an address (no \`peer.service\`, no callee span: a client calling pod IPs
+  directly makes one per pod). Past that budget such a call is counted only when its address was
+  already learned as leading to a service or its host names a known service. Calls not counted at
+  all are reported, never silently: the \`coverage\` section's \`callsNotCounted\`, a warning in
+  the Markdown and HTML reports, and a note in every finding's message (an edge made only of such
+  calls is missing, the counts of others may be low).
 
 The message gives the coverage, the number of split traces (see \`split-trace\`) and the most likely
 culprit. With split traces, B started a new trace although A's call reached it: when B continues
@@ -76,13 +83,18 @@ the same propagator (W3C trace context) on both sides.
       finish() {
         const result = analysis.result;
         context.setSection("coverage", coverageSection(result));
+        const notCounted =
+          result.dropped.calls > 0
+            ? ` Incomplete: ${result.dropped.calls} call(s) of the audit were not counted (the analysis' bounds were reached; see the coverage section), so edges may be missing and counts low.`
+            : "";
         for (const edge of result.edges) {
           if (edge.propagated >= edge.total) continue;
           const culprit = culpritOf(edge, result);
           const subject = `${edge.from}→${edge.to}`;
           const message =
             `${subject}: ${edge.propagated} of ${edge.total} calls propagated (${formatPercent(edge.propagated, edge.total)} coverage), ` +
-            `${edge.splitTraces} split trace(s). Most likely culprit: ${culprit.text}.`;
+            `${edge.splitTraces} split trace(s). Most likely culprit: ${culprit.text}.` +
+            notCounted;
           const pairedRoot = new Map(edge.splits.map((p) => [p.call, p.root]));
           // Calls proven by a split trace make the best examples; then the earliest.
           const calls = [...edge.unpropagated].sort(

@@ -8,9 +8,15 @@ function cell(r: { propagated: number; total: number }): string {
   return r.total === 0 ? "—" : `${r.propagated}/${r.total} (${formatPercent(r.propagated, r.total)})`;
 }
 
+/** The note for calls the bounded analysis did not count (shared by the Markdown and HTML reports). */
+export function callsNotCountedNote(count: number): string {
+  return `${count} call(s) were not counted: the analysis' call table reached its bounds (many distinct call targets, such as pod IPs). They are in no edge below and in no external calls; an edge made only of such calls is missing, so coverage may be incomplete.`;
+}
+
 export function coverageMarkdown(coverage: CoverageSection | undefined): string[] {
-  if (!coverage || (coverage.edges.length === 0 && coverage.services.length === 0)) return [];
+  if (!coverage || (coverage.edges.length === 0 && coverage.services.length === 0 && !coverage.callsNotCounted)) return [];
   const lines = ["## Context propagation coverage", ""];
+  if (coverage.callsNotCounted) lines.push(`> **Warning:** ${mdText(callsNotCountedNote(coverage.callsNotCounted))}`, "");
   if (coverage.edges.length > 0) {
     lines.push("| Caller → callee | Propagated | Coverage | Split traces |", "|---|---:|---:|---:|");
     for (const e of [...coverage.edges].sort(compareEdges)) {

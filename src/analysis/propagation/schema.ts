@@ -44,5 +44,13 @@ export const CoverageSectionSchema = z
           .strict(),
       )
       .describe("Per caller→callee edge, worst coverage first."),
+    callsNotCounted: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        "CLIENT/PRODUCER calls the analysis' bounded state did not count at all (its call table was full, or past its budget for calls known only by an address, such as pod IPs, the call's address was not yet known to lead to a service): they are in no edge and no `externalCalls`, so an edge made only of such calls is missing. Absent when none.",
+      ),
   })
   .strict();

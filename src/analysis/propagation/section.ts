@@ -21,5 +21,6 @@ export function coverageSection(result: CoverageResult): CoverageSection {
       splitTraces: e.splitTraces,
       ...(e.undecided > 0 ? { undecided: e.undecided } : {}),
     })),
+    ...(result.dropped.calls > 0 ? { callsNotCounted: result.dropped.calls } : {}),
   };
 }

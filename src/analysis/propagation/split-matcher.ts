@@ -3,7 +3,7 @@
 // [start, end] window widened by the clock-skew tolerance, with the same HTTP method and a
 // compatible path when both sides carry one. Calls are taken earliest first and each takes the
 // earliest unpaired root, so each root pairs at most once and the result does not depend on input
-// order. Roots are indexed by (service, time bucket).
+// order. Roots are indexed by (service, kind) in start order; paired roots are skipped.
 import type { PendingCall, RootCandidate } from "./facts";
 import { compareByStart } from "./facts";
 import { requestsCompatible } from "./path-match";
@@ -20,37 +20,73 @@ export interface SplitMatchOptions {
   bucketNs: bigint;
 }
 
-/** Roots per service per time bucket (bucket = floor(start / bucketNs)), each bucket sorted. */
+/**
+ * Roots per (service, kind), each list sorted canonically (start, trace, span). A root paired once
+ * is skipped from then on through a "next unpaired" pointer per list (union-find with path
+ * halving), so a call's window costs a binary search plus the unpaired roots it looks at, instead of
+ * a rescan of every root already paired since the start of the window: matching stays near-linear
+ * when thousands of split pairs crowd one window.
+ */
 export class RootIndex {
-  readonly #byService = new Map<string, Map<bigint, RootCandidate[]>>();
-  readonly #bucketNs: bigint;
+  readonly #lists = new Map<string, RootList>();
 
-  constructor(roots: readonly RootCandidate[], bucketNs: bigint) {
-    this.#bucketNs = bucketNs;
-    for (const root of [...roots].sort(compareByStart)) {
-      let buckets = this.#byService.get(root.service);
-      if (!buckets) this.#byService.set(root.service, (buckets = new Map()));
-      const bucket = root.start / bucketNs;
-      const list = buckets.get(bucket);
+  constructor(roots: readonly RootCandidate[]) {
+    const grouped = new Map<string, RootCandidate[]>();
+    for (const root of roots) {
+      const key = `${root.kind}\u0000${root.service}`;
+      const list = grouped.get(key);
       if (list) list.push(root);
-      else buckets.set(bucket, [root]);
+      else grouped.set(key, [root]);
     }
+    for (const [key, list] of grouped) this.#lists.set(key, new RootList(list.sort(compareByStart)));
   }
 
-  /** Roots of `service` starting in [from, to], in start order. */
-  *within(service: string, from: bigint, to: bigint): Generator<RootCandidate> {
-    const buckets = this.#byService.get(service);
-    if (!buckets || to < from) return;
-    const first = from / this.#bucketNs;
-    const last = to / this.#bucketNs;
-    // A very long call spans more buckets than the service has: walk the occupied ones instead.
-    const keys =
-      last - first + 1n > BigInt(buckets.size)
-        ? [...buckets.keys()].filter((b) => b >= first && b <= last).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-        : Array.from({ length: Number(last - first + 1n) }, (_, i) => first + BigInt(i));
-    for (const key of keys) {
-      for (const root of buckets.get(key) ?? []) if (root.start >= from && root.start <= to) yield root;
+  /** The earliest unpaired root of `service` and `kind` starting in [from, to] that `accept` takes, marked paired. */
+  pairFirst(service: string, kind: RootCandidate["kind"], from: bigint, to: bigint, accept: (root: RootCandidate) => boolean): RootCandidate | undefined {
+    return this.#lists.get(`${kind}\u0000${service}`)?.pairFirst(from, to, accept);
+  }
+}
+
+class RootList {
+  readonly #roots: readonly RootCandidate[];
+  /** next[i]: a position ≥ i whose root may be unpaired (roots.length = past the end); next[i] = i when root i is unpaired. */
+  readonly #next: Int32Array;
+
+  constructor(roots: readonly RootCandidate[]) {
+    this.#roots = roots;
+    this.#next = new Int32Array(roots.length + 1);
+    for (let i = 0; i <= roots.length; i++) this.#next[i] = i;
+  }
+
+  #find(i: number): number {
+    const next = this.#next;
+    while (next[i] !== i) {
+      const up = next[next[i]!]!;
+      next[i] = up;
+      i = up;
     }
+    return i;
+  }
+
+  pairFirst(from: bigint, to: bigint, accept: (root: RootCandidate) => boolean): RootCandidate | undefined {
+    const roots = this.#roots;
+    if (to < from) return undefined;
+    // First root starting at or after `from`.
+    let lo = 0;
+    let hi = roots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (roots[mid]!.start < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = this.#find(lo); i < roots.length; i = this.#find(i + 1)) {
+      const root = roots[i]!;
+      if (root.start > to) return undefined;
+      if (!accept(root)) continue;
+      this.#next[i] = i + 1;
+      return root;
+    }
+    return undefined;
   }
 }
 
@@ -60,21 +96,15 @@ export function matchSplitTraces(
   roots: readonly RootCandidate[],
   options: SplitMatchOptions,
 ): SplitPair[] {
-  const index = new RootIndex(roots, options.bucketNs);
-  const paired = new Set<RootCandidate>();
+  const index = new RootIndex(roots);
   const pairs: SplitPair[] = [];
   const ordered = [...calls].sort((a, b) => compareByStart(a.call, b.call) || (a.callee < b.callee ? -1 : a.callee > b.callee ? 1 : 0));
   for (const { call, callee } of ordered) {
     const wantKind = call.kind === "producer" ? "consumer" : "server";
     const from = call.start - options.toleranceNs;
     const to = call.end + options.toleranceNs;
-    for (const root of index.within(callee, from, to)) {
-      if (paired.has(root) || root.kind !== wantKind || root.traceId === call.traceId) continue;
-      if (wantKind === "server" && !requestsCompatible(call, root)) continue;
-      paired.add(root);
-      pairs.push({ call, callee, root });
-      break;
-    }
+    const root = index.pairFirst(callee, wantKind, from, to, (r) => r.traceId !== call.traceId && (wantKind !== "server" || requestsCompatible(call, r)));
+    if (root) pairs.push({ call, callee, root });
   }
   return pairs;
 }

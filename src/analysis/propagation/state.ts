@@ -6,10 +6,13 @@ import { hasRemoteParent, SpanKind, type Span } from "../../model/span";
 import { isRootParent, type Trace } from "../../model/trace";
 import {
   addressKey,
+  addressLookupKeys,
   addressOf,
   clientPathOf,
   destinationOf,
   failedWithoutAnswer,
+  firstDnsLabel,
+  firstLabelMayNameService,
   upperCaseMethodOf,
   httpRouteOf,
   isDatabaseSpan,
@@ -56,6 +59,13 @@ export const LIMITS = {
   consumerLinks: 100_000,
   serverLinks: 100_000,
   callAggregates: 100_000,
+  /**
+   * Of the call aggregates, those whose only evidence is an address (CLIENT calls without
+   * `peer.service` or a callee child): a caller that calls pod IPs directly makes one per pod. Past
+   * this budget such a call is counted only when its address already looks internal: learned as
+   * leading to a service, or its host names a known service. Below it, nothing changes.
+   */
+  addressCallAggregates: 50_000,
 } as const;
 
 export interface PropagationSnapshot {
@@ -88,7 +98,10 @@ export interface PropagationSnapshot {
 }
 
 export interface DroppedCounts {
-  /** Calls not counted at all because the aggregate table was full. */
+  /**
+   * Calls not counted at all: the aggregate table was full, or the call's only evidence was an
+   * address that did not look internal past the address budget (LIMITS.addressCallAggregates).
+   */
   calls: number;
   pendingCalls: number;
   candidateRoots: number;
@@ -97,6 +110,11 @@ export interface DroppedCounts {
 }
 
 const NO_CHILDREN: readonly Span[] = [];
+
+/** A CLIENT call whose callee only its address can tell (no `peer.service`, no callee child). */
+function addressOnly(a: Omit<CallAggregate, "count">): boolean {
+  return a.kind === "client" && a.propagatedTo.length === 0 && a.target.peerService === null && a.target.destination === null && a.target.host !== null;
+}
 
 /** Aggregates remembered per calling service for the field-by-field fast path. */
 const RECENT_CALLS_PER_SERVICE = 8;
@@ -271,8 +289,29 @@ export class PropagationState {
 
   #noteService(service: string): void {
     if (this.services.has(service)) return;
-    if (this.services.size < LIMITS.services) this.services.add(service);
-    else this.dropped.learned++;
+    if (this.services.size < LIMITS.services) {
+      this.services.add(service);
+      this.#lowerServices.add(service.toLowerCase());
+    } else this.dropped.learned++;
+  }
+
+  /** Lower-cased known services (the resolver's by-name rule); derived, never part of a snapshot. */
+  readonly #lowerServices = new Set<string>();
+  /** Address-only aggregates in `calls` (see LIMITS.addressCallAggregates); derived from `calls`. */
+  #addressAggregates = 0;
+
+  /**
+   * Could the address resolve to a service, as far as this state knows yet? Learned as leading to
+   * one (`host:port` or `host`), or the host names a known service the way the resolver's last rule
+   * reads it. A call to an unlearned pod IP or an external host does not.
+   */
+  #looksInternal(target: CallTarget): boolean {
+    const host = target.host;
+    if (host === null) return false;
+    for (const key of addressLookupKeys({ host, port: target.port })) if (this.addresses.has(key)) return true;
+    if (this.#lowerServices.has(host)) return true;
+    const label = firstLabelMayNameService(host) ? firstDnsLabel(host) : undefined;
+    return label !== undefined && this.#lowerServices.has(label);
   }
 
   #learnFromConsumer(span: Span): void {
@@ -377,9 +416,14 @@ export class PropagationState {
       existing.count += count;
       return existing;
     }
-    if (this.calls.size < LIMITS.callAggregates) {
+    const byAddress = addressOnly(aggregate);
+    // Past the address budget, high-cardinality targets (pod IPs, per-tenant hosts) no longer take
+    // the places that calls to known services need.
+    const admitted = !byAddress || this.#addressAggregates < LIMITS.addressCallAggregates || this.#looksInternal(aggregate.target);
+    if (admitted && this.calls.size < LIMITS.callAggregates) {
       const added = { ...aggregate, count };
       this.calls.set(key, added);
+      if (byAddress) this.#addressAggregates++;
       return added;
     }
     this.dropped.calls += count;

@@ -1,5 +1,6 @@
 // The self-contained HTML report: one file, no script, no external resource (a strict CSP says so),
 // inline SVG charts. Each section renders only when the report has the data for it.
+import { callsNotCountedNote } from "../../analysis/propagation/markdown";
 import { redactText } from "../../pii/redact";
 import type { DeltaFinding, DeltaSection } from "../diff";
 import type { ObjectStorageSource, Report, ReportFinding, TempoQuerySource } from "../schema";
@@ -86,8 +87,9 @@ function signed(value: number, unit: string): string {
 
 function coverageSection(report: Report): string {
   const c = report.coverage;
-  if (!c || (c.edges.length === 0 && c.services.length === 0)) return "";
+  if (!c || (c.edges.length === 0 && c.services.length === 0 && !c.callsNotCounted)) return "";
   const parts: string[] = [];
+  if (c.callsNotCounted) parts.push(`<p class="calls-not-counted"><strong>Warning:</strong> ${esc(callsNotCountedNote(c.callsNotCounted))}</p>`);
   if (c.services.length > 0) {
     parts.push("<h3>Coverage per service</h3>", coverageBars(c.services));
     if (c.services.length > MAX_BAR_SERVICES) parts.push(`<p class="muted">The chart shows the ${MAX_BAR_SERVICES} worst of ${c.services.length} services; the table lists them all.</p>`);
@@ -186,17 +188,32 @@ function findingCard(f: ReportFinding, link: Link, change: string | undefined): 
   ].join("");
 }
 
+/**
+ * Most findings rendered under "All findings" (and rows per table of changes): the first ones in
+ * the report's order (errors first). Each card carries its examples and fix, so an uncapped list
+ * of thousands of findings made a page of tens of MB that a browser took many seconds to open.
+ */
+export const MAX_HTML_FINDINGS = 500;
+
+/** The note under a capped list: how many are not shown, and where they all are. */
+function notShownNote(shown: number, total: number, what: string): string {
+  if (total <= shown) return "";
+  return `<p class="not-shown muted"><strong>${total - shown} of ${total} ${esc(what)} not shown</strong> (the page lists the first ${shown}, most severe first); the JSON and Markdown reports have all of them.</p>`;
+}
+
 function findingsSection(report: Report, link: Link): string {
   if (report.findings.length === 0) return section("findings", "All findings", "<p>No findings.</p>");
   const changes = new Map<string, string>();
   for (const d of report.delta?.findings.new ?? []) changes.set(`${d.ruleId}\u0000${d.service}\u0000${d.subject}\u0000${d.category}`, "new");
   for (const d of report.delta?.findings.worsened ?? []) changes.set(`${d.ruleId}\u0000${d.service}\u0000${d.subject}\u0000${d.category}`, "worsened");
-  const cards = report.findings.map((f) => findingCard(f, link, changes.get(`${f.ruleId}\u0000${f.service}\u0000${f.subject}\u0000${f.category}`)));
-  return section("findings", `All findings (${report.findings.length})`, cards.join(""));
+  const shown = report.findings.slice(0, MAX_HTML_FINDINGS);
+  const cards = shown.map((f) => findingCard(f, link, changes.get(`${f.ruleId}\u0000${f.service}\u0000${f.subject}\u0000${f.category}`)));
+  const note = notShownNote(shown.length, report.findings.length, "findings");
+  return section("findings", `All findings (${report.findings.length})`, note + cards.join("") + note);
 }
 
 function deltaRows(list: readonly DeltaFinding[]): string[][] {
-  return list.map((d) => [
+  return list.slice(0, MAX_HTML_FINDINGS).map((d) => [
     d.previousSeverity !== null && d.previousSeverity !== d.severity ? `${sev(d.previousSeverity)} → ${sev(d.severity)}` : sev(d.severity),
     `<code>${esc(d.ruleId)}</code>`,
     esc(d.service),
@@ -212,9 +229,12 @@ function deltaSection(delta: DeltaSection | undefined): string {
   const f = delta.findings;
   const head = ["Severity", "Rule", "Service", "Subject", "Category", "Before", "Now"];
   const parts = [`<p class="muted">Compared with the run of ${esc(delta.baseline.generatedAt)} (${delta.baseline.traces} traces): ${f.new.length} new, ${f.worsened.length} worsened, ${f.resolved.length} resolved, ${f.unchanged} unchanged.</p>`];
-  if (f.new.length > 0) parts.push("<h3>New findings</h3>", table(head, deltaRows(f.new), new Set([5, 6])));
-  if (f.worsened.length > 0) parts.push("<h3>Worsened</h3>", table(head, deltaRows(f.worsened), new Set([5, 6])));
-  if (f.resolved.length > 0) parts.push("<h3>Resolved</h3>", table(head, deltaRows(f.resolved), new Set([5, 6])));
+  const changed = (title: string, list: readonly DeltaFinding[], what: string) => {
+    if (list.length > 0) parts.push(`<h3>${title}</h3>`, table(head, deltaRows(list), new Set([5, 6])), notShownNote(Math.min(list.length, MAX_HTML_FINDINGS), list.length, what));
+  };
+  changed("New findings", f.new, "new findings");
+  changed("Worsened", f.worsened, "worsened findings");
+  changed("Resolved", f.resolved, "resolved findings");
   const edges = delta.edges.filter((e) => e.deltaPoints !== 0);
   if (edges.length > 0) {
     parts.push("<h3>Coverage changes per edge</h3>", table(["Caller → callee", "Before", "Now", "Change"], edges.map((e) => [`<bdi>${esc(e.from)}</bdi> → <bdi>${esc(e.to)}</bdi>`, esc(formatPct(e.before)), esc(formatPct(e.after)), e.deltaPoints === null ? "—" : signed(e.deltaPoints, " pts")]), new Set([1, 2, 3])));

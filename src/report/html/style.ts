@@ -32,6 +32,7 @@ pre.snippet code{background:none;padding:0;color:inherit;word-break:normal}
 .chart text{font-size:12px;fill:var(--fg)}
 .chart .axis{fill:var(--muted);font-size:11px}
 .coverage-bars .track{fill:#eef1f6}
+.calls-not-counted{border-left:4px solid var(--warn);padding:6px 10px;background:#fffbeb}
 .tone-good{fill:var(--good)}.tone-fair{fill:var(--fair)}.tone-bad{fill:var(--bad)}
 .service-graph .node rect{fill:#eef2ff;stroke:#6366f1;stroke-width:1.5}
 .service-graph .edge path{fill:none;stroke-width:2}
