@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { diffReports } from "../src/report/diff";
 import { CONTENT_SECURITY_POLICY, renderHtml } from "../src/report/html/index";
+import { MAX_HTML_FINDINGS } from "../src/report/html/page";
 import type { Report } from "../src/report/schema";
 import { estateReport, HOSTILE, RAW_CARD, RAW_EMAIL } from "./support/report-estate";
 
@@ -82,5 +83,33 @@ describe("HTML report", () => {
     expect(page).toContain("<p>No findings.</p>");
     expect(healthy.summary.traces).toBe(12);
     expect(page).toContain(`<div class="n">12</div><div class="l">traces</div>`);
+  });
+  it("renders at most MAX_HTML_FINDINGS findings (and changed findings), most severe first, and says how many are not shown", () => {
+    const total = 1200;
+    const cap = 500; // MAX_HTML_FINDINGS
+    // Many findings of the estate's kinds, each its own key: as an estate with thousands of routes gives.
+    const many = Array.from({ length: total }, (_, i) => ({ ...broken.findings[i % broken.findings.length]!, subject: `route-${String(i).padStart(5, "0")}` }));
+    const rank = { error: 0, warning: 1, info: 2 } as const;
+    many.sort((a, b) => rank[a.severity] - rank[b.severity] || a.ruleId.localeCompare(b.ruleId) || a.subject.localeCompare(b.subject));
+    const big: Report = { ...broken, findings: many };
+    const withDelta: Report = { ...big, delta: diffReports(healthy, big) };
+    const page = renderHtml(withDelta);
+    const cards = [...page.matchAll(/<details class="finding[^>]*><summary>.*? \(subject <code>(route-\d+)<\/code>/g)].map((m) => m[1]);
+    expect(cards).toEqual(many.slice(0, cap).map((f) => f.subject));
+    expect(page).toContain(`<h2>All findings (${total})</h2>`);
+    expect(page).toContain(`<strong>${total - cap} of ${total} findings not shown</strong>`);
+    expect(page).toContain("the JSON and Markdown reports have all of them");
+    // The diff's table of new findings is capped the same way.
+    const newCount = withDelta.delta!.findings.new.length;
+    expect(newCount).toBeGreaterThan(cap);
+    expect(page).toContain(`<strong>${newCount - cap} of ${newCount} new findings not shown</strong>`);
+    const newTable = page.slice(page.indexOf("<h3>New findings</h3>"), page.indexOf("</table>", page.indexOf("<h3>New findings</h3>")));
+    expect(newTable.match(/<tr>/g)!.length).toBe(1 + cap); // header row + capped rows
+    // Still one self-contained page, and a small one: every card is a few KB at most.
+    expect(page).not.toMatch(/<script|<link|<iframe/i);
+    expect(page.length).toBeLessThan(renderHtml(broken).length + cap * 4_000 + cap * 1_000);
+    // Under the cap nothing is said.
+    expect(html).not.toContain("not shown</strong>");
+    expect(MAX_HTML_FINDINGS).toBe(cap);
   });
 });

@@ -224,32 +224,113 @@ describe("network error wording", () => {
 });
 
 describe("streaming fetch keeps memory bounded by concurrency", () => {
-  it("never has more than `concurrency` requests in flight nor more than 2× that started ahead of the consumer", async () => {
-    let inFlight = 0;
-    let maxInFlight = 0;
-    let started = 0;
+  function stubClient(delayOf: (traceId: string) => number, bytes = 0) {
+    // startedWhenSlowDone: requests started when the first slow (> 100 ms) one ended.
+    const stats = { inFlight: 0, maxInFlight: 0, started: 0, startedWhenSlowDone: 0 };
     const stub = {
       http: { redact: (s: string) => s },
       traceById: async (traceId: string) => {
-        started++;
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((r) => setTimeout(r, 2));
-        inFlight--;
+        stats.started++;
+        stats.inFlight++;
+        stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+        await new Promise((r) => setTimeout(r, delayOf(traceId)));
+        stats.inFlight--;
+        if (delayOf(traceId) > 100 && stats.startedWhenSlowDone === 0) stats.startedWhenSlowDone = stats.started;
+        if (bytes > 0) return { outcome: "found" as const, api: "v2" as const, format: "tempo-proto" as const, spans: [], partialReason: undefined, bytes, errors: [] };
         return { outcome: "not-found" as const, api: "v2" as const, traceId };
       },
     } as unknown as TempoClient;
-    const candidates: Candidate[] = Array.from({ length: 40 }, (_, i) => ({ traceId: i.toString(16).padStart(32, "0"), hint: HINT, foundBy: [] }));
+    return { stub, stats };
+  }
+  const ids = (n: number): Candidate[] => Array.from({ length: n }, (_, i) => ({ traceId: i.toString(16).padStart(32, "0"), hint: HINT, foundBy: [] }));
+
+  it("never has more than `concurrency` requests in flight nor more than `maxAhead` started ahead of the consumer", async () => {
+    const { stub, stats } = stubClient(() => 2);
+    const candidates = ids(40);
     const order: string[] = [];
     let maxAhead = 0;
-    for await (const o of fetchTraces(stub, candidates, 3)) {
+    for await (const o of fetchTraces(stub, candidates, 3, undefined, { maxAhead: 6 })) {
       order.push(o.candidate.traceId);
-      maxAhead = Math.max(maxAhead, started - order.length);
+      maxAhead = Math.max(maxAhead, stats.started - order.length);
       await new Promise((r) => setTimeout(r, 5)); // a slow consumer
     }
     expect(order).toEqual(candidates.map((c) => c.traceId));
-    expect(maxInFlight).toBeLessThanOrEqual(3);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(3);
     expect(maxAhead).toBeLessThanOrEqual(6);
+  });
+
+  it("keeps the slots busy behind a slow trace, up to the look-ahead, and yields in candidate order", async () => {
+    const candidates = ids(100);
+    const slow = candidates[0]!.traceId;
+    const { stub, stats } = stubClient((id) => (id === slow ? 300 : 1));
+    const order: string[] = [];
+    for await (const o of fetchTraces(stub, candidates, 4, undefined, { maxAhead: 20 })) order.push(o.candidate.traceId);
+    expect(order).toEqual(candidates.map((c) => c.traceId));
+    expect(stats.maxInFlight).toBeLessThanOrEqual(4);
+    // Bounded look-ahead: 20 started (the slow one and 19 behind it), then the pool waits for it.
+    expect(stats.startedWhenSlowDone).toBe(20);
+  });
+
+  it("stops starting requests once the buffered responses reach maxBufferedBytes", async () => {
+    const candidates = ids(30);
+    const slow = candidates[0]!.traceId;
+    const { stub, stats } = stubClient((id) => (id === slow ? 200 : 1), 1000);
+    let yielded = 0;
+    for await (const o of fetchTraces(stub, candidates, 2, undefined, { maxBufferedBytes: 5000 })) yielded += o.kind === "found" ? 1 : 0;
+    // The second slot fetched 5 responses of 1000 bytes behind the slow one, then the pool waited.
+    expect(stats.startedWhenSlowDone).toBe(6);
+    expect(yielded).toBe(30);
+  });
+
+  it("starts nothing more once the consumer stops early", async () => {
+    const { stub, stats } = stubClient(() => 1);
+    for await (const o of fetchTraces(stub, ids(50), 4)) {
+      void o;
+      break;
+    }
+    const startedAtBreak = stats.started;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(stats.started).toBe(startedAtBreak);
+    expect(startedAtBreak).toBeLessThan(50);
+  });
+});
+
+describe("a slow trace does not stall the pool (Tempo test server)", () => {
+  async function slowEstate(faults: (slow: string) => FaultRule[]) {
+    const data = await estate(24);
+    const slow = data.traceIds[0]!;
+    running = await startTempoServer({ spans: data.spans, faults: faults(slow) });
+    const candidates: Candidate[] = data.traceIds.map((traceId) => ({ traceId, hint: HINT, foundBy: ["window"] }));
+    return { server: running, slow, candidates };
+  }
+
+  async function requestsBeforeSlowDone(server: RunningTempoServer, c: TempoClient, slow: string, candidates: Candidate[]) {
+    const traceRequests = () => server.requests.filter((r) => r.route === "trace-v2" && !r.path.endsWith(slow)).length;
+    let before = -1;
+    const kinds: string[] = [];
+    for await (const o of fetchTraces(c, candidates, 4)) {
+      if (o.candidate.traceId === slow) before = traceRequests();
+      kinds.push(o.kind);
+    }
+    return { before, kinds };
+  }
+
+  it("fetches the other traces while one takes long (latency), with concurrency 4", async () => {
+    const { server, slow, candidates } = await slowEstate((slow) => [{ fault: { type: "latency", ms: 1500 }, routes: ["trace-v2"], traceId: slow }]);
+    const { c } = client(server.url, { timeoutMs: 10_000 });
+    const { before, kinds } = await requestsBeforeSlowDone(server, c, slow, candidates);
+    // The old window (2 × concurrency, refilled only as the slow head was consumed) started 7.
+    expect(before).toBe(candidates.length - 1);
+    expect(kinds).toEqual(candidates.map(() => "found"));
+  });
+
+  it("fetches the other traces while one waits out a Retry-After", async () => {
+    const { server, slow, candidates } = await slowEstate((slow) => [{ fault: { type: "status", status: 503, retryAfter: "1" }, routes: ["trace-v2"], traceId: slow, times: 1 }]);
+    const c = new TempoClient({ baseUrl: server.url, timeoutMs: 10_000, random: () => 0.5 }); // real sleeps
+    const { before, kinds } = await requestsBeforeSlowDone(server, c, slow, candidates);
+    expect(before).toBe(candidates.length - 1);
+    expect(kinds).toEqual(candidates.map(() => "found"));
+    expect(server.requests.filter((r) => r.path.endsWith(slow)).map((r) => r.status)).toEqual([503, 200]);
   });
 });
 
