@@ -165,13 +165,13 @@ describe("the CronJob's shell step", () => {
     expect(firstReport.findings.map((f) => f.ruleId)).not.toContain("missing-root");
 
     // Pod 2: a regression appears, but the pod is stopped (deadline, eviction) mid-fetch.
-    const slow = (ids: string[]) => ids.slice(1).map((traceId) => ({ fault: { type: "latency" as const, ms: 30_000 }, routes: ["trace-v2" as const], traceId }));
+    const slow = (ids: string[]) => ids.slice(1).map((traceId) => ({ fault: { type: "latency" as const, ms: 60_000 }, routes: ["trace-v2" as const], traceId }));
     const server2 = await serveTempo(true, {}, slow);
     const stopped = await runPod(server2, async (child) => {
       for (let i = 0; i < 600 && !server2.requests.some((r) => r.route === "trace-v2" && r.status === 200); i++) await new Promise((r) => setTimeout(r, 50));
       // The server has answered; give the audit time to read and decode the body even on a loaded
-      // CI machine (the other traces wait 30 s, so the stop still lands mid-fetch).
-      await new Promise((r) => setTimeout(r, 6_000));
+      // CI machine (the other traces wait 60 s, so the stop still lands mid-fetch).
+      await new Promise((r) => setTimeout(r, 15_000));
       child.kill("SIGTERM");
     });
     expect(stopped.code, stopped.stderr).toBe(143);
