@@ -165,17 +165,20 @@ describe("the CronJob's shell step", () => {
     expect(firstReport.findings.map((f) => f.ruleId)).not.toContain("missing-root");
 
     // Pod 2: a regression appears, but the pod is stopped (deadline, eviction) mid-fetch.
-    const slow = (ids: string[]) => ids.slice(1).map((traceId) => ({ fault: { type: "latency" as const, ms: 60_000 }, routes: ["trace-v2" as const], traceId }));
+    // Three traces answer at once, three take a minute: whatever order the audit samples them in,
+    // its four parallel requests include a fast one, and the pool starts the rest as they finish.
+    const slow = (ids: string[]) => ids.slice(3).map((traceId) => ({ fault: { type: "latency" as const, ms: 60_000 }, routes: ["trace-v2" as const], traceId }));
     const server2 = await serveTempo(true, {}, slow);
+    const answered = () => server2.requests.filter((r) => r.route === "trace-v2" && r.status === 200).length;
     const stopped = await runPod(server2, async (child) => {
-      for (let i = 0; i < 600 && !server2.requests.some((r) => r.route === "trace-v2" && r.status === 200); i++) await new Promise((r) => setTimeout(r, 50));
-      // The server has answered; give the audit time to read and decode the body even on a loaded
-      // CI machine (the other traces wait 60 s, so the stop still lands mid-fetch).
-      await new Promise((r) => setTimeout(r, 15_000));
+      for (let i = 0; i < 600 && answered() < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      // Give the audit time to read and decode the bodies even on a loaded CI machine (the slow
+      // traces answer after 60 s, past the 30 s request timeout, so the stop lands mid-fetch).
+      await new Promise((r) => setTimeout(r, 5_000));
       child.kill("SIGTERM");
     });
     expect(stopped.code, stopped.stderr).toBe(143);
-    expect(stopped.stderr, stopped.stderr).toMatch(/tracelint: interrupted \(SIGTERM\): 1 of 6 sampled traces fetched and audited; the report \(.*\) is partial/);
+    expect(stopped.stderr, stopped.stderr).toMatch(/tracelint: interrupted \(SIGTERM\): 3 of 6 sampled traces fetched and audited; the report \(.*\) is partial/);
     expect(await latest()).toBe(baseline);
     const partial = JSON.parse(await readFile(join(work, "reports", (await reportFiles()).at(-1)!), "utf8")) as Report;
     expect(partial.summary.inputErrors.map((e) => e.file)).toContain("audit interrupted");
