@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compareByStart, type PendingCall, type RootCandidate } from "../src/analysis/propagation/facts";
 import { requestsCompatible } from "../src/analysis/propagation/path-match";
 import { matchSplitTraces } from "../src/analysis/propagation/split-matcher";
+import { seededRandom } from "../fixtures/lib/recorder";
 
 const MS = 1_000_000n;
 const options = { toleranceNs: 50n * MS, bucketNs: 1_000n * MS };
@@ -26,17 +27,6 @@ function bruteForce(calls: { call: PendingCall; callee: string }[], roots: RootC
   return out;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function call(over: Partial<PendingCall> & { start: bigint; end: bigint; traceId: string; spanId: string }): PendingCall {
   return { from: "a", kind: "client", target: { peerService: null, host: null, port: null, destination: null }, propagatedTo: [], method: null, path: null, ...over };
 }
@@ -47,7 +37,7 @@ function root(over: Partial<RootCandidate> & { start: bigint; traceId: string; s
 describe("split-trace matching", () => {
   it("pairs exactly as the brute-force definition on random inputs", () => {
     for (let seed = 1; seed <= 60; seed++) {
-      const r = rng(seed);
+      const r = seededRandom(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
       const services = ["b", "c", "d"];
       const methods = [null, "GET", "POST"];
