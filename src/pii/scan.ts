@@ -1,5 +1,6 @@
 // Finds sensitive values in one string: runs every detector, keeps validated matches, and resolves
 // overlaps in favour of the more specific detector (earlier in the list).
+import { lowerBound } from "../util/lower-bound";
 import { fillProfile, meetsAny, profileOf, profileSignature, type Detector, type TextProfile } from "./detectors";
 
 export interface PiiMatch {
@@ -67,22 +68,11 @@ export function findPii(text: string, detectors: readonly Detector[]): readonly 
       // Accepted matches never overlap and are kept in start order, so only the neighbours of the
       // insertion point can overlap the new one: a binary search, not a scan of every match
       // (a value holding thousands of addresses made that quadratic).
-      const at = insertionPoint(accepted, start);
+      const matches = accepted;
+      const at = lowerBound(matches.length, (i) => matches[i]!.start < start);
       if ((at > 0 && accepted[at - 1]!.end > start) || (at < accepted.length && accepted[at]!.start < end)) continue;
       accepted.splice(at, 0, { category: detector.category, start, end, masked: detector.mask(value) });
     }
   }
   return accepted === undefined || accepted.length === 0 ? NO_MATCHES : accepted;
-}
-
-/** The index of the first match in `sorted` (by start) that starts at or after `start`. */
-function insertionPoint(sorted: readonly PiiMatch[], start: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]!.start < start) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }

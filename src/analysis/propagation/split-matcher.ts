@@ -7,6 +7,7 @@
 import type { PendingCall, RootCandidate } from "./facts";
 import { compareByStart } from "./facts";
 import { requestsCompatible } from "./path-match";
+import { lowerBound } from "../../util/lower-bound";
 
 export interface SplitPair {
   call: PendingCall;
@@ -72,14 +73,8 @@ class RootList {
     const roots = this.#roots;
     if (to < from) return undefined;
     // First root starting at or after `from`.
-    let lo = 0;
-    let hi = roots.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (roots[mid]!.start < from) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = this.#find(lo); i < roots.length; i = this.#find(i + 1)) {
+    const first = lowerBound(roots.length, (i) => roots[i]!.start < from);
+    for (let i = this.#find(first); i < roots.length; i = this.#find(i + 1)) {
       const root = roots[i]!;
       if (root.start > to) return undefined;
       if (!accept(root)) continue;
